@@ -1,0 +1,166 @@
+"""build_app(settings) -> the ASGI app. The route table is in one place: `ROUTES`."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from switchboard.api import applications, render
+from switchboard.api.auth import authenticate, authorize
+from switchboard.api.context import Call
+from switchboard.config import Settings
+from switchboard.store import Store, open_store
+from switchboard.twilio import errors
+from switchboard.twilio.errors import TwilioError
+
+log = logging.getLogger("switchboard.api")
+
+Handler = Callable[[Call], Awaitable[Response]]
+
+MAX_PARAMS = 1000
+_ACCOUNT = r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+)"
+_SUFFIX = r"(?P<json>\.json)?$"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    pattern: re.Pattern[str]
+    methods: dict[str, Handler]
+
+
+def _endpoint(path: str, **methods: Handler) -> Endpoint:
+    return Endpoint(re.compile(_ACCOUNT + path + _SUFFIX), methods)
+
+
+ROUTES: tuple[Endpoint, ...] = (
+    _endpoint("/Applications", GET=applications.list_, POST=applications.create),
+    _endpoint(
+        r"/Applications/(?P<sid>[^/]+?)",
+        GET=applications.fetch,
+        POST=applications.update,
+        DELETE=applications.delete,
+    ),
+)
+
+
+def _parse_query(raw: bytes | str) -> dict[str, str]:
+    """Strict form/query parsing: UTF-8 only, bounded, the first value of a name wins."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        pairs = parse_qsl(
+            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS
+        )
+    except UnicodeDecodeError as exc:
+        raise errors.invalid_parameter("Parameters must be valid UTF-8") from exc
+    except ValueError as exc:
+        raise errors.invalid_parameter(f"Too many parameters (at most {MAX_PARAMS})") from exc
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        params.setdefault(name, value)
+    return params
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise errors.body_too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise errors.body_too_large(limit)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _form(request: Request, limit: int) -> dict[str, str]:
+    body = await _read_body(request, limit)
+    if not body:
+        return {}
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("application/x-www-form-urlencoded", ""):
+        raise errors.unsupported_media_type(content_type)
+    return _parse_query(body)
+
+
+def build_app(settings: Settings, store: Store | None = None) -> Starlette:
+    """The whole server. `store` may be given (tests); otherwise opened from settings."""
+    the_store = store or open_store(settings.database_url)
+
+    async def twilio_api(request: Request) -> Response:
+        path = request.url.path
+        rep = render.Representation(path.endswith(".json"))
+        try:
+            return await _dispatch(request, path, rep)
+        except TwilioError as exc:
+            return render.error(rep, exc)
+        except Exception:
+            log.exception("unhandled error on %s %s", request.method, path)
+            return render.error(rep, errors.internal_error())
+
+    async def _dispatch(request: Request, path: str, rep: render.Representation) -> Response:
+        for endpoint in ROUTES:
+            match = endpoint.pattern.match(path)
+            if match is not None:
+                break
+        else:
+            raise errors.not_found(path)
+        principal = await authenticate(the_store, request.headers.get("authorization"))
+        args = match.groupdict()
+        account = await authorize(the_store, principal, args.pop("account_sid"))
+        args.pop("json", None)
+        handler = endpoint.methods.get(request.method)
+        if handler is None:
+            raise errors.method_not_allowed(request.method, path)
+        if request.method == "POST":
+            params = await _form(request, settings.max_body_bytes)
+        else:
+            params = _parse_query(request.scope.get("query_string", b""))
+        call = Call(request, the_store, rep, path, principal, account, args, params)
+        return await handler(call)
+
+    async def healthz(request: Request) -> Response:
+        if await the_store.ping():
+            return Response(b'{"status":"ok"}', 200, media_type=render.JSON)
+        return render.error(render.Representation(True), errors.service_unavailable())
+
+    async def not_found(request: Request) -> Response:
+        path = request.url.path
+        rep = render.Representation(path.endswith(".json"))
+        return render.error(rep, errors.not_found(path))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await the_store.open()
+        try:
+            yield
+        finally:
+            await the_store.close()
+
+    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/2010-04-01/{rest:path}", twilio_api, methods=methods),
+            Route("/{rest:path}", not_found, methods=methods),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.store = the_store
+    app.state.settings = settings
+    return app
+
+
+def app_from_env() -> Starlette:
+    """The uvicorn factory (`--factory`) used by `switchboard serve`: settings from the env."""
+    return build_app(Settings.from_env())

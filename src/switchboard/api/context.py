@@ -1,0 +1,28 @@
+"""What a handler receives: the authorized account, the parsed parameters, the representation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from switchboard.api.auth import Principal
+from switchboard.api.render import Representation
+from switchboard.store.base import Store
+from switchboard.twilio.resources import Account
+
+
+@dataclass(slots=True)
+class Call:
+    request: Request
+    store: Store
+    rep: Representation
+    path: str  # the path as requested, for 404 messages
+    principal: Principal
+    account: Account  # the account named in the path
+    args: dict[str, str]  # other path parameters
+    params: dict[str, str]  # query (GET, DELETE) or form body (POST); first value wins
+
+    def base(self, *segments: str) -> str:
+        """`/2010-04-01/Accounts/{AccountSid}/...segments`, without suffix."""
+        return "/".join(("/2010-04-01/Accounts", self.account.sid, *segments))

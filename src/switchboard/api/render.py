@@ -1,0 +1,135 @@
+"""JSON and XML from the field declarations: records, list envelopes and error bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+import orjson
+from starlette.responses import Response
+
+from switchboard.twilio.dates import rfc2822
+from switchboard.twilio.errors import TwilioError
+from switchboard.twilio.fields import Field, Kind
+
+JSON = "application/json"
+XML = "application/xml"
+XML_DECL = "<?xml version='1.0' encoding='UTF-8'?>"
+
+
+class Representation:
+    """How one response is written: `.json` paths answer JSON, the same path without it XML."""
+
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+        self.suffix = ".json" if as_json else ""
+        self.media_type = JSON if as_json else XML
+
+
+def record_json(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in fields:
+        if f.kind is Kind.URI:
+            out[f.key] = uri
+        elif f.kind is Kind.DATE:
+            out[f.key] = rfc2822(record[f.key])
+        else:
+            out[f.key] = record[f.key]
+    return out
+
+
+def _xml_value(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return escape(str(value))
+
+
+def record_xml(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) -> str:
+    parts: list[str] = []
+    for f in fields:
+        if f.kind is Kind.URI:
+            value: Any = uri
+        elif f.kind is Kind.DATE:
+            value = rfc2822(record[f.key])
+        else:
+            value = record[f.key]
+        parts.append(f"<{f.xml}/>" if value is None else f"<{f.xml}>{_xml_value(value)}</{f.xml}>")
+    return "".join(parts)
+
+
+def one(
+    rep: Representation,
+    element: str,
+    fields: tuple[Field, ...],
+    record: Mapping[str, Any],
+    uri: str,
+    status: int = 200,
+) -> Response:
+    if rep.as_json:
+        return Response(orjson.dumps(record_json(fields, record, uri)), status, media_type=JSON)
+    inner = record_xml(fields, record, uri)
+    body = f"{XML_DECL}<TwilioResponse><{element}>{inner}</{element}></TwilioResponse>"
+    return Response(body, status, media_type=XML)
+
+
+def page(
+    rep: Representation,
+    key: str,
+    element: str,
+    item_element: str,
+    fields: tuple[Field, ...],
+    records: Iterable[tuple[Mapping[str, Any], str]],
+    meta: Mapping[str, Any],
+) -> Response:
+    """A list page: exactly the nine keys of Twilio's envelope (the SDK refuses any extra key)."""
+    if rep.as_json:
+        body: dict[str, Any] = {key: [record_json(fields, r, uri) for r, uri in records]}
+        body.update(meta)
+        return Response(orjson.dumps(body), 200, media_type=JSON)
+    attrs = " ".join(
+        f"{name}={quoteattr('' if meta[k] is None else str(meta[k]))}"
+        for name, k in (
+            ("end", "end"),
+            ("firstpageuri", "first_page_uri"),
+            ("nextpageuri", "next_page_uri"),
+            ("page", "page"),
+            ("pagesize", "page_size"),
+            ("previouspageuri", "previous_page_uri"),
+            ("start", "start"),
+            ("uri", "uri"),
+        )
+    )
+    items = "".join(
+        f"<{item_element}>{record_xml(fields, r, uri)}</{item_element}>" for r, uri in records
+    )
+    return Response(
+        f"{XML_DECL}<TwilioResponse><{element} {attrs}>{items}</{element}></TwilioResponse>",
+        200,
+        media_type=XML,
+    )
+
+
+def error(rep: Representation, exc: TwilioError) -> Response:
+    if rep.as_json:
+        body = orjson.dumps(
+            {
+                "code": exc.code,
+                "message": exc.message,
+                "more_info": exc.more_info,
+                "status": exc.status,
+            }
+        )
+        return Response(body, exc.status, headers=exc.headers, media_type=JSON)
+    xml = (
+        f"{XML_DECL}<TwilioResponse><RestException><Code>{exc.code}</Code>"
+        f"<Message>{escape(exc.message)}</Message><MoreInfo>{escape(exc.more_info)}</MoreInfo>"
+        f"<Status>{exc.status}</Status></RestException></TwilioResponse>"
+    )
+    return Response(xml, exc.status, headers=exc.headers, media_type=XML)
+
+
+def no_content() -> Response:
+    return Response(b"", 204)

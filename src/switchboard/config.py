@@ -1,0 +1,47 @@
+"""One Settings object, from flags and SWITCHBOARD_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_DATABASE_URL = "sqlite:///./switchboard.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    database_url: str = DEFAULT_DATABASE_URL
+    workers: int = 1
+    access_log: bool = False
+    max_body_bytes: int = 1_048_576
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Flags (overrides that are not None) win over SWITCHBOARD_* variables over defaults."""
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        if "SWITCHBOARD_HOST" in env:
+            values["host"] = env["SWITCHBOARD_HOST"]
+        if "SWITCHBOARD_PORT" in env:
+            values["port"] = int(env["SWITCHBOARD_PORT"])
+        if "SWITCHBOARD_DATABASE_URL" in env:
+            values["database_url"] = env["SWITCHBOARD_DATABASE_URL"]
+        if "SWITCHBOARD_WORKERS" in env:
+            values["workers"] = int(env["SWITCHBOARD_WORKERS"])
+        if "SWITCHBOARD_ACCESS_LOG" in env:
+            values["access_log"] = env["SWITCHBOARD_ACCESS_LOG"].lower() in ("1", "true", "yes")
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def to_env(self) -> dict[str, str]:
+        """The same settings as environment variables (handed to worker processes)."""
+        return {
+            "SWITCHBOARD_HOST": self.host,
+            "SWITCHBOARD_PORT": str(self.port),
+            "SWITCHBOARD_DATABASE_URL": self.database_url,
+            "SWITCHBOARD_WORKERS": str(self.workers),
+            "SWITCHBOARD_ACCESS_LOG": "1" if self.access_log else "0",
+        }

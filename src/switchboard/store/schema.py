@@ -1,0 +1,55 @@
+"""The tables, in SQLAlchemy Core, derived from the field declarations.
+
+Migrations (`store/migrations/`) are what create the tables; a test checks that the migrated
+database matches this metadata, so the two never drift apart.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, MetaData, String, Table, Text
+
+from switchboard.twilio.fields import APPLICATION_FIELDS, Field, Kind, stored_fields
+
+metadata = MetaData()
+
+SID = String(34)
+
+
+def _column(field: Field) -> Column:  # type: ignore[type-arg]
+    if field.key == "sid":
+        return Column("sid", SID, primary_key=True)
+    if field.kind is Kind.SID:
+        return Column(field.key, SID, nullable=False)
+    if field.kind is Kind.DATE:
+        # Microseconds since the epoch, UTC.
+        return Column(field.key, BigInteger, nullable=False)
+    if field.kind is Kind.BOOL:
+        return Column(field.key, Boolean, nullable=False)
+    if field.kind is Kind.METHOD:
+        return Column(field.key, String(4), nullable=False)
+    return Column(field.key, Text, nullable=True)
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("owner_account_sid", SID, nullable=False),
+    Column("friendly_name", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("type", String(8), nullable=False),
+    Column("auth_token", Text, nullable=False),
+    Column("is_main", Boolean, nullable=False),
+    Column("date_created", BigInteger, nullable=False),
+    Column("date_updated", BigInteger, nullable=False),
+    Index("ix_accounts_owner", "owner_account_sid", "sid"),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    *(_column(f) for f in stored_fields(APPLICATION_FIELDS)),
+    # Keyset paging: ORDER BY sid within an account, optionally filtered by friendly_name.
+    Index("ix_applications_account", "account_sid", "sid"),
+    Index("ix_applications_account_name", "account_sid", "friendly_name", "sid"),
+)

@@ -1,0 +1,1 @@
+"""What Twilio *is*: SIDs, errors, resource fields. No HTTP and no SQL in here."""

@@ -1,0 +1,177 @@
+"""Each resource's fields, declared once.
+
+A `Field` gives the JSON key (which is also the database column); the wire parameter and the XML
+element are its PascalCase form. Parameter parsing, JSON, XML and the table columns all derive
+from these declarations, so adding a field is one line here plus a migration.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+from urllib.parse import urlsplit
+
+from switchboard.twilio import errors
+
+
+class Kind(Enum):
+    SID = "sid"
+    TEXT = "text"  # stored and shown as given
+    FRIENDLY_NAME = "friendly_name"
+    URL = "url"
+    METHOD = "method"
+    BOOL = "bool"
+    API_VERSION = "api_version"
+    DATE = "date"
+    URI = "uri"  # derived: the resource's own path
+
+
+def pascal(key: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
+
+
+@dataclass(frozen=True)
+class Field:
+    key: str
+    kind: Kind
+    default: Any = None
+    writable: bool = False
+    stored: bool = True
+
+    @property
+    def param(self) -> str:
+        return pascal(self.key)
+
+    @property
+    def xml(self) -> str:
+        return pascal(self.key)
+
+
+def _w(key: str, kind: Kind, default: Any = None) -> Field:
+    return Field(key, kind, default, writable=True)
+
+
+# Order = the JSON key order of the spec's example: alphabetical, with
+# public_application_connect_enabled appended last.
+APPLICATION_FIELDS: tuple[Field, ...] = (
+    Field("account_sid", Kind.SID),
+    _w("api_version", Kind.API_VERSION, "2010-04-01"),
+    Field("date_created", Kind.DATE),
+    Field("date_updated", Kind.DATE),
+    _w("friendly_name", Kind.FRIENDLY_NAME),
+    _w("message_status_callback", Kind.URL),
+    Field("sid", Kind.SID),
+    _w("sms_fallback_method", Kind.METHOD, "POST"),
+    _w("sms_fallback_url", Kind.URL),
+    _w("sms_method", Kind.METHOD, "POST"),
+    _w("sms_status_callback", Kind.URL),
+    _w("sms_url", Kind.URL),
+    _w("status_callback", Kind.URL),
+    _w("status_callback_method", Kind.METHOD, "POST"),
+    Field("uri", Kind.URI, stored=False),
+    _w("voice_caller_id_lookup", Kind.BOOL, False),
+    _w("voice_fallback_method", Kind.METHOD, "POST"),
+    _w("voice_fallback_url", Kind.URL),
+    _w("voice_method", Kind.METHOD, "POST"),
+    _w("voice_url", Kind.URL),
+    _w("public_application_connect_enabled", Kind.BOOL, False),
+)
+
+APPLICATION_LIMIT = 1000
+"""At most this many applications per account (Twilio's documented limit; error 21301)."""
+
+API_VERSIONS = frozenset({"2010-04-01", "2008-08-01"})
+FRIENDLY_NAME_MAX = 64
+METHODS = frozenset({"GET", "POST"})
+URL_MAX = 4096
+
+_HOST_RE = re.compile(
+    r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?)$"
+)
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>\"\\^`{|}]")
+# Characters XML 1.0 cannot carry (and PostgreSQL cannot store, for NUL): refused in text values.
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def valid_url(value: str) -> bool:
+    """An absolute http(s) URL with a host, and nothing a webhook client would choke on."""
+    if len(value) > URL_MAX or _URL_FORBIDDEN.search(value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https"):
+        return False
+    host = parts.hostname
+    return bool(host) and _HOST_RE.match(host if ":" not in host else f"[{host}]") is not None
+
+
+def parse_bool(param: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered == "true":
+        return True
+    if lowered == "false":
+        return False
+    raise errors.invalid_parameter(f"{param} must be true or false, not {value!r}")
+
+
+def parse_value(field: Field, raw: str) -> Any:
+    """One wire value -> its stored value, or a TwilioError."""
+    kind, param = field.kind, field.param
+    if kind is Kind.URL:
+        if raw == "":
+            return None  # sending an empty value clears a URL
+        if not valid_url(raw):
+            raise errors.invalid_url(param, raw)
+        return raw
+    if kind is Kind.METHOD:
+        upper = raw.upper()
+        if upper not in METHODS:
+            raise errors.invalid_method(param, raw)
+        return upper
+    if kind is Kind.BOOL:
+        return parse_bool(param, raw)
+    if kind is Kind.API_VERSION:
+        if raw not in API_VERSIONS:
+            raise errors.invalid_parameter(
+                f"ApiVersion must be 2010-04-01 or 2008-08-01, not {raw!r}"
+            )
+        return raw
+    if kind is Kind.FRIENDLY_NAME:
+        if not 1 <= len(raw) <= FRIENDLY_NAME_MAX or _UNSTORABLE.search(raw):
+            raise errors.invalid_friendly_name(raw)
+        return raw
+    if _UNSTORABLE.search(raw):
+        raise errors.invalid_parameter(f"{param} contains characters that are not allowed")
+    return raw
+
+
+def parse_params(
+    fields: tuple[Field, ...], params: Mapping[str, str], *, create: bool
+) -> dict[str, Any]:
+    """Validate the writable fields present in `params` (unknown names are ignored).
+
+    On create the result holds every writable field (defaults filled in); on update only the
+    fields that were sent. Nothing is changed anywhere unless every value is valid.
+    """
+    values: dict[str, Any] = {}
+    for field in fields:
+        if not field.writable:
+            continue
+        raw = params.get(field.param)
+        if raw is None:
+            if create:
+                values[field.key] = field.default
+            continue
+        values[field.key] = parse_value(field, raw)
+    return values
+
+
+def stored_fields(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    return tuple(f for f in fields if f.stored)
