@@ -76,7 +76,9 @@ Point twilio-python at this server (TWILIO_EDGE and TWILIO_REGION must be unset)
 @main.command()
 @click.option("--host", default=None, help="Interface to bind (env SWITCHBOARD_HOST; 127.0.0.1)")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=None,
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=None,
     help="Port (env SWITCHBOARD_PORT; 8080)",
 )
 @click.option("--database-url", default=None, help=DATABASE_URL_HELP)
@@ -94,7 +96,10 @@ def serve(
 
     try:
         settings = Settings.from_env(
-            host=host, port=port, database_url=database_url, workers=workers,
+            host=host,
+            port=port,
+            database_url=database_url,
+            workers=workers,
             access_log=access_log,
         )
     except ValueError as exc:
@@ -204,7 +209,11 @@ def accounts_list(database_url: str | None, as_json: bool) -> None:
     for a in rows:
         owner = "" if a.owner_account_sid == a.sid else a.owner_account_sid
         table.add_row(
-            a.sid, a.friendly_name, a.status, owner, "yes" if a.is_main else "",
+            a.sid,
+            a.friendly_name,
+            a.status,
+            owner,
+            "yes" if a.is_main else "",
             rfc2822(a.date_created),
         )
     Console().print(table)

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api import applications, render
+from switchboard.api import accounts, applications, phone_numbers, render
 from switchboard.api.auth import authenticate, authorize
 from switchboard.api.context import Call
 from switchboard.config import Settings
@@ -27,7 +27,7 @@ log = logging.getLogger("switchboard.api")
 Handler = Callable[[Call], Awaitable[Response]]
 
 MAX_PARAMS = 1000
-_ACCOUNT = r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+)"
+_ACCOUNT = r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+?)"
 _SUFFIX = r"(?P<json>\.json)?$"
 
 
@@ -35,19 +35,48 @@ _SUFFIX = r"(?P<json>\.json)?$"
 class Endpoint:
     pattern: re.Pattern[str]
     methods: dict[str, Handler]
+    keys_allowed: bool  # False: /Accounts and /Keys, which standard API keys cannot manage
 
 
-def _endpoint(path: str, **methods: Handler) -> Endpoint:
-    return Endpoint(re.compile(_ACCOUNT + path + _SUFFIX), methods)
+def _endpoint(path: str, keys_allowed: bool = True, **methods: Handler) -> Endpoint:
+    return Endpoint(re.compile(_ACCOUNT + path + _SUFFIX), methods, keys_allowed)
 
+
+_NUMBERS = "/IncomingPhoneNumbers"
 
 ROUTES: tuple[Endpoint, ...] = (
+    Endpoint(
+        re.compile(r"^/2010-04-01/Accounts" + _SUFFIX),
+        {"GET": accounts.list_accounts, "POST": accounts.create_account},
+        keys_allowed=False,
+    ),
+    _endpoint("", keys_allowed=False, GET=accounts.fetch_account, POST=accounts.update_account),
     _endpoint("/Applications", GET=applications.list_, POST=applications.create),
     _endpoint(
         r"/Applications/(?P<sid>[^/]+?)",
         GET=applications.fetch,
         POST=applications.update,
         DELETE=applications.delete,
+    ),
+    _endpoint(_NUMBERS, GET=phone_numbers.list_, POST=phone_numbers.create),
+    _endpoint(
+        _NUMBERS + r"/(?P<kind>Local|TollFree|Mobile)",
+        GET=phone_numbers.list_,
+        POST=phone_numbers.create,
+    ),
+    _endpoint(
+        _NUMBERS + r"/(?P<sid>[^/]+?)",
+        GET=phone_numbers.fetch,
+        POST=phone_numbers.update,
+        DELETE=phone_numbers.delete,
+    ),
+    _endpoint("/Keys", keys_allowed=False, GET=accounts.list_keys, POST=accounts.create_key),
+    _endpoint(
+        r"/Keys/(?P<sid>[^/]+?)",
+        keys_allowed=False,
+        GET=accounts.fetch_key,
+        POST=accounts.update_key,
+        DELETE=accounts.delete_key,
     ),
 )
 
@@ -56,9 +85,7 @@ def _parse_query(raw: bytes | str) -> dict[str, str]:
     """Strict form/query parsing: UTF-8 only, bounded, the first value of a name wins."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-        pairs = parse_qsl(
-            text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS
-        )
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
     except UnicodeDecodeError as exc:
         raise errors.invalid_parameter("Parameters must be valid UTF-8") from exc
     except ValueError as exc:
@@ -116,9 +143,14 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
         else:
             raise errors.not_found(path)
         principal = await authenticate(the_store, request.headers.get("authorization"))
-        args = match.groupdict()
-        account = await authorize(the_store, principal, args.pop("account_sid"))
-        args.pop("json", None)
+        if principal.key_sid is not None and not endpoint.keys_allowed:
+            raise errors.forbidden("A standard API key cannot manage accounts or keys")
+        args = {k: v for k, v in match.groupdict().items() if v is not None and k != "json"}
+        path_account = args.pop("account_sid", None)
+        if path_account is None:
+            account = principal.account
+        else:
+            account = await authorize(the_store, principal, path_account)
         handler = endpoint.methods.get(request.method)
         if handler is None:
             raise errors.method_not_allowed(request.method, path)

@@ -9,7 +9,9 @@ from starlette.requests import Request
 from switchboard.api.auth import Principal
 from switchboard.api.render import Representation
 from switchboard.store.base import Store
+from switchboard.twilio import errors
 from switchboard.twilio.resources import Account
+from switchboard.twilio.sids import is_sid
 
 
 @dataclass(slots=True)
@@ -26,3 +28,13 @@ class Call:
     def base(self, *segments: str) -> str:
         """`/2010-04-01/Accounts/{AccountSid}/...segments`, without suffix."""
         return "/".join(("/2010-04-01/Accounts", self.account.sid, *segments))
+
+    def now(self) -> int:
+        return self.store.clock()
+
+    def sid(self, prefix: str) -> str:
+        """The `{Sid}` path parameter; a SID of the wrong shape names nothing (404)."""
+        sid = self.args["sid"]
+        if not is_sid(sid, prefix):
+            raise errors.not_found(self.path)
+        return sid

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.errors import TwilioError
-from switchboard.twilio.fields import Field, Kind
+from switchboard.twilio.fields import Field, Kind, pascal
 
 JSON = "application/json"
 XML = "application/xml"
@@ -39,11 +39,20 @@ def record_json(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) 
     return out
 
 
+_XML_CHILD = {"sms": "SMS", "mms": "MMS"}
+
+
 def _xml_value(value: Any) -> str:
     if value is True:
         return "true"
     if value is False:
         return "false"
+    if isinstance(value, dict):
+        return "".join(
+            f"<{name}/>" if v is None else f"<{name}>{_xml_value(v)}</{name}>"
+            for k, v in value.items()
+            for name in (_XML_CHILD.get(k) or pascal(k),)
+        )
     return escape(str(value))
 
 

@@ -15,9 +15,7 @@ def open_store(
         from switchboard.store.sqlite import SqliteStore
 
         return SqliteStore(database_url, clock=clock, sids=sids or SidSource())
-    raise ValueError(
-        f"unsupported database URL {redact_url(database_url)!r}: use sqlite:///PATH"
-    )
+    raise ValueError(f"unsupported database URL {redact_url(database_url)!r}: use sqlite:///PATH")
 
 
 def redact_url(url: str) -> str:

@@ -1,19 +1,42 @@
 """The store interface. Implementations: `sqlite.SqliteStore` (PostgreSQL to follow).
 
 Every method that changes data commits before it returns, so a 2xx built from its result is
-durable. Rules that must hold across processes (the application limit, SID uniqueness) are
-enforced inside the store's transactions, never in one process's memory.
+durable. Rules that must hold across processes (the application limit, SID uniqueness, links from
+numbers to applications of the same account) are enforced inside the store's transactions, never
+in one process's memory.
+
+Lists are keyset pages in SID (= creation) order: `after` gives the rows with a greater SID,
+ascending; `before` the `limit` closest rows with a smaller SID, still returned ascending.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any
 
+from switchboard.twilio.dates import Clock
 from switchboard.twilio.resources import Account, Record
 
 
+@dataclass(frozen=True)
+class Keyset:
+    after: str | None
+    before: str | None
+    limit: int
+
+
+@dataclass(frozen=True)
+class NumberFilter:
+    friendly_name: str | None = None
+    phone_number: str | None = None  # partial, `*` = any one digit
+    origin: str | None = None
+    type: str | None = None  # local | tollfree | mobile
+
+
 class Store(ABC):
+    clock: Clock
+
     @abstractmethod
     async def open(self) -> None: ...
 
@@ -30,7 +53,14 @@ class Store(ABC):
     async def get_account(self, sid: str) -> Account | None: ...
 
     @abstractmethod
-    async def list_accounts(self) -> list[Account]: ...
+    async def list_accounts(self) -> list[Account]:
+        """Every account (for the CLI)."""
+
+    @abstractmethod
+    async def list_account_family(
+        self, root_sid: str, *, friendly_name: str | None, status: str | None, page: Keyset
+    ) -> list[Account]:
+        """`root_sid` itself and its subaccounts."""
 
     @abstractmethod
     async def create_account(
@@ -45,6 +75,12 @@ class Store(ABC):
         """A new account; a top-level one (its own owner) unless `owner_sid` is given."""
 
     @abstractmethod
+    async def update_account(
+        self, sid: str, *, friendly_name: str | None = None, status: str | None = None
+    ) -> Account | None:
+        """Raises 21479 when a closed account would be reopened."""
+
+    @abstractmethod
     async def ensure_main_account(
         self, sid: str | None, auth_token: str | None
     ) -> tuple[Account, bool]:
@@ -54,6 +90,26 @@ class Store(ABC):
         exists afterwards with that token. Without them an existing main account is kept, or a
         fresh one generated.
         """
+
+    # API keys (records: sid, account_sid, friendly_name, secret_hash, date_created, date_updated)
+
+    @abstractmethod
+    async def create_key(
+        self, account_sid: str, friendly_name: str | None, secret_hash: str
+    ) -> Record: ...
+
+    @abstractmethod
+    async def get_key(self, sid: str) -> Record | None:
+        """The key with this SID, whatever its account (for authentication)."""
+
+    @abstractmethod
+    async def list_keys(self, account_sid: str, page: Keyset) -> list[Record]: ...
+
+    @abstractmethod
+    async def update_key(self, account_sid: str, sid: str, friendly_name: str) -> Record | None: ...
+
+    @abstractmethod
+    async def delete_key(self, account_sid: str, sid: str) -> bool: ...
 
     # Applications
 
@@ -66,19 +122,8 @@ class Store(ABC):
 
     @abstractmethod
     async def list_applications(
-        self,
-        account_sid: str,
-        *,
-        friendly_name: str | None,
-        after: str | None,
-        before: str | None,
-        limit: int,
-    ) -> list[Record]:
-        """Up to `limit` applications in SID (= creation) order.
-
-        `after`: those with a greater SID, ascending. `before`: the `limit` closest ones with a
-        smaller SID, still returned in ascending order.
-        """
+        self, account_sid: str, *, friendly_name: str | None, page: Keyset
+    ) -> list[Record]: ...
 
     @abstractmethod
     async def create_application(self, account_sid: str, values: dict[str, Any]) -> Record:
@@ -90,4 +135,47 @@ class Store(ABC):
     ) -> Record | None: ...
 
     @abstractmethod
-    async def delete_application(self, account_sid: str, sid: str) -> bool: ...
+    async def delete_application(self, account_sid: str, sid: str) -> bool:
+        """Also clears every number's link to it, in the same transaction."""
+
+    # IncomingPhoneNumbers
+
+    @abstractmethod
+    async def get_number(self, account_sid: str, sid: str) -> Record | None: ...
+
+    @abstractmethod
+    async def number_account(self, sid: str) -> str | None: ...
+
+    @abstractmethod
+    async def find_number(self, account_sid: str, phone_number: str) -> Record | None:
+        """The account's number record for an E.164 number."""
+
+    @abstractmethod
+    async def list_numbers(
+        self, account_sid: str, *, filters: NumberFilter, page: Keyset
+    ) -> list[Record]: ...
+
+    @abstractmethod
+    async def create_number(
+        self,
+        account_sid: str,
+        values: dict[str, Any],
+        *,
+        phone_number: str | None,
+        area_code: str | None,
+        number_type: str | None,
+    ) -> Record:
+        """Provision `phone_number`, or a free number in `area_code`.
+
+        Raises 21422 when the number belongs to any account, 21452 when the area code has no
+        free number, 21420 when an application link does not name an application of the account.
+        """
+
+    @abstractmethod
+    async def update_number(
+        self, account_sid: str, sid: str, changes: dict[str, Any], *, move_to: str | None = None
+    ) -> Record | None:
+        """`move_to`: the account the number moves to; links that would cross accounts clear."""
+
+    @abstractmethod
+    async def delete_number(self, account_sid: str, sid: str) -> bool: ...

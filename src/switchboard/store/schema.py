@@ -6,9 +6,25 @@ database matches this metadata, so the two never drift apart.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, MetaData, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
-from switchboard.twilio.fields import APPLICATION_FIELDS, Field, Kind, stored_fields
+from switchboard.twilio.fields import (
+    APPLICATION_FIELDS,
+    PHONE_NUMBER_FIELDS,
+    Field,
+    Kind,
+    stored_fields,
+)
 
 metadata = MetaData()
 
@@ -27,6 +43,17 @@ def _column(field: Field) -> Column:  # type: ignore[type-arg]
         return Column(field.key, Boolean, nullable=False)
     if field.kind is Kind.METHOD:
         return Column(field.key, String(4), nullable=False)
+    if field.kind is Kind.REF and field.prefix == "AP":
+        # Deleting an application clears every link to it, in the delete's own transaction.
+        return Column(
+            field.key, SID, ForeignKey("applications.sid", ondelete="SET NULL"), nullable=True
+        )
+    if field.kind is Kind.REF:
+        return Column(field.key, SID, nullable=True)
+    if field.kind is Kind.PHONE:
+        return Column(field.key, String(16), nullable=False, unique=True)
+    if field.kind in (Kind.ENUM, Kind.OBJECT):
+        return Column(field.key, Text, nullable=False)
     return Column(field.key, Text, nullable=True)
 
 
@@ -52,4 +79,25 @@ applications = Table(
     # Keyset paging: ORDER BY sid within an account, optionally filtered by friendly_name.
     Index("ix_applications_account", "account_sid", "sid"),
     Index("ix_applications_account_name", "account_sid", "friendly_name", "sid"),
+)
+
+incoming_phone_numbers = Table(
+    "incoming_phone_numbers",
+    metadata,
+    *(_column(f) for f in stored_fields(PHONE_NUMBER_FIELDS)),
+    Index("ix_numbers_account", "account_sid", "sid"),
+    Index("ix_numbers_voice_app", "voice_application_sid"),
+    Index("ix_numbers_sms_app", "sms_application_sid"),
+)
+
+keys = Table(
+    "api_keys",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("friendly_name", Text, nullable=True),
+    Column("secret_hash", Text, nullable=False),
+    Column("date_created", BigInteger, nullable=False),
+    Column("date_updated", BigInteger, nullable=False),
+    Index("ix_keys_account", "account_sid", "sid"),
 )

@@ -10,53 +10,64 @@ file, so the per-account application limit holds across `--workers`.
 from __future__ import annotations
 
 import asyncio
+import secrets
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from switchboard.store.base import Store
+from switchboard.store.base import Keyset, NumberFilter, Store
 from switchboard.store.migrate import sqlite_path
-from switchboard.twilio import errors
+from switchboard.store.tables import (
+    ACCOUNT_COLUMNS,
+    APPLICATIONS,
+    KEY_COLUMNS,
+    PHONE_NUMBERS,
+    TableSpec,
+)
+from switchboard.twilio import errors, rules
 from switchboard.twilio.dates import Clock
-from switchboard.twilio.fields import APPLICATION_FIELDS, APPLICATION_LIMIT, Kind, stored_fields
+from switchboard.twilio.fields import APPLICATION_LIMIT, format_phone_number
 from switchboard.twilio.resources import Account, Record
 from switchboard.twilio.sids import SidSource, new_auth_token
 
 T = TypeVar("T")
-
-APP_COLUMNS = tuple(f.key for f in stored_fields(APPLICATION_FIELDS))
-APP_BOOLS = tuple(i for i, f in enumerate(stored_fields(APPLICATION_FIELDS)) if f.kind is Kind.BOOL)
-_APP_SELECT = f"SELECT {', '.join(APP_COLUMNS)} FROM applications"
-_APP_INSERT = (
-    f"INSERT INTO applications ({', '.join(APP_COLUMNS)}) "
-    f"VALUES ({', '.join('?' for _ in APP_COLUMNS)})"
-)
-ACCOUNT_COLUMNS = (
-    "sid, owner_account_sid, friendly_name, status, type, auth_token, is_main, "
-    "date_created, date_updated"
-)
+Conn = sqlite3.Connection
+APP_LINKS = ("voice_application_sid", "sms_application_sid")
+KEY_KEYS = tuple(c.strip() for c in KEY_COLUMNS.split(","))
 
 
-def _app_record(row: tuple[Any, ...]) -> Record:
-    record = dict(zip(APP_COLUMNS, row, strict=True))
-    for i in APP_BOOLS:
-        key = APP_COLUMNS[i]
-        record[key] = bool(record[key])
-    return record
-
-
-def _account(row: tuple[Any, ...]) -> Account:
+def _account(row: Sequence[Any]) -> Account:
     sid, owner, name, status, type_, token, is_main, created, updated = row
     return Account(sid, owner, name, status, type_, token, bool(is_main), created, updated)
 
 
-def _connect(path: str) -> sqlite3.Connection:
+def _connect(path: str) -> Conn:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=ON")
     return conn
+
+
+def _keyset(where: list[str], args: list[Any], page: Keyset) -> str:
+    """Adds the keyset condition; returns the ORDER BY ... LIMIT tail."""
+    order = "ASC"
+    if page.after is not None:
+        where.append("sid > ?")
+        args.append(page.after)
+    elif page.before is not None:
+        where.append("sid < ?")
+        args.append(page.before)
+        order = "DESC"
+    args.append(page.limit)
+    return f"ORDER BY sid {order} LIMIT ?"
+
+
+def _ascending(rows: list[Any], page: Keyset) -> list[Any]:
+    if page.before is not None:
+        rows.reverse()
+    return rows
 
 
 class SqliteStore(Store):
@@ -64,7 +75,7 @@ class SqliteStore(Store):
         self.path = sqlite_path(database_url)
         self.clock = clock
         self.sids = sids
-        self._reader: sqlite3.Connection | None = None
+        self._reader: Conn | None = None
         self._writer_local = threading.local()
         self._executor: ThreadPoolExecutor | None = None
 
@@ -92,8 +103,8 @@ class SqliteStore(Store):
             conn.close()
             self._writer_local.conn = None
 
-    def _writer(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._writer_local, "conn", None)
+    def _writer(self) -> Conn:
+        conn: Conn | None = getattr(self._writer_local, "conn", None)
         if conn is None:
             conn = _connect(self.path)
             conn.execute("PRAGMA journal_mode=WAL")
@@ -102,12 +113,12 @@ class SqliteStore(Store):
         return conn
 
     @property
-    def reader(self) -> sqlite3.Connection:
+    def reader(self) -> Conn:
         if self._reader is None:
             raise RuntimeError("store is not open")
         return self._reader
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def _write(self, fn: Callable[[Conn], T]) -> T:
         """Run `fn` in one IMMEDIATE transaction on the writer thread; commit before returning."""
         if self._executor is None:
             raise RuntimeError("store is not open")
@@ -132,6 +143,56 @@ class SqliteStore(Store):
             return False
         return True
 
+    # Generic record helpers
+
+    def _get(self, conn: Conn, spec: TableSpec, account_sid: str, sid: str) -> Record | None:
+        row = conn.execute(
+            f"{spec.select} WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+        ).fetchone()
+        return spec.record(row) if row else None
+
+    def _owner(self, spec: TableSpec, sid: str) -> str | None:
+        row = self.reader.execute(
+            f"SELECT account_sid FROM {spec.name} WHERE sid = ?", (sid,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def _list(
+        self, spec: TableSpec, where: list[str], args: list[Any], page: Keyset
+    ) -> list[Record]:
+        tail = _keyset(where, args, page)
+        rows = self.reader.execute(
+            f"{spec.select} WHERE {' AND '.join(where)} {tail}", args
+        ).fetchall()
+        return [spec.record(r) for r in _ascending(rows, page)]
+
+    def _update(
+        self,
+        conn: Conn,
+        spec: TableSpec,
+        record: Record,
+        changes: dict[str, Any],
+        where_account: str,
+    ) -> Record:
+        # date_updated moves on every update, even within the same microsecond.
+        record.update(changes, date_updated=max(self.clock(), record["date_updated"] + 1))
+        keys = [*changes, "date_updated"]
+        conn.execute(
+            f"UPDATE {spec.name} SET {', '.join(f'{k} = ?' for k in keys)} "
+            "WHERE account_sid = ? AND sid = ?",
+            [spec.value(k, record[k]) for k in keys] + [where_account, record["sid"]],
+        )
+        return record
+
+    def _delete(self, spec: TableSpec, account_sid: str, sid: str) -> Callable[[Conn], bool]:
+        def run(conn: Conn) -> bool:
+            cur = conn.execute(
+                f"DELETE FROM {spec.name} WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+            )
+            return cur.rowcount > 0
+
+        return run
+
     # Accounts
 
     async def get_account(self, sid: str) -> Account | None:
@@ -144,9 +205,26 @@ class SqliteStore(Store):
         rows = self.reader.execute(f"SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY sid")
         return [_account(r) for r in rows]
 
+    async def list_account_family(
+        self, root_sid: str, *, friendly_name: str | None, status: str | None, page: Keyset
+    ) -> list[Account]:
+        where = ["(sid = ? OR owner_account_sid = ?)"]
+        args: list[Any] = [root_sid, root_sid]
+        if friendly_name is not None:
+            where.append("friendly_name = ?")
+            args.append(friendly_name)
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        tail = _keyset(where, args, page)
+        rows = self.reader.execute(
+            f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE {' AND '.join(where)} {tail}", args
+        ).fetchall()
+        return [_account(r) for r in _ascending(rows, page)]
+
     def _insert_account(
         self,
-        conn: sqlite3.Connection,
+        conn: Conn,
         friendly_name: str,
         owner_sid: str | None,
         sid: str | None,
@@ -197,14 +275,42 @@ class SqliteStore(Store):
             )
         )
 
+    async def update_account(
+        self, sid: str, *, friendly_name: str | None = None, status: str | None = None
+    ) -> Account | None:
+        def run(conn: Conn) -> Account | None:
+            row = conn.execute(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE sid = ?", (sid,)
+            ).fetchone()
+            if row is None:
+                return None
+            account = _account(row)
+            if status is not None:
+                rules.check_status_change(account.status, status)
+            updated = max(self.clock(), account.date_updated + 1)
+            conn.execute(
+                "UPDATE accounts SET friendly_name = ?, status = ?, date_updated = ? WHERE sid = ?",
+                (
+                    friendly_name if friendly_name is not None else account.friendly_name,
+                    status if status is not None else account.status,
+                    updated,
+                    sid,
+                ),
+            )
+            row = conn.execute(
+                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE sid = ?", (sid,)
+            ).fetchone()
+            return _account(row)
+
+        return await self._write(run)
+
     async def ensure_main_account(
         self, sid: str | None, auth_token: str | None
     ) -> tuple[Account, bool]:
-        def run(conn: sqlite3.Connection) -> tuple[Account, bool]:
+        def run(conn: Conn) -> tuple[Account, bool]:
+            select = f"SELECT {ACCOUNT_COLUMNS} FROM accounts"
             if sid is not None and auth_token is not None:
-                row = conn.execute(
-                    f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE sid = ?", (sid,)
-                ).fetchone()
+                row = conn.execute(f"{select} WHERE sid = ?", (sid,)).fetchone()
                 if row is None:
                     return self._insert_account(
                         conn, "Main account", None, sid, auth_token, True
@@ -215,65 +321,98 @@ class SqliteStore(Store):
                     "OR status != 'active')",
                     (auth_token, self.clock(), sid, auth_token),
                 )
-                row = conn.execute(
-                    f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE sid = ?", (sid,)
-                ).fetchone()
+                row = conn.execute(f"{select} WHERE sid = ?", (sid,)).fetchone()
                 return _account(row), False
-            row = conn.execute(
-                f"SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE is_main = 1 ORDER BY sid LIMIT 1"
-            ).fetchone()
+            row = conn.execute(f"{select} WHERE is_main = 1 ORDER BY sid LIMIT 1").fetchone()
             if row is not None:
                 return _account(row), False
             return self._insert_account(conn, "Main account", None, None, None, True), True
 
         return await self._write(run)
 
+    # API keys
+
+    async def create_key(
+        self, account_sid: str, friendly_name: str | None, secret_hash: str
+    ) -> Record:
+        def run(conn: Conn) -> Record:
+            now = self.clock()
+            record = dict(
+                zip(
+                    KEY_KEYS,
+                    (self.sids.new("SK"), account_sid, friendly_name, secret_hash, now, now),
+                    strict=True,
+                )
+            )
+            conn.execute(
+                f"INSERT INTO api_keys ({KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)",
+                [record[k] for k in KEY_KEYS],
+            )
+            return record
+
+        return await self._write(run)
+
+    async def get_key(self, sid: str) -> Record | None:
+        row = self.reader.execute(
+            f"SELECT {KEY_COLUMNS} FROM api_keys WHERE sid = ?", (sid,)
+        ).fetchone()
+        return dict(zip(KEY_KEYS, row, strict=True)) if row else None
+
+    async def list_keys(self, account_sid: str, page: Keyset) -> list[Record]:
+        where, args = ["account_sid = ?"], [account_sid]
+        tail = _keyset(where, args, page)
+        rows = self.reader.execute(
+            f"SELECT {KEY_COLUMNS} FROM api_keys WHERE {' AND '.join(where)} {tail}", args
+        ).fetchall()
+        return [dict(zip(KEY_KEYS, r, strict=True)) for r in _ascending(rows, page)]
+
+    async def update_key(self, account_sid: str, sid: str, friendly_name: str) -> Record | None:
+        def run(conn: Conn) -> Record | None:
+            row = conn.execute(
+                f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_sid = ? AND sid = ?",
+                (account_sid, sid),
+            ).fetchone()
+            if row is None:
+                return None
+            record = dict(zip(KEY_KEYS, row, strict=True))
+            record["friendly_name"] = friendly_name
+            record["date_updated"] = max(self.clock(), record["date_updated"] + 1)
+            conn.execute(
+                "UPDATE api_keys SET friendly_name = ?, date_updated = ? WHERE sid = ?",
+                (friendly_name, record["date_updated"], sid),
+            )
+            return record
+
+        return await self._write(run)
+
+    async def delete_key(self, account_sid: str, sid: str) -> bool:
+        def run(conn: Conn) -> bool:
+            cur = conn.execute(
+                "DELETE FROM api_keys WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+            )
+            return cur.rowcount > 0
+
+        return await self._write(run)
+
     # Applications
 
     async def get_application(self, account_sid: str, sid: str) -> Record | None:
-        row = self.reader.execute(
-            f"{_APP_SELECT} WHERE account_sid = ? AND sid = ?", (account_sid, sid)
-        ).fetchone()
-        return _app_record(row) if row else None
+        return self._get(self.reader, APPLICATIONS, account_sid, sid)
 
     async def application_account(self, sid: str) -> str | None:
-        row = self.reader.execute(
-            "SELECT account_sid FROM applications WHERE sid = ?", (sid,)
-        ).fetchone()
-        return row[0] if row else None
+        return self._owner(APPLICATIONS, sid)
 
     async def list_applications(
-        self,
-        account_sid: str,
-        *,
-        friendly_name: str | None,
-        after: str | None,
-        before: str | None,
-        limit: int,
+        self, account_sid: str, *, friendly_name: str | None, page: Keyset
     ) -> list[Record]:
-        where = ["account_sid = ?"]
-        args: list[Any] = [account_sid]
+        where, args = ["account_sid = ?"], [account_sid]
         if friendly_name is not None:
             where.append("friendly_name = ?")
             args.append(friendly_name)
-        order = "ASC"
-        if after is not None:
-            where.append("sid > ?")
-            args.append(after)
-        elif before is not None:
-            where.append("sid < ?")
-            args.append(before)
-            order = "DESC"
-        args.append(limit)
-        rows = self.reader.execute(
-            f"{_APP_SELECT} WHERE {' AND '.join(where)} ORDER BY sid {order} LIMIT ?", args
-        ).fetchall()
-        if order == "DESC":
-            rows.reverse()
-        return [_app_record(r) for r in rows]
+        return self._list(APPLICATIONS, where, args, page)
 
     async def create_application(self, account_sid: str, values: dict[str, Any]) -> Record:
-        def run(conn: sqlite3.Connection) -> Record:
+        def run(conn: Conn) -> Record:
             (count,) = conn.execute(
                 "SELECT count(*) FROM applications WHERE account_sid = ?", (account_sid,)
             ).fetchone()
@@ -287,7 +426,7 @@ class SqliteStore(Store):
                 "date_created": now,
                 "date_updated": now,
             }
-            conn.execute(_APP_INSERT, [record[c] for c in APP_COLUMNS])
+            conn.execute(APPLICATIONS.insert, APPLICATIONS.row(record))
             return record
 
         return await self._write(run)
@@ -295,30 +434,134 @@ class SqliteStore(Store):
     async def update_application(
         self, account_sid: str, sid: str, changes: dict[str, Any]
     ) -> Record | None:
-        def run(conn: sqlite3.Connection) -> Record | None:
-            row = conn.execute(
-                f"{_APP_SELECT} WHERE account_sid = ? AND sid = ?", (account_sid, sid)
-            ).fetchone()
-            if row is None:
+        def run(conn: Conn) -> Record | None:
+            record = self._get(conn, APPLICATIONS, account_sid, sid)
+            if record is None:
                 return None
-            record = _app_record(row)
-            # date_updated moves on every update, even within the same microsecond.
-            record.update(changes, date_updated=max(self.clock(), record["date_updated"] + 1))
-            keys = [*changes, "date_updated"]
-            conn.execute(
-                f"UPDATE applications SET {', '.join(f'{k} = ?' for k in keys)} "
-                "WHERE account_sid = ? AND sid = ?",
-                [record[k] for k in keys] + [account_sid, sid],
-            )
-            return record
+            return self._update(conn, APPLICATIONS, record, changes, account_sid)
 
         return await self._write(run)
 
     async def delete_application(self, account_sid: str, sid: str) -> bool:
-        def run(conn: sqlite3.Connection) -> bool:
-            cur = conn.execute(
-                "DELETE FROM applications WHERE account_sid = ? AND sid = ?", (account_sid, sid)
-            )
-            return cur.rowcount > 0
+        # The foreign keys (ON DELETE SET NULL) clear the numbers' links in this transaction.
+        return await self._write(self._delete(APPLICATIONS, account_sid, sid))
+
+    # IncomingPhoneNumbers
+
+    @staticmethod
+    def _check_links(conn: Conn, account_sid: str, values: dict[str, Any]) -> None:
+        for key in APP_LINKS:
+            app_sid = values.get(key)
+            if app_sid is None:
+                continue
+            found = conn.execute(
+                "SELECT 1 FROM applications WHERE sid = ? AND account_sid = ?",
+                (app_sid, account_sid),
+            ).fetchone()
+            if found is None:
+                param = "VoiceApplicationSid" if key.startswith("voice") else "SmsApplicationSid"
+                raise errors.application_not_accessible(param, app_sid)
+
+    async def get_number(self, account_sid: str, sid: str) -> Record | None:
+        return self._get(self.reader, PHONE_NUMBERS, account_sid, sid)
+
+    async def number_account(self, sid: str) -> str | None:
+        return self._owner(PHONE_NUMBERS, sid)
+
+    async def find_number(self, account_sid: str, phone_number: str) -> Record | None:
+        row = self.reader.execute(
+            f"{PHONE_NUMBERS.select} WHERE account_sid = ? AND phone_number = ?",
+            (account_sid, phone_number),
+        ).fetchone()
+        return PHONE_NUMBERS.record(row) if row else None
+
+    async def list_numbers(
+        self, account_sid: str, *, filters: NumberFilter, page: Keyset
+    ) -> list[Record]:
+        where, args = ["account_sid = ?"], [account_sid]
+        for column, value in (
+            ("friendly_name", filters.friendly_name),
+            ("origin", filters.origin),
+            ("type", filters.type),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if filters.phone_number is not None:
+            where.append("phone_number LIKE ? ESCAPE '\\'")
+            args.append(rules.phone_like_pattern(filters.phone_number))
+        return self._list(PHONE_NUMBERS, where, args, page)
+
+    async def create_number(
+        self,
+        account_sid: str,
+        values: dict[str, Any],
+        *,
+        phone_number: str | None,
+        area_code: str | None,
+        number_type: str | None,
+    ) -> Record:
+        def run(conn: Conn) -> Record:
+            self._check_links(conn, account_sid, values)
+            if phone_number is not None:
+                taken = conn.execute(
+                    "SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ?", (phone_number,)
+                ).fetchone()
+                if taken:
+                    raise errors.phone_number_unavailable(phone_number)
+                number = phone_number
+            else:
+                number = self._free_number(conn, area_code or "")
+            now = self.clock()
+            record = {
+                **{f.key: f.default for f in PHONE_NUMBERS.fields if f.stored},
+                **values,
+                "account_sid": account_sid,
+                "sid": self.sids.new("PN"),
+                "phone_number": number,
+                "type": rules.number_type(number, number_type),
+                "date_created": now,
+                "date_updated": now,
+            }
+            if record["friendly_name"] is None:
+                record["friendly_name"] = format_phone_number(number)
+            conn.execute(PHONE_NUMBERS.insert, PHONE_NUMBERS.row(record))
+            return record
 
         return await self._write(run)
+
+    @staticmethod
+    def _free_number(conn: Conn, area_code: str) -> str:
+        """A random free +1 number in the area code (exchange 200-999, as NANP allows)."""
+        for _ in range(200):
+            exchange = 200 + secrets.randbelow(800)
+            candidate = f"+1{area_code}{exchange}{secrets.randbelow(10_000):04d}"
+            taken = conn.execute(
+                "SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ?", (candidate,)
+            ).fetchone()
+            if not taken:
+                return candidate
+        raise errors.no_numbers_in_area_code(area_code)
+
+    async def update_number(
+        self, account_sid: str, sid: str, changes: dict[str, Any], *, move_to: str | None = None
+    ) -> Record | None:
+        def run(conn: Conn) -> Record | None:
+            record = self._get(conn, PHONE_NUMBERS, account_sid, sid)
+            if record is None:
+                return None
+            target = move_to or account_sid
+            self._check_links(conn, target, changes)
+            all_changes = dict(changes)
+            if target != account_sid:
+                all_changes["account_sid"] = target
+                for key in APP_LINKS:
+                    # A link kept from the old account would point across accounts: clear it.
+                    if key not in changes and record[key] is not None:
+                        all_changes[key] = None
+            return self._update(conn, PHONE_NUMBERS, record, all_changes, account_sid)
+
+        return await self._write(run)
+
+    async def delete_number(self, account_sid: str, sid: str) -> bool:
+        return await self._write(self._delete(PHONE_NUMBERS, account_sid, sid))

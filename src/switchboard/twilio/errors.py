@@ -65,9 +65,7 @@ def invalid_method(param: str, value: str) -> TwilioError:
 
 
 def page_size_too_large(value: int) -> TwilioError:
-    return TwilioError(
-        20007, 400, f"Page size too large: {value}. The maximum page size is 1000"
-    )
+    return TwilioError(20007, 400, f"Page size too large: {value}. The maximum page size is 1000")
 
 
 def invalid_page_token(value: str) -> TwilioError:
@@ -100,3 +98,45 @@ def internal_error() -> TwilioError:
 
 def service_unavailable() -> TwilioError:
     return TwilioError(20503, 503, "Service unavailable: the database could not be reached")
+
+
+def application_not_accessible(param: str, value: str) -> TwilioError:
+    return TwilioError(
+        21420,
+        400,
+        f"{param} is not accessible: {value} is not an application of this account, or invalid",
+    )
+
+
+def forbidden(message: str) -> TwilioError:
+    return TwilioError(20403, 403, message)
+
+
+def account_not_active() -> TwilioError:
+    return TwilioError(
+        20005, 401, "Account not active", headers={"WWW-Authenticate": 'Basic realm="Twilio API"'}
+    )
+
+
+def account_closed() -> TwilioError:
+    return TwilioError(21479, 400, "The subaccount is closed and can not be re-opened")
+
+
+def invalid_phone_number(value: str) -> TwilioError:
+    return TwilioError(21421, 400, f"PhoneNumber is invalid: {value}")
+
+
+def phone_number_unavailable(value: str) -> TwilioError:
+    return TwilioError(21422, 400, f"PhoneNumber {value} is not available")
+
+
+def invalid_area_code(value: str) -> TwilioError:
+    return TwilioError(21451, 400, f"Invalid area code: {value}")
+
+
+def no_numbers_in_area_code(value: str) -> TwilioError:
+    return TwilioError(21452, 400, f"No phone numbers found in area code {value}")
+
+
+def missing_parameter(message: str) -> TwilioError:
+    return TwilioError(20001, 400, message)
