@@ -17,6 +17,8 @@ class Settings:
     workers: int = 1
     access_log: bool = False
     max_body_bytes: int = 1_048_576
+    webhook_timeout: float = 15.0  # seconds Twilio waits for a webhook's answer
+    request_log_limit: int = 10_000  # traces and webhook requests kept per account
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -33,6 +35,10 @@ class Settings:
             values["workers"] = int(env["SWITCHBOARD_WORKERS"])
         if "SWITCHBOARD_ACCESS_LOG" in env:
             values["access_log"] = env["SWITCHBOARD_ACCESS_LOG"].lower() in ("1", "true", "yes")
+        if "SWITCHBOARD_WEBHOOK_TIMEOUT" in env:
+            values["webhook_timeout"] = float(env["SWITCHBOARD_WEBHOOK_TIMEOUT"])
+        if "SWITCHBOARD_REQUEST_LOG_LIMIT" in env:
+            values["request_log_limit"] = int(env["SWITCHBOARD_REQUEST_LOG_LIMIT"])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -44,4 +50,6 @@ class Settings:
             "SWITCHBOARD_DATABASE_URL": self.database_url,
             "SWITCHBOARD_WORKERS": str(self.workers),
             "SWITCHBOARD_ACCESS_LOG": "1" if self.access_log else "0",
+            "SWITCHBOARD_WEBHOOK_TIMEOUT": str(self.webhook_timeout),
+            "SWITCHBOARD_REQUEST_LOG_LIMIT": str(self.request_log_limit),
         }

@@ -9,15 +9,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from switchboard.api import accounts, applications, phone_numbers, render
+from switchboard.api import accounts, applications, phone_numbers, render, simulate
 from switchboard.api.auth import authenticate, authorize
 from switchboard.api.context import Call
 from switchboard.config import Settings
+from switchboard.routing.router import Router
+from switchboard.routing.webhooks import Webhooks
 from switchboard.store import Store, open_store
 from switchboard.twilio import errors
 from switchboard.twilio.errors import TwilioError
@@ -29,6 +32,7 @@ Handler = Callable[[Call], Awaitable[Response]]
 MAX_PARAMS = 1000
 _ACCOUNT = r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+?)"
 _SUFFIX = r"(?P<json>\.json)?$"
+_EXT_ACCOUNT = r"^/switchboard/v1/Accounts/(?P<account_sid>[^/]+?)"
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,11 @@ class Endpoint:
 
 def _endpoint(path: str, keys_allowed: bool = True, **methods: Handler) -> Endpoint:
     return Endpoint(re.compile(_ACCOUNT + path + _SUFFIX), methods, keys_allowed)
+
+
+def _extension(path: str, **methods: Handler) -> Endpoint:
+    """Our own API beside Twilio's: JSON only, no suffix."""
+    return Endpoint(re.compile(_EXT_ACCOUNT + path + "$"), methods, keys_allowed=True)
 
 
 _NUMBERS = "/IncomingPhoneNumbers"
@@ -78,6 +87,11 @@ ROUTES: tuple[Endpoint, ...] = (
         POST=accounts.update_key,
         DELETE=accounts.delete_key,
     ),
+    _extension("/InboundCalls", POST=simulate.create_call),
+    _extension(r"/InboundCalls/(?P<sid>[^/]+)", GET=simulate.fetch_call),
+    _extension("/InboundMessages", POST=simulate.create_message),
+    _extension(r"/InboundMessages/(?P<sid>[^/]+)", GET=simulate.fetch_message),
+    _extension("/Requests", GET=simulate.list_requests),
 )
 
 
@@ -126,7 +140,10 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
 
     async def twilio_api(request: Request) -> Response:
         path = request.url.path
-        rep = render.Representation(path.endswith(".json"))
+        if path.startswith("/switchboard/"):
+            rep = render.Representation(True, suffix="")
+        else:
+            rep = render.Representation(path.endswith(".json"))
         try:
             return await _dispatch(request, path, rep)
         except TwilioError as exc:
@@ -174,16 +191,20 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
-        try:
-            yield
-        finally:
-            await the_store.close()
+        async with httpx.AsyncClient(follow_redirects=True, max_redirects=5) as client:
+            webhooks = Webhooks(client, timeout=settings.webhook_timeout)
+            app.state.router = Router(the_store, webhooks)
+            try:
+                yield
+            finally:
+                await the_store.close()
 
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/2010-04-01/{rest:path}", twilio_api, methods=methods),
+            Route("/switchboard/v1/{rest:path}", twilio_api, methods=methods),
             Route("/{rest:path}", not_found, methods=methods),
         ],
         lifespan=lifespan,

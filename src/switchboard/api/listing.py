@@ -22,7 +22,7 @@ async def list_response(
     key: str,
     element: str,
     item_element: str,
-    fields: tuple[Field, ...],
+    fields: tuple[Field, ...] | None,
     filters: Sequence[tuple[str, str]],
     fetch: Callable[[Keyset], Awaitable[list[Any]]],
     owner: Callable[[str], Awaitable[str | None]] | None,

@@ -19,11 +19,14 @@ XML_DECL = "<?xml version='1.0' encoding='UTF-8'?>"
 
 
 class Representation:
-    """How one response is written: `.json` paths answer JSON, the same path without it XML."""
+    """How one response is written: `.json` paths answer JSON, the same path without it XML.
 
-    def __init__(self, as_json: bool) -> None:
+    Our own extension (`/switchboard/v1/...`) answers JSON on paths without a suffix.
+    """
+
+    def __init__(self, as_json: bool, suffix: str | None = None) -> None:
         self.as_json = as_json
-        self.suffix = ".json" if as_json else ""
+        self.suffix = (".json" if as_json else "") if suffix is None else suffix
         self.media_type = JSON if as_json else XML
 
 
@@ -89,13 +92,19 @@ def page(
     key: str,
     element: str,
     item_element: str,
-    fields: tuple[Field, ...],
+    fields: tuple[Field, ...] | None,
     records: Iterable[tuple[Mapping[str, Any], str]],
     meta: Mapping[str, Any],
 ) -> Response:
-    """A list page: exactly the nine keys of Twilio's envelope (the SDK refuses any extra key)."""
+    """A list page: exactly the nine keys of Twilio's envelope (the SDK refuses any extra key).
+
+    `fields` None: the records are JSON-ready already (our own extension's lists, JSON only).
+    """
+    if fields is None:
+        body: dict[str, Any] = {key: [dict(r) for r, _ in records], **meta}
+        return Response(orjson.dumps(body), 200, media_type=JSON)
     if rep.as_json:
-        body: dict[str, Any] = {key: [record_json(fields, r, uri) for r, uri in records]}
+        body = {key: [record_json(fields, r, uri) for r, uri in records]}
         body.update(meta)
         return Response(orjson.dumps(body), 200, media_type=JSON)
     attrs = " ".join(

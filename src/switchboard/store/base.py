@@ -17,6 +17,7 @@ from typing import Any
 
 from switchboard.twilio.dates import Clock
 from switchboard.twilio.resources import Account, Record
+from switchboard.twilio.sids import SidSource
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class NumberFilter:
 
 class Store(ABC):
     clock: Clock
+    sids: SidSource
 
     @abstractmethod
     async def open(self) -> None: ...
@@ -179,3 +181,27 @@ class Store(ABC):
 
     @abstractmethod
     async def delete_number(self, account_sid: str, sid: str) -> bool: ...
+
+    # Simulated traffic: traces and the webhook request log, each bounded to the newest `keep`
+    # rows per account.
+
+    @abstractmethod
+    async def save_trace(
+        self,
+        account_sid: str,
+        sid: str,
+        kind: str,
+        status: str,
+        body: dict[str, Any],
+        requests: list[dict[str, Any]],
+        *,
+        keep: int,
+    ) -> None:
+        """Store a trace and its requests (each gets an `RQ…` SID), then prune to `keep`."""
+
+    @abstractmethod
+    async def get_trace(self, account_sid: str, sid: str, kind: str) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
+        """Newest first: `after` continues towards older requests, `before` towards newer."""

@@ -101,3 +101,26 @@ keys = Table(
     Column("date_updated", BigInteger, nullable=False),
     Index("ix_keys_account", "account_sid", "sid"),
 )
+
+traces = Table(
+    "traces",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("kind", String(8), nullable=False),  # call | message
+    Column("status", String(16), nullable=False),
+    Column("body", Text, nullable=False),  # the trace, as JSON
+    Column("date_created", BigInteger, nullable=False),
+    Index("ix_traces_account", "account_sid", "sid"),
+)
+
+webhook_requests = Table(
+    "webhook_requests",
+    metadata,
+    Column("sid", SID, primary_key=True),
+    Column("account_sid", SID, nullable=False),
+    Column("trace_sid", SID, nullable=False),
+    Column("body", Text, nullable=False),  # the request and its outcome, as JSON
+    Column("date_created", BigInteger, nullable=False),
+    Index("ix_webhook_requests_account", "account_sid", "sid"),
+)

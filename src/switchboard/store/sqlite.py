@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
+import orjson
+
 from switchboard.store.base import Keyset, NumberFilter, Store
 from switchboard.store.migrate import sqlite_path
 from switchboard.store.tables import (
@@ -565,3 +567,72 @@ class SqliteStore(Store):
 
     async def delete_number(self, account_sid: str, sid: str) -> bool:
         return await self._write(self._delete(PHONE_NUMBERS, account_sid, sid))
+
+    # Simulated traffic
+
+    async def save_trace(
+        self,
+        account_sid: str,
+        sid: str,
+        kind: str,
+        status: str,
+        body: dict[str, Any],
+        requests: list[dict[str, Any]],
+        *,
+        keep: int,
+    ) -> None:
+        def run(conn: Conn) -> None:
+            now = self.clock()
+            conn.execute(
+                "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (sid, account_sid, kind, status, orjson.dumps(body).decode(), now),
+            )
+            conn.executemany(
+                "INSERT INTO webhook_requests (sid, account_sid, trace_sid, body, date_created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (self.sids.new("RQ"), account_sid, sid, orjson.dumps(r).decode(), now)
+                    for r in requests
+                ],
+            )
+            for table in ("traces", "webhook_requests"):
+                # Everything older than the account's `keep` newest rows goes.
+                conn.execute(
+                    f"DELETE FROM {table} WHERE account_sid = ? AND sid < ("
+                    f"SELECT sid FROM {table} WHERE account_sid = ? "
+                    "ORDER BY sid DESC LIMIT 1 OFFSET ?)",
+                    (account_sid, account_sid, keep - 1),
+                )
+
+        await self._write(run)
+
+    async def get_trace(self, account_sid: str, sid: str, kind: str) -> dict[str, Any] | None:
+        row = self.reader.execute(
+            "SELECT body FROM traces WHERE account_sid = ? AND sid = ? AND kind = ?",
+            (account_sid, sid, kind),
+        ).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
+        where, args = ["account_sid = ?"], [account_sid]
+        order = "DESC"
+        if page.after is not None:
+            where.append("sid < ?")
+            args.append(page.after)
+        elif page.before is not None:
+            where.append("sid > ?")
+            args.append(page.before)
+            order = "ASC"
+        args.append(page.limit)
+        rows = self.reader.execute(
+            "SELECT sid, trace_sid, body, date_created FROM webhook_requests "
+            f"WHERE {' AND '.join(where)} ORDER BY sid {order} LIMIT ?",
+            args,
+        ).fetchall()
+        if order == "ASC":
+            rows.reverse()
+        return [
+            {"sid": sid, "trace_sid": trace_sid, "date_created": created, **orjson.loads(body)}
+            for sid, trace_sid, body, created in rows
+        ]

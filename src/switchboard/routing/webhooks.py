@@ -1,0 +1,159 @@
+"""Deliver one webhook request the way Twilio does, and record what happened.
+
+Failures carry Twilio's codes: 11205 when no connection could be made, 11200 for a timeout or a
+non-2xx answer (HTTP retrieval failure), 11750 for an answer over 64 KiB. Document errors (12100,
+12300) are the TwiML parser's. Twilio's connection overrides in the URL fragment are honoured:
+`#ct=` (connect timeout, ms) and `#rt=` (read timeout, ms); the fragment is never sent or signed.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import httpx
+
+from switchboard.routing.signature import compute_signature
+
+USER_AGENT = "TwilioProxy/1.1"
+MAX_BODY = 64 * 1024  # Twilio's limit for a TwiML document
+RECORDED_BODY = 16 * 1024  # how much of an answer a trace keeps
+
+
+@dataclass
+class Delivery:
+    """One HTTP request we made and its outcome, as a trace shows it."""
+
+    purpose: str
+    method: str
+    url: str
+    params: dict[str, str]
+    headers: dict[str, str]
+    status_code: int | None = None
+    response_body: str | None = None
+    content_type: str | None = None
+    duration_ms: float = 0.0
+    error_code: int | None = None
+    error_message: str | None = None
+    body: str = field(default="", repr=False)  # the whole answer (up to MAX_BODY), not stored
+
+    @property
+    def ok(self) -> bool:
+        return self.error_code is None
+
+    def fail(self, code: int, message: str) -> None:
+        self.error_code = code
+        self.error_message = message
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "purpose": self.purpose,
+            "method": self.method,
+            "url": self.url,
+            "params": self.params,
+            "headers": self.headers,
+            "status_code": self.status_code,
+            "response_body": self.response_body,
+            "content_type": self.content_type,
+            "duration_ms": round(self.duration_ms, 3),
+            "error_code": self.error_code,
+            "error_message": self.error_message,
+        }
+
+
+def _overrides(url: str, default_timeout: float) -> tuple[str, httpx.Timeout]:
+    """Strip the fragment; read Twilio's `ct`/`rt` connection overrides from it."""
+    parts = urlsplit(url)
+    connect = min(5.0, default_timeout)
+    read = default_timeout
+    if parts.fragment:
+        for key, value in parse_qsl(parts.fragment):
+            if value.isdigit():
+                if key == "ct":
+                    connect = min(max(int(value), 100), 10_000) / 1000
+                elif key == "rt":
+                    read = min(max(int(value), 100), 15_000) / 1000
+        url = urlunsplit(parts._replace(fragment=""))
+    return url, httpx.Timeout(read, connect=connect)
+
+
+def request_url(url: str, method: str, params: Mapping[str, str]) -> str:
+    """The URL as requested: for GET, the parameters appended to its query string."""
+    if method != "GET" or not params:
+        return url
+    return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(params)}"
+
+
+class Webhooks:
+    """Sends signed webhook requests over one shared HTTP client (keep-alive, async)."""
+
+    def __init__(self, client: httpx.AsyncClient, *, timeout: float = 15.0) -> None:
+        self.client = client
+        self.timeout = timeout
+
+    async def send(
+        self,
+        purpose: str,
+        method: str,
+        url: str,
+        params: Mapping[str, str],
+        auth_token: str,
+    ) -> Delivery:
+        method = method.upper()
+        url, timeout = _overrides(url, self.timeout)
+        full_url = request_url(url, method, params)
+        signed_params: Mapping[str, str] = params if method == "POST" else {}
+        headers = {
+            "Accept": "*/*",
+            "Cache-Control": "max-age=259200",
+            "User-Agent": USER_AGENT,
+            "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+            "X-Home-Region": "us1",
+            "X-Twilio-Signature": compute_signature(full_url, signed_params, auth_token),
+        }
+        if method == "POST":
+            headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
+        delivery = Delivery(purpose, method, full_url, dict(params), headers)
+        started = time.perf_counter()
+        try:
+            async with self.client.stream(
+                method,
+                full_url,
+                headers=headers,
+                content=urlencode(params).encode() if method == "POST" else None,
+                timeout=timeout,
+            ) as response:
+                delivery.status_code = response.status_code
+                delivery.content_type = response.headers.get("content-type", "")
+                chunks: list[bytes] = []
+                size = 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > MAX_BODY:
+                        delivery.fail(11750, "TwiML response body too large (over 64 KiB)")
+                        break
+                    chunks.append(chunk)
+                raw = b"".join(chunks)
+        except httpx.TimeoutException as exc:
+            delivery.fail(11200, f"HTTP retrieval failure: timed out ({type(exc).__name__})")
+            raw = b""
+        except httpx.TooManyRedirects:
+            delivery.fail(11215, "HTTP too many redirects")
+            raw = b""
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            delivery.fail(11205, f"HTTP connection failure: {type(exc).__name__}")
+            raw = b""
+        delivery.duration_ms = (time.perf_counter() - started) * 1000
+        delivery.body = raw.decode("utf-8", errors="replace")
+        delivery.response_body = delivery.body[:RECORDED_BODY] if raw else None
+        if (
+            delivery.ok
+            and delivery.status_code is not None
+            and not 200 <= delivery.status_code < 300
+        ):
+            delivery.fail(11200, f"HTTP retrieval failure: status {delivery.status_code}")
+        return delivery
