@@ -83,6 +83,10 @@ class Store(ABC):
         """Raises 21479 when a closed account would be reopened."""
 
     @abstractmethod
+    async def set_auth_token(self, sid: str, auth_token: str) -> bool:
+        """Rotate an account's auth token; False when there is no such account."""
+
+    @abstractmethod
     async def ensure_main_account(
         self, sid: str | None, auth_token: str | None
     ) -> tuple[Account, bool]:

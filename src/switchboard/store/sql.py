@@ -1,0 +1,599 @@
+"""The store's logic, written once against a small async transaction interface (`Tx`).
+
+`SqliteStore` and `PostgresStore` only supply connections: how to read, how to run one write
+transaction, and how to lock an account row. SQL here uses `?` placeholders; a driver with
+another paramstyle rewrites them once per statement.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+from abc import abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+import orjson
+
+from switchboard.store.base import Keyset, NumberFilter, Store
+from switchboard.store.tables import (
+    ACCOUNT_COLUMNS,
+    APPLICATIONS,
+    KEY_COLUMNS,
+    PHONE_NUMBERS,
+    TableSpec,
+)
+from switchboard.twilio import errors, rules
+from switchboard.twilio.dates import Clock
+from switchboard.twilio.fields import APPLICATION_LIMIT, format_phone_number
+from switchboard.twilio.resources import Account, Record
+from switchboard.twilio.sids import SidSource, new_auth_token
+
+T = TypeVar("T")
+Row = Sequence[Any]
+APP_LINKS = ("voice_application_sid", "sms_application_sid")
+KEY_KEYS = tuple(c.strip() for c in KEY_COLUMNS.split(","))
+_SELECT_ACCOUNT = f"SELECT {ACCOUNT_COLUMNS} FROM accounts"
+
+
+class IntegrityError(Exception):
+    """A constraint stopped a write: `unique` or `foreign_key`."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class Tx(Protocol):
+    async def one(self, sql: str, args: Sequence[Any] = ()) -> Row | None: ...
+
+    async def all(self, sql: str, args: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def run(self, sql: str, args: Sequence[Any] = ()) -> int:
+        """Execute; the number of rows changed."""
+
+    async def many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None: ...
+
+    async def lock_account(self, sid: str) -> None:
+        """Serialise writers per account until the transaction ends (a no-op where every
+        write transaction is serialised anyway, as in SQLite)."""
+
+
+def _account(row: Row) -> Account:
+    sid, owner, name, status, type_, token, is_main, created, updated = row
+    return Account(sid, owner, name, status, type_, token, bool(is_main), created, updated)
+
+
+def _keyset(where: list[str], args: list[Any], page: Keyset, *, descending: bool = False) -> str:
+    """Adds the keyset condition for a list in SID order; returns the ORDER BY ... LIMIT tail.
+
+    `descending`: the list runs newest first, so `after` means smaller SIDs.
+    """
+    forward, backward = ("<", ">") if descending else (">", "<")
+    order = "DESC" if descending else "ASC"
+    if page.after is not None:
+        where.append(f"sid {forward} ?")
+        args.append(page.after)
+    elif page.before is not None:
+        where.append(f"sid {backward} ?")
+        args.append(page.before)
+        order = "ASC" if descending else "DESC"
+    args.append(page.limit)
+    return f"ORDER BY sid {order} LIMIT ?"
+
+
+def _in_list_order(rows: list[Any], page: Keyset) -> list[Any]:
+    """Rows fetched towards a `before` token come closest-first: put them back in list order."""
+    if page.before is not None:
+        rows.reverse()
+    return rows
+
+
+class SqlStore(Store):
+    def __init__(self, *, clock: Clock, sids: SidSource) -> None:
+        self.clock = clock
+        self.sids = sids
+
+    # What an implementation supplies
+
+    @abstractmethod
+    def reading(self) -> contextlib.AbstractAsyncContextManager[Tx]:
+        """A connection for reads (autocommit: each statement sees committed data)."""
+
+    @abstractmethod
+    async def _write(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+        """Run `fn` in one transaction; commit (durably) before returning; roll back on error."""
+
+    # Generic record helpers
+
+    @staticmethod
+    async def _get(tx: Tx, spec: TableSpec, account_sid: str, sid: str) -> Record | None:
+        row = await tx.one(f"{spec.select} WHERE account_sid = ? AND sid = ?", (account_sid, sid))
+        return spec.record(row) if row else None
+
+    async def _owner(self, spec: TableSpec, sid: str) -> str | None:
+        async with self.reading() as tx:
+            row = await tx.one(f"SELECT account_sid FROM {spec.name} WHERE sid = ?", (sid,))
+        return row[0] if row else None
+
+    async def _list(
+        self, spec: TableSpec, where: list[str], args: list[Any], page: Keyset
+    ) -> list[Record]:
+        tail = _keyset(where, args, page)
+        async with self.reading() as tx:
+            rows = await tx.all(f"{spec.select} WHERE {' AND '.join(where)} {tail}", args)
+        return [spec.record(r) for r in _in_list_order(rows, page)]
+
+    async def _update(
+        self, tx: Tx, spec: TableSpec, record: Record, changes: dict[str, Any], account_sid: str
+    ) -> Record:
+        # date_updated moves on every update, even within the same microsecond.
+        record.update(changes, date_updated=max(self.clock(), record["date_updated"] + 1))
+        keys = [*changes, "date_updated"]
+        await tx.run(
+            f"UPDATE {spec.name} SET {', '.join(f'{k} = ?' for k in keys)} "
+            "WHERE account_sid = ? AND sid = ?",
+            [spec.value(k, record[k]) for k in keys] + [account_sid, record["sid"]],
+        )
+        return record
+
+    async def _delete(self, spec: TableSpec, account_sid: str, sid: str) -> bool:
+        async def run(tx: Tx) -> bool:
+            changed = await tx.run(
+                f"DELETE FROM {spec.name} WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+            )
+            return changed > 0
+
+        return await self._write(run)
+
+    # Accounts
+
+    async def get_account(self, sid: str) -> Account | None:
+        async with self.reading() as tx:
+            row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (sid,))
+        return _account(row) if row else None
+
+    async def list_accounts(self) -> list[Account]:
+        async with self.reading() as tx:
+            rows = await tx.all(f"{_SELECT_ACCOUNT} ORDER BY sid")
+        return [_account(r) for r in rows]
+
+    async def list_account_family(
+        self, root_sid: str, *, friendly_name: str | None, status: str | None, page: Keyset
+    ) -> list[Account]:
+        where = ["(sid = ? OR owner_account_sid = ?)"]
+        args: list[Any] = [root_sid, root_sid]
+        if friendly_name is not None:
+            where.append("friendly_name = ?")
+            args.append(friendly_name)
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        tail = _keyset(where, args, page)
+        async with self.reading() as tx:
+            rows = await tx.all(f"{_SELECT_ACCOUNT} WHERE {' AND '.join(where)} {tail}", args)
+        return [_account(r) for r in _in_list_order(rows, page)]
+
+    async def _insert_account(
+        self,
+        tx: Tx,
+        friendly_name: str,
+        owner_sid: str | None,
+        sid: str | None,
+        auth_token: str | None,
+        is_main: bool,
+    ) -> Account:
+        now = self.clock()
+        sid = sid or self.sids.new("AC")
+        account = Account(
+            sid=sid,
+            owner_account_sid=owner_sid or sid,
+            friendly_name=friendly_name,
+            status="active",
+            type="Full",
+            auth_token=auth_token or new_auth_token(),
+            is_main=is_main,
+            date_created=now,
+            date_updated=now,
+        )
+        await tx.run(
+            f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                account.sid,
+                account.owner_account_sid,
+                account.friendly_name,
+                account.status,
+                account.type,
+                account.auth_token,
+                account.is_main,
+                account.date_created,
+                account.date_updated,
+            ),
+        )
+        return account
+
+    async def create_account(
+        self,
+        friendly_name: str,
+        *,
+        owner_sid: str | None = None,
+        sid: str | None = None,
+        auth_token: str | None = None,
+        is_main: bool = False,
+    ) -> Account:
+        return await self._write(
+            lambda tx: self._insert_account(tx, friendly_name, owner_sid, sid, auth_token, is_main)
+        )
+
+    async def update_account(
+        self, sid: str, *, friendly_name: str | None = None, status: str | None = None
+    ) -> Account | None:
+        async def run(tx: Tx) -> Account | None:
+            row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (sid,))
+            if row is None:
+                return None
+            account = _account(row)
+            if status is not None:
+                rules.check_status_change(account.status, status)
+            await tx.run(
+                "UPDATE accounts SET friendly_name = ?, status = ?, date_updated = ? WHERE sid = ?",
+                (
+                    account.friendly_name if friendly_name is None else friendly_name,
+                    account.status if status is None else status,
+                    max(self.clock(), account.date_updated + 1),
+                    sid,
+                ),
+            )
+            row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (sid,))
+            return _account(row) if row else None
+
+        return await self._write(run)
+
+    async def set_auth_token(self, sid: str, auth_token: str) -> bool:
+        async def run(tx: Tx) -> bool:
+            changed = await tx.run(
+                "UPDATE accounts SET auth_token = ?, date_updated = ? WHERE sid = ?",
+                (auth_token, self.clock(), sid),
+            )
+            return changed > 0
+
+        return await self._write(run)
+
+    async def ensure_main_account(
+        self, sid: str | None, auth_token: str | None
+    ) -> tuple[Account, bool]:
+        async def run(tx: Tx) -> tuple[Account, bool]:
+            if sid is not None and auth_token is not None:
+                row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (sid,))
+                if row is None:
+                    account = await self._insert_account(
+                        tx, "Main account", None, sid, auth_token, True
+                    )
+                    return account, True
+                await tx.run(
+                    "UPDATE accounts SET auth_token = ?, is_main = ?, status = 'active', "
+                    "date_updated = ? WHERE sid = ? AND (auth_token != ? OR is_main = ? "
+                    "OR status != 'active')",
+                    (auth_token, True, self.clock(), sid, auth_token, False),
+                )
+                row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (sid,))
+                assert row is not None
+                return _account(row), False
+            row = await tx.one(f"{_SELECT_ACCOUNT} WHERE is_main = ? ORDER BY sid LIMIT 1", (True,))
+            if row is not None:
+                return _account(row), False
+            account = await self._insert_account(tx, "Main account", None, None, None, True)
+            return account, True
+
+        return await self._write(run)
+
+    # API keys
+
+    async def create_key(
+        self, account_sid: str, friendly_name: str | None, secret_hash: str
+    ) -> Record:
+        async def run(tx: Tx) -> Record:
+            now = self.clock()
+            values = (self.sids.new("SK"), account_sid, friendly_name, secret_hash, now, now)
+            await tx.run(f"INSERT INTO api_keys ({KEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", values)
+            return dict(zip(KEY_KEYS, values, strict=True))
+
+        return await self._write(run)
+
+    async def get_key(self, sid: str) -> Record | None:
+        async with self.reading() as tx:
+            row = await tx.one(f"SELECT {KEY_COLUMNS} FROM api_keys WHERE sid = ?", (sid,))
+        return dict(zip(KEY_KEYS, row, strict=True)) if row else None
+
+    async def list_keys(self, account_sid: str, page: Keyset) -> list[Record]:
+        where, args = ["account_sid = ?"], [account_sid]
+        tail = _keyset(where, args, page)
+        async with self.reading() as tx:
+            rows = await tx.all(
+                f"SELECT {KEY_COLUMNS} FROM api_keys WHERE {' AND '.join(where)} {tail}", args
+            )
+        return [dict(zip(KEY_KEYS, r, strict=True)) for r in _in_list_order(rows, page)]
+
+    async def update_key(self, account_sid: str, sid: str, friendly_name: str) -> Record | None:
+        async def run(tx: Tx) -> Record | None:
+            row = await tx.one(
+                f"SELECT {KEY_COLUMNS} FROM api_keys WHERE account_sid = ? AND sid = ?",
+                (account_sid, sid),
+            )
+            if row is None:
+                return None
+            record = dict(zip(KEY_KEYS, row, strict=True))
+            record["friendly_name"] = friendly_name
+            record["date_updated"] = max(self.clock(), record["date_updated"] + 1)
+            await tx.run(
+                "UPDATE api_keys SET friendly_name = ?, date_updated = ? WHERE sid = ?",
+                (friendly_name, record["date_updated"], sid),
+            )
+            return record
+
+        return await self._write(run)
+
+    async def delete_key(self, account_sid: str, sid: str) -> bool:
+        async def run(tx: Tx) -> bool:
+            changed = await tx.run(
+                "DELETE FROM api_keys WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+            )
+            return changed > 0
+
+        return await self._write(run)
+
+    # Applications
+
+    async def get_application(self, account_sid: str, sid: str) -> Record | None:
+        async with self.reading() as tx:
+            return await self._get(tx, APPLICATIONS, account_sid, sid)
+
+    async def application_account(self, sid: str) -> str | None:
+        return await self._owner(APPLICATIONS, sid)
+
+    async def list_applications(
+        self, account_sid: str, *, friendly_name: str | None, page: Keyset
+    ) -> list[Record]:
+        where, args = ["account_sid = ?"], [account_sid]
+        if friendly_name is not None:
+            where.append("friendly_name = ?")
+            args.append(friendly_name)
+        return await self._list(APPLICATIONS, where, args, page)
+
+    async def create_application(self, account_sid: str, values: dict[str, Any]) -> Record:
+        async def run(tx: Tx) -> Record:
+            # Concurrent creates for one account queue here, so count + insert is exact.
+            await tx.lock_account(account_sid)
+            row = await tx.one(
+                "SELECT count(*) FROM applications WHERE account_sid = ?", (account_sid,)
+            )
+            if row is not None and row[0] >= APPLICATION_LIMIT:
+                raise errors.application_limit()
+            now = self.clock()
+            record = {
+                **values,
+                "account_sid": account_sid,
+                "sid": self.sids.new("AP"),
+                "date_created": now,
+                "date_updated": now,
+            }
+            await tx.run(APPLICATIONS.insert, APPLICATIONS.row(record))
+            return record
+
+        return await self._write(run)
+
+    async def update_application(
+        self, account_sid: str, sid: str, changes: dict[str, Any]
+    ) -> Record | None:
+        async def run(tx: Tx) -> Record | None:
+            record = await self._get(tx, APPLICATIONS, account_sid, sid)
+            if record is None:
+                return None
+            return await self._update(tx, APPLICATIONS, record, changes, account_sid)
+
+        return await self._write(run)
+
+    async def delete_application(self, account_sid: str, sid: str) -> bool:
+        # The foreign keys (ON DELETE SET NULL) clear the numbers' links in this transaction.
+        return await self._delete(APPLICATIONS, account_sid, sid)
+
+    # IncomingPhoneNumbers
+
+    @staticmethod
+    async def _check_links(tx: Tx, account_sid: str, values: dict[str, Any]) -> None:
+        for key in APP_LINKS:
+            app_sid = values.get(key)
+            if app_sid is None:
+                continue
+            found = await tx.one(
+                "SELECT 1 FROM applications WHERE sid = ? AND account_sid = ?",
+                (app_sid, account_sid),
+            )
+            if found is None:
+                raise errors.application_not_accessible(_link_param(key), app_sid)
+
+    async def get_number(self, account_sid: str, sid: str) -> Record | None:
+        async with self.reading() as tx:
+            return await self._get(tx, PHONE_NUMBERS, account_sid, sid)
+
+    async def number_account(self, sid: str) -> str | None:
+        return await self._owner(PHONE_NUMBERS, sid)
+
+    async def find_number(self, account_sid: str, phone_number: str) -> Record | None:
+        async with self.reading() as tx:
+            row = await tx.one(
+                f"{PHONE_NUMBERS.select} WHERE account_sid = ? AND phone_number = ?",
+                (account_sid, phone_number),
+            )
+        return PHONE_NUMBERS.record(row) if row else None
+
+    async def list_numbers(
+        self, account_sid: str, *, filters: NumberFilter, page: Keyset
+    ) -> list[Record]:
+        where, args = ["account_sid = ?"], [account_sid]
+        for column, value in (
+            ("friendly_name", filters.friendly_name),
+            ("origin", filters.origin),
+            ("type", filters.type),
+        ):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if filters.phone_number is not None:
+            where.append("phone_number LIKE ? ESCAPE '\\'")
+            args.append(rules.phone_like_pattern(filters.phone_number))
+        return await self._list(PHONE_NUMBERS, where, args, page)
+
+    async def create_number(
+        self,
+        account_sid: str,
+        values: dict[str, Any],
+        *,
+        phone_number: str | None,
+        area_code: str | None,
+        number_type: str | None,
+    ) -> Record:
+        async def run(tx: Tx) -> Record:
+            await self._check_links(tx, account_sid, values)
+            if phone_number is not None:
+                if await tx.one(
+                    "SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ?", (phone_number,)
+                ):
+                    raise errors.phone_number_unavailable(phone_number)
+                number = phone_number
+            else:
+                number = await self._free_number(tx, area_code or "")
+            now = self.clock()
+            record = {
+                **{f.key: f.default for f in PHONE_NUMBERS.fields if f.stored},
+                **values,
+                "account_sid": account_sid,
+                "sid": self.sids.new("PN"),
+                "phone_number": number,
+                "type": rules.number_type(number, number_type),
+                "date_created": now,
+                "date_updated": now,
+            }
+            if record["friendly_name"] is None:
+                record["friendly_name"] = format_phone_number(number)
+            await tx.run(PHONE_NUMBERS.insert, PHONE_NUMBERS.row(record))
+            return record
+
+        try:
+            return await self._write(run)
+        except IntegrityError as exc:
+            # Lost a race: the number was taken, or a linked application deleted, meanwhile.
+            if exc.kind == "unique":
+                raise errors.phone_number_unavailable(phone_number or area_code or "") from None
+            raise errors.application_not_accessible("ApplicationSid", "") from None
+
+    @staticmethod
+    async def _free_number(tx: Tx, area_code: str) -> str:
+        """A random free +1 number in the area code (exchange 200-999, as NANP allows)."""
+        for _ in range(200):
+            exchange = 200 + secrets.randbelow(800)
+            candidate = f"+1{area_code}{exchange}{secrets.randbelow(10_000):04d}"
+            taken = await tx.one(
+                "SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ?", (candidate,)
+            )
+            if not taken:
+                return candidate
+        raise errors.no_numbers_in_area_code(area_code)
+
+    async def update_number(
+        self, account_sid: str, sid: str, changes: dict[str, Any], *, move_to: str | None = None
+    ) -> Record | None:
+        async def run(tx: Tx) -> Record | None:
+            record = await self._get(tx, PHONE_NUMBERS, account_sid, sid)
+            if record is None:
+                return None
+            target = move_to or account_sid
+            await self._check_links(tx, target, changes)
+            all_changes = dict(changes)
+            if target != account_sid:
+                all_changes["account_sid"] = target
+                for key in APP_LINKS:
+                    # A link kept from the old account would point across accounts: clear it.
+                    if key not in changes and record[key] is not None:
+                        all_changes[key] = None
+            return await self._update(tx, PHONE_NUMBERS, record, all_changes, account_sid)
+
+        try:
+            return await self._write(run)
+        except IntegrityError:
+            # A linked application was deleted while this update ran.
+            raise errors.application_not_accessible("ApplicationSid", "") from None
+
+    async def delete_number(self, account_sid: str, sid: str) -> bool:
+        return await self._delete(PHONE_NUMBERS, account_sid, sid)
+
+    # Simulated traffic
+
+    async def save_trace(
+        self,
+        account_sid: str,
+        sid: str,
+        kind: str,
+        status: str,
+        body: dict[str, Any],
+        requests: list[dict[str, Any]],
+        *,
+        keep: int,
+    ) -> None:
+        async def run(tx: Tx) -> None:
+            now = self.clock()
+            await tx.run(
+                "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (sid, account_sid, kind, status, orjson.dumps(body).decode(), now),
+            )
+            await tx.many(
+                "INSERT INTO webhook_requests (sid, account_sid, trace_sid, body, date_created) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [
+                    (self.sids.new("RQ"), account_sid, sid, orjson.dumps(r).decode(), now)
+                    for r in requests
+                ],
+            )
+            for table in ("traces", "webhook_requests"):
+                # Everything older than the account's `keep` newest rows goes.
+                await tx.run(
+                    f"DELETE FROM {table} WHERE account_sid = ? AND sid < ("
+                    f"SELECT sid FROM {table} WHERE account_sid = ? "
+                    "ORDER BY sid DESC LIMIT 1 OFFSET ?)",
+                    (account_sid, account_sid, keep - 1),
+                )
+
+        await self._write(run)
+
+    async def get_trace(self, account_sid: str, sid: str, kind: str) -> dict[str, Any] | None:
+        async with self.reading() as tx:
+            row = await tx.one(
+                "SELECT body FROM traces WHERE account_sid = ? AND sid = ? AND kind = ?",
+                (account_sid, sid, kind),
+            )
+        return orjson.loads(row[0]) if row else None
+
+    async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
+        where, args = ["account_sid = ?"], [account_sid]
+        tail = _keyset(where, args, page, descending=True)
+        async with self.reading() as tx:
+            rows = await tx.all(
+                "SELECT sid, trace_sid, body, date_created FROM webhook_requests "
+                f"WHERE {' AND '.join(where)} {tail}",
+                args,
+            )
+        return [
+            {"sid": sid, "trace_sid": trace_sid, "date_created": created, **orjson.loads(body)}
+            for sid, trace_sid, body, created in _in_list_order(rows, page)
+        ]
+
+
+def _link_param(key: str) -> str:
+    return "VoiceApplicationSid" if key.startswith("voice") else "SmsApplicationSid"
+
+
+@contextlib.asynccontextmanager
+async def just(tx: Tx) -> AsyncIterator[Tx]:
+    """`reading()` for a store whose read connection is always the same one."""
+    yield tx
