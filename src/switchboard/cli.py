@@ -234,6 +234,26 @@ def accounts_list(database_url: str | None, as_json: bool) -> None:
     Console().print(table)
 
 
+@accounts.command("rotate-token")
+@click.argument("account_sid")
+@click.option("--database-url", default=None, help=DATABASE_URL_HELP)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object")
+def accounts_rotate_token(account_sid: str, database_url: str | None, as_json: bool) -> None:
+    """Give an account a new auth token (the old one stops working at once)."""
+    from switchboard.twilio.sids import new_auth_token
+
+    token = new_auth_token()
+    found = _with_store(
+        _database_url(database_url), lambda store: store.set_auth_token(account_sid, token)
+    )
+    if not found:
+        raise click.ClickException(f"no account {account_sid}")
+    if as_json:
+        click.echo(json.dumps({"sid": account_sid, "auth_token": token}))
+    else:
+        click.echo(f"New auth token for {account_sid}: {token}")
+
+
 @main.group()
 def keys() -> None:
     """API keys."""

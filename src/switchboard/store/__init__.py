@@ -1,4 +1,4 @@
-"""Persistence behind one interface (`Store`); SQLite now, PostgreSQL beside it."""
+"""Persistence behind one interface (`Store`): SQLite (embedded) and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,7 +15,18 @@ def open_store(
         from switchboard.store.sqlite import SqliteStore
 
         return SqliteStore(database_url, clock=clock, sids=sids or SidSource())
-    raise ValueError(f"unsupported database URL {redact_url(database_url)!r}: use sqlite:///PATH")
+    if is_postgres(database_url):
+        from switchboard.store.postgres import PostgresStore
+
+        return PostgresStore(database_url, clock=clock, sids=sids or SidSource())
+    raise ValueError(
+        f"unsupported database URL {redact_url(database_url)!r}: "
+        "use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+    )
+
+
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith(("postgresql:", "postgres:", "postgresql+"))
 
 
 def redact_url(url: str) -> str:

@@ -12,7 +12,18 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+MIGRATION_LOCK = 0x5357_4254  # pg_advisory_xact_lock key: one migrating process at a time
+LOCK_WAIT = "60s"
+
+
+class MigrationRefused(Exception):
+    """The schema cannot be brought up to date safely; the message says why."""
+
+
 def sqlalchemy_url(database_url: str) -> str:
+    """SQLAlchemy needs a driver name for PostgreSQL: psycopg 3 (migrations only)."""
+    if database_url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + database_url.split("://", 1)[1]
     return database_url
 
 
@@ -47,13 +58,45 @@ def alembic_config() -> Config:
 
 
 def upgrade(database_url: str) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there already)."""
+    """Bring the schema to the newest revision (a no-op when it is there already).
+
+    Safe with many processes starting at once: on PostgreSQL the migration runs under a
+    transaction-level advisory lock, so one process migrates and the others wait, then find
+    nothing to do; SQLite's write lock does the same for a file. A database whose schema is newer
+    than this code, or a lock that stays held, refuses with MigrationRefused.
+    """
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
     engine = _engine(database_url)
+    cfg = alembic_config()
+    known = {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
     try:
         with engine.begin() as conn:
-            cfg = alembic_config()
+            if conn.dialect.name == "postgresql":
+                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'"))
+                conn.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+            from alembic.runtime.migration import MigrationContext
+
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current is not None and current not in known:
+                raise MigrationRefused(
+                    f"the database schema is at revision {current}, newer than this "
+                    "Switchboard knows: upgrade Switchboard, or point it at another database"
+                )
             cfg.attributes["connection"] = conn
             command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        if "lock timeout" in str(exc):
+            raise MigrationRefused(
+                f"another process has been migrating this database for over {LOCK_WAIT}; "
+                "wait for it (or stop it), then start again"
+            ) from None
+        raise
+    except CommandError as exc:
+        raise MigrationRefused(str(exc)) from None
     finally:
         engine.dispose()
 

@@ -28,7 +28,8 @@ from switchboard.twilio.fields import (
 
 metadata = MetaData()
 
-SID = String(34)
+# SIDs sort by creation (see twilio/sids.py); byte order keeps that on any PostgreSQL locale.
+SID = String(34).with_variant(String(34, collation="C"), "postgresql")
 
 
 def _column(field: Field) -> Column:  # type: ignore[type-arg]

@@ -12,7 +12,7 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-SID = sa.String(34)
+SID = sa.String(34).with_variant(sa.String(34, collation="C"), "postgresql")
 
 
 def upgrade() -> None:
