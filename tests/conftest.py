@@ -53,8 +53,11 @@ def run_cli(*args: str, database_url: str, check: bool = True) -> subprocess.Com
 class Server:
     """One `switchboard serve` child process. Restartable, killable, stops by itself at teardown."""
 
-    def __init__(self, database_url: str, workdir: Path) -> None:
+    def __init__(
+        self, database_url: str, workdir: Path, extra_args: tuple[str, ...] = ()
+    ) -> None:
         self.database_url = database_url
+        self.extra_args = extra_args
         self.workdir = workdir
         self.account_sid = "AC" + secrets.token_hex(16)
         self.auth_token = secrets.token_hex(16)
@@ -74,6 +77,7 @@ class Server:
                 sys.executable, "-m", "switchboard.cli", "serve",
                 "--host", "127.0.0.1", "--port", str(self.port),
                 "--database-url", self.database_url,
+                *self.extra_args,
             ],
             env=env,
             stdout=log,

@@ -12,6 +12,7 @@ ascending; `before` the `limit` closest rows with a smaller SID, still returned 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,6 +135,12 @@ class Store(ABC):
     @abstractmethod
     async def create_application(self, account_sid: str, values: dict[str, Any]) -> Record:
         """Raises TwilioError 21301 when the account already has the maximum."""
+
+    @abstractmethod
+    async def create_applications(
+        self, account_sid: str, values: Sequence[dict[str, Any]]
+    ) -> list[Record]:
+        """Many at once, in one transaction (seeding, benchmarks); all or none (21301)."""
 
     @abstractmethod
     async def update_application(

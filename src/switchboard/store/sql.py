@@ -382,6 +382,32 @@ class SqlStore(Store):
 
         return await self._write(run)
 
+    async def create_applications(
+        self, account_sid: str, values: Sequence[dict[str, Any]]
+    ) -> list[Record]:
+        async def run(tx: Tx) -> list[Record]:
+            await tx.lock_account(account_sid)
+            row = await tx.one(
+                "SELECT count(*) FROM applications WHERE account_sid = ?", (account_sid,)
+            )
+            if (row[0] if row else 0) + len(values) > APPLICATION_LIMIT:
+                raise errors.application_limit()
+            now = self.clock()
+            records = [
+                {
+                    **v,
+                    "account_sid": account_sid,
+                    "sid": self.sids.new("AP"),
+                    "date_created": now,
+                    "date_updated": now,
+                }
+                for v in values
+            ]
+            await tx.many(APPLICATIONS.insert, [APPLICATIONS.row(r) for r in records])
+            return records
+
+        return await self._write(run)
+
     async def update_application(
         self, account_sid: str, sid: str, changes: dict[str, Any]
     ) -> Record | None:
