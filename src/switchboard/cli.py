@@ -441,5 +441,31 @@ def db_upgrade(database_url: str | None) -> None:
     click.echo(f"{redact_url(url)} is at revision {migrate.current_revision(url)}")
 
 
+@db.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False))
+@click.option("--database-url", default=None, help=DATABASE_URL_HELP)
+def db_backup(destination: str, database_url: str | None) -> None:
+    """Copy a SQLite database to DESTINATION, consistently, while the server runs.
+
+    For PostgreSQL use pg_dump (see docs/deploy.md).
+    """
+    import sqlite3
+
+    from switchboard.store import is_postgres
+
+    url = _database_url(database_url)
+    if is_postgres(url):
+        raise click.ClickException("for PostgreSQL use pg_dump: see docs/deploy.md")
+    source = sqlite3.connect(migrate.sqlite_path(url))
+    target = sqlite3.connect(destination)
+    try:
+        with target:
+            source.backup(target)
+    finally:
+        target.close()
+        source.close()
+    click.echo(f"backed up {redact_url(url)} to {destination}")
+
+
 if __name__ == "__main__":
     main()
