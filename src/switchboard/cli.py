@@ -116,6 +116,8 @@ def serve(
             database_url=database_url,
             workers=workers,
             access_log=access_log,
+            webhook_timeout=webhook_timeout,
+            request_log_limit=request_log_limit,
         )
     except ValueError as exc:
         raise click.ClickException(f"bad setting: {exc}") from None

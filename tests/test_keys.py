@@ -1,0 +1,354 @@
+"""API keys: the Keys resource, authenticating with a key, what a key may not do, hashed secrets."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import sqlite3
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Server, run_cli
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+ROOT = "/2010-04-01/Accounts"
+ERROR_KEYS = ["code", "message", "more_info", "status"]
+SK_RE = re.compile(r"^SK[0-9a-f]{32}$")
+UNKNOWN_SK = "SK" + "0123456789abcdef" * 2
+
+
+@dataclass(frozen=True)
+class Creds:
+    sid: str
+    token: str
+
+
+@pytest.fixture(scope="module")
+def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    workdir: Path = tmp_path_factory.mktemp("keys")
+    server = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def account(srv: Server) -> Creds:
+    """A fresh subaccount of the main account: its keys and resources are this test's alone."""
+    with srv.http() as h:
+        resp = h.post(f"{ROOT}.json", data={"FriendlyName": "Keys test"})
+    assert resp.status_code == 201, resp.text
+    body = resp.json()
+    return Creds(body["sid"], body["auth_token"])
+
+
+def http(srv: Server, sid: str, secret: str) -> httpx.Client:
+    return srv.http(sid, secret)
+
+
+def keys_path(account_sid: str, sid: str | None = None) -> str:
+    base = f"{ROOT}/{account_sid}/Keys"
+    return f"{base}.json" if sid is None else f"{base}/{sid}.json"
+
+
+def apps_path(account_sid: str, sid: str | None = None) -> str:
+    base = f"{ROOT}/{account_sid}/Applications"
+    return f"{base}.json" if sid is None else f"{base}/{sid}.json"
+
+
+def numbers_path(account_sid: str, sid: str | None = None) -> str:
+    base = f"{ROOT}/{account_sid}/IncomingPhoneNumbers"
+    return f"{base}.json" if sid is None else f"{base}/{sid}.json"
+
+
+def random_number() -> str:
+    area = f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
+    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
+
+
+def assert_error(resp: httpx.Response, status: int, code: int) -> dict[str, Any]:
+    assert resp.status_code == status, resp.text
+    body: dict[str, Any] = resp.json()
+    assert list(body) == ERROR_KEYS, body
+    assert body["code"] == code, body
+    assert body["status"] == status, body
+    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
+    return body
+
+
+def sdk_error(call: Callable[[], object]) -> tuple[int, int | None]:
+    """(HTTP status, Twilio code) of a failing SDK call (a failed list page: TwilioException)."""
+    with pytest.raises(TwilioException) as info:
+        call()
+    exc = info.value
+    if isinstance(exc, TwilioRestException):
+        return exc.status, exc.code
+    response = exc.args[1]
+    return int(response.status_code), json.loads(response.text)["code"]
+
+
+def create_key(srv: Server, owner: Creds, name: str = "A key") -> dict[str, Any]:
+    with http(srv, owner.sid, owner.token) as h:
+        resp = h.post(keys_path(owner.sid), data={"FriendlyName": name})
+    assert resp.status_code == 201, resp.text
+    body: dict[str, Any] = resp.json()
+    return body
+
+
+def key_client(srv: Server, key_sid: str, secret: str, account_sid: str) -> Client:
+    client = Client(
+        username=key_sid, password=secret, account_sid=account_sid, environment={}
+    )
+    client.api.base_url = srv.url
+    return client
+
+
+# The Keys resource
+
+
+def test_key_lifecycle_http(srv: Server, account: Creds) -> None:
+    with http(srv, account.sid, account.token) as h:
+        created = h.post(keys_path(account.sid), data={"FriendlyName": "Deploy key"})
+        assert created.status_code == 201, created.text
+        assert created.headers["content-type"].startswith("application/json")
+        key = created.json()
+        sid = key["sid"]
+        assert SK_RE.match(sid), sid
+        assert isinstance(key["secret"], str) and len(key["secret"]) >= 16
+        assert key["friendly_name"] == "Deploy key"
+        assert key["date_created"] and key["date_updated"]
+
+        fetched = h.get(keys_path(account.sid, sid))
+        assert fetched.status_code == 200, fetched.text
+        assert "secret" not in fetched.json()
+        assert fetched.json()["sid"] == sid
+        assert fetched.json()["friendly_name"] == "Deploy key"
+        assert key["secret"] not in fetched.text
+
+        listed = h.get(keys_path(account.sid))
+        assert listed.status_code == 200, listed.text
+        assert [k["sid"] for k in listed.json()["keys"]] == [sid]
+        assert all("secret" not in k for k in listed.json()["keys"])
+        assert key["secret"] not in listed.text
+
+        updated = h.post(keys_path(account.sid, sid), data={"FriendlyName": "Renamed key"})
+        assert updated.status_code == 200, updated.text
+        assert updated.json()["friendly_name"] == "Renamed key"
+        assert "secret" not in updated.json()
+        assert h.get(keys_path(account.sid, sid)).json()["friendly_name"] == "Renamed key"
+        too_long = h.post(keys_path(account.sid, sid), data={"FriendlyName": "x" * 65})
+        assert_error(too_long, 400, 20002)
+
+        deleted = h.delete(keys_path(account.sid, sid))
+        assert deleted.status_code == 204, deleted.text
+        assert deleted.content == b""
+        assert_error(h.get(keys_path(account.sid, sid)), 404, 20404)
+        assert_error(h.delete(keys_path(account.sid, sid)), 404, 20404)
+        assert h.get(keys_path(account.sid)).json()["keys"] == []
+
+
+def test_key_lifecycle_sdk(srv: Server, account: Creds) -> None:
+    client = srv.client(account.sid, account.token)
+    new = client.new_keys.create(friendly_name="SDK key")
+    assert new.sid is not None and SK_RE.match(new.sid)
+    assert new.secret
+    assert new.friendly_name == "SDK key"
+    assert [k.sid for k in client.keys.list()] == [new.sid]
+    fetched = client.keys(new.sid).fetch()
+    assert fetched.sid == new.sid
+    assert fetched.friendly_name == "SDK key"
+    assert not hasattr(fetched, "secret")
+    assert client.keys(new.sid).update(friendly_name="SDK renamed").friendly_name == "SDK renamed"
+    assert client.keys(new.sid).fetch().friendly_name == "SDK renamed"
+    assert client.keys(new.sid).delete() is True
+    assert sdk_error(lambda: client.keys(new.sid).fetch()) == (404, 20404)
+    assert client.keys.list() == []
+
+
+def test_keys_are_per_account(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    with srv.http() as h:  # the main account: the key is its subaccount's, not its own
+        assert_error(h.get(keys_path(srv.account_sid, key["sid"])), 404, 20404)
+        main_keys = h.get(keys_path(srv.account_sid)).json()["keys"]
+        assert key["sid"] not in {k["sid"] for k in main_keys}
+    with http(srv, account.sid, account.token) as h:
+        assert_error(h.get(keys_path(account.sid, UNKNOWN_SK)), 404, 20404)
+        assert_error(h.get(keys_path(account.sid, "SKnot-a-sid")), 404, 20404)
+
+
+# Authenticating with a key
+
+
+def test_key_authenticates_for_applications_and_numbers(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    client = key_client(srv, key["sid"], key["secret"], account.sid)
+    app = client.applications.create(friendly_name="made with a key")
+    assert app.account_sid == account.sid
+    assert [a.sid for a in client.applications.list()] == [app.sid]
+    assert client.applications(app.sid).fetch().friendly_name == "made with a key"
+    number = client.incoming_phone_numbers.create(
+        phone_number=random_number(), voice_application_sid=app.sid
+    )
+    assert number.account_sid == account.sid
+    assert number.voice_application_sid == app.sid
+    assert [n.sid for n in client.incoming_phone_numbers.list()] == [number.sid]
+    assert client.incoming_phone_numbers(number.sid).fetch().sid == number.sid
+    assert client.incoming_phone_numbers(number.sid).delete() is True
+    assert client.applications(app.sid).delete() is True
+    assert client.applications.list() == []
+    assert client.incoming_phone_numbers.list() == []
+    # The same over raw HTTP.
+    with http(srv, key["sid"], key["secret"]) as h:
+        made = h.post(apps_path(account.sid), data={"FriendlyName": "http key app"})
+        assert made.status_code == 201, made.text
+        assert h.get(apps_path(account.sid, made.json()["sid"])).status_code == 200
+        num = h.post(numbers_path(account.sid), data={"AreaCode": "415"})
+        assert num.status_code == 201, num.text
+        assert h.get(numbers_path(account.sid, num.json()["sid"])).status_code == 200
+        assert h.delete(numbers_path(account.sid, num.json()["sid"])).status_code == 204
+        assert h.delete(apps_path(account.sid, made.json()["sid"])).status_code == 204
+
+
+def test_key_acts_only_as_its_account(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    with http(srv, key["sid"], key["secret"]) as h:
+        assert_error(h.get(apps_path(srv.account_sid)), 401, 20003)
+        assert_error(h.post(numbers_path(srv.account_sid), data={"AreaCode": "415"}), 401, 20003)
+
+
+def test_wrong_secret_is_refused(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    wrong = ("0" if key["secret"][0] != "0" else "1") + key["secret"][1:]
+    with http(srv, key["sid"], wrong) as h:
+        assert_error(h.get(apps_path(account.sid)), 401, 20003)
+    with http(srv, key["sid"], "") as h:
+        assert_error(h.get(apps_path(account.sid)), 401, 20003)
+    with http(srv, UNKNOWN_SK, key["secret"]) as h:
+        assert_error(h.get(apps_path(account.sid)), 401, 20003)
+    # The key's secret is not the account's token, and the token does not work with the key SID.
+    with http(srv, key["sid"], account.token) as h:
+        assert_error(h.get(apps_path(account.sid)), 401, 20003)
+    with http(srv, account.sid, key["secret"]) as h:
+        assert_error(h.get(apps_path(account.sid)), 401, 20003)
+    client = key_client(srv, key["sid"], wrong, account.sid)
+    assert sdk_error(lambda: client.applications.create(friendly_name="x")) == (401, 20003)
+    assert sdk_error(lambda: client.applications.list()) == (401, 20003)
+
+
+def test_deleted_key_is_refused(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    with http(srv, key["sid"], key["secret"]) as h:
+        assert h.get(apps_path(account.sid)).status_code == 200
+    with http(srv, account.sid, account.token) as h:
+        assert h.delete(keys_path(account.sid, key["sid"])).status_code == 204
+    with http(srv, key["sid"], key["secret"]) as h:
+        assert_error(h.get(apps_path(account.sid)), 401, 20003)
+        assert_error(h.post(apps_path(account.sid), data={"FriendlyName": "x"}), 401, 20003)
+    client = key_client(srv, key["sid"], key["secret"], account.sid)
+    assert sdk_error(lambda: client.applications.list()) == (401, 20003)
+
+
+def test_key_of_suspended_account_is_refused(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    with srv.http() as h:
+        resp = h.post(f"{ROOT}/{account.sid}.json", data={"Status": "suspended"})
+        assert resp.status_code == 200, resp.text
+    with http(srv, key["sid"], key["secret"]) as h:
+        assert_error(h.get(apps_path(account.sid)), 401, 20005)
+    with srv.http() as h:
+        assert h.post(f"{ROOT}/{account.sid}.json", data={"Status": "active"}).status_code == 200
+    with http(srv, key["sid"], key["secret"]) as h:
+        assert h.get(apps_path(account.sid)).status_code == 200
+
+
+def test_standard_key_cannot_manage_accounts_or_keys(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    other = create_key(srv, account, "Other key")
+    with http(srv, key["sid"], key["secret"]) as h:
+        assert_error(h.get(f"{ROOT}.json"), 403, 20403)
+        assert_error(h.post(f"{ROOT}.json", data={"FriendlyName": "by key"}), 403, 20403)
+        assert_error(h.get(f"{ROOT}/{account.sid}.json"), 403, 20403)
+        assert_error(
+            h.post(f"{ROOT}/{account.sid}.json", data={"FriendlyName": "by key"}), 403, 20403
+        )
+        assert_error(h.get(keys_path(account.sid)), 403, 20403)
+        assert_error(h.post(keys_path(account.sid), data={"FriendlyName": "by key"}), 403, 20403)
+        assert_error(h.get(keys_path(account.sid, other["sid"])), 403, 20403)
+        assert_error(h.delete(keys_path(account.sid, other["sid"])), 403, 20403)
+    client = key_client(srv, key["sid"], key["secret"], account.sid)
+    assert sdk_error(lambda: client.api.v2010.accounts.list()) == (403, 20403)
+    assert sdk_error(lambda: client.api.v2010.accounts.create(friendly_name="x")) == (403, 20403)
+    assert sdk_error(lambda: client.new_keys.create(friendly_name="x")) == (403, 20403)
+    assert sdk_error(lambda: client.keys.list()) == (403, 20403)
+    # Nothing was made, and the other key still exists.
+    with http(srv, account.sid, account.token) as h:
+        keys = h.get(keys_path(account.sid)).json()["keys"]
+        assert sorted(k["sid"] for k in keys) == sorted([key["sid"], other["sid"]])
+        assert [a["sid"] for a in h.get(f"{ROOT}.json").json()["accounts"]] == [account.sid]
+
+
+# Storage
+
+
+def test_secret_is_stored_only_as_a_hash(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    secret = key["secret"]
+    db_path = srv.database_url.removeprefix("sqlite:///")
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute("SELECT * FROM api_keys").fetchall()
+    finally:
+        conn.close()
+    assert rows, "no api_keys rows"
+    mine = [r for r in rows if r["sid"] == key["sid"]]
+    assert len(mine) == 1
+    for row in rows:
+        for column in row.keys():  # noqa: SIM118 - sqlite3.Row is not iterable by name
+            value = row[column]
+            text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+            assert secret not in text, f"secret found in api_keys.{column}"
+    assert str(mine[0]["secret_hash"]).startswith("sha256$")
+
+
+# CLI
+
+
+def test_cli_key_authenticates_over_http(srv: Server, account: Creds) -> None:
+    out = run_cli(
+        "keys", "create", "--account", account.sid, "--json", database_url=srv.database_url
+    )
+    lines = [line for line in out.stdout.splitlines() if line.strip()]
+    assert len(lines) == 1, out.stdout
+    made = json.loads(lines[0])
+    assert isinstance(made, dict)
+    assert SK_RE.match(made["sid"])
+    assert isinstance(made["secret"], str) and made["secret"]
+    with http(srv, made["sid"], made["secret"]) as h:
+        resp = h.get(apps_path(account.sid))
+        assert resp.status_code == 200, resp.text
+        created = h.post(apps_path(account.sid), data={"FriendlyName": "via CLI key"})
+        assert created.status_code == 201, created.text
+        assert created.json()["account_sid"] == account.sid
+    with http(srv, account.sid, account.token) as h:
+        keys = h.get(keys_path(account.sid)).json()["keys"]
+        assert [k["sid"] for k in keys] == [made["sid"]]
+    client = key_client(srv, made["sid"], made["secret"], account.sid)
+    assert [a.friendly_name for a in client.applications.list()] == ["via CLI key"]
+
+
+def test_cli_refuses_unknown_account(srv: Server) -> None:
+    out = run_cli(
+        "keys", "create", "--account", "AC" + "e" * 32, "--json",
+        database_url=srv.database_url, check=False,
+    )
+    assert out.returncode != 0
+    assert "secret" not in out.stdout

@@ -1,0 +1,196 @@
+"""The webhook request log: GET /switchboard/v1/Accounts/{AC}/Requests, and trace retention."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Server
+from receiver import Receiver
+from twilio.rest import Client
+
+REQUEST_SID = re.compile(r"^RQ[0-9a-f]{32}$")
+CALLER = "+14155550123"
+ENVELOPE_KEYS = {
+    "first_page_uri",
+    "next_page_uri",
+    "page",
+    "page_size",
+    "previous_page_uri",
+    "uri",
+    "requests",
+}
+
+
+@pytest.fixture
+def receiver(server: Server) -> Iterator[Receiver]:
+    rcv = Receiver(server.auth_token)
+    try:
+        yield rcv
+    finally:
+        rcv.close()
+
+
+def base(server: Server, account_sid: str | None = None) -> str:
+    return f"/switchboard/v1/Accounts/{account_sid or server.account_sid}"
+
+
+def voice_number(client: Client, number: str, **app_fields: Any) -> str:
+    app = client.applications.create(friendly_name="log", **app_fields)
+    client.incoming_phone_numbers.create(
+        phone_number=number, voice_application_sid=app.sid, sms_application_sid=app.sid
+    )
+    sid: str = app.sid
+    return sid
+
+
+def place_call(http: httpx.Client, server: Server, to: str) -> dict[str, Any]:
+    resp = http.post(f"{base(server)}/InboundCalls", data={"To": to, "From": CALLER})
+    assert resp.status_code == 201, resp.text
+    trace: dict[str, Any] = resp.json()
+    return trace
+
+
+def list_requests(http: httpx.Client, server: Server, **query: Any) -> dict[str, Any]:
+    resp = http.get(f"{base(server)}/Requests", params=query)
+    assert resp.status_code == 200, resp.text
+    page: dict[str, Any] = resp.json()
+    return page
+
+
+def test_requests_newest_first_after_a_call(server: Server, receiver: Receiver) -> None:
+    client = server.client()
+    voice = receiver.script("/voice", body="<Response><Say>Hi</Say></Response>")
+    status = receiver.script("/status")
+    voice_number(client, "+15005550101", voice_url=voice, status_callback=status)
+
+    with server.http() as http:
+        trace = place_call(http, server, "+15005550101")
+        page = list_requests(http, server)
+
+    assert set(page) >= ENVELOPE_KEYS
+    items = page["requests"]
+    assert [r["purpose"] for r in items] == ["status_callback", "voice_url"]
+    assert [r["url"] for r in items] == [status, voice]
+    for item in items:
+        assert REQUEST_SID.match(item["sid"])
+        assert item["call_sid"] == trace["call_sid"]
+        assert "message_sid" not in item
+        assert item["method"] == "POST"
+        assert item["status_code"] == 200
+        assert "X-Twilio-Signature" in item["headers"]
+        assert item["params"]["CallSid"] == trace["call_sid"]
+    assert len({r["sid"] for r in items}) == 2
+    assert items[0]["sid"] > items[1]["sid"]
+
+
+def test_requests_of_a_message_carry_message_sid(server: Server, receiver: Receiver) -> None:
+    client = server.client()
+    voice_number(client, "+15005550102", sms_url=receiver.script("/sms"))
+
+    with server.http() as http:
+        resp = http.post(
+            f"{base(server)}/InboundMessages",
+            data={"To": "+15005550102", "From": CALLER, "Body": "hi"},
+        )
+        assert resp.status_code == 201, resp.text
+        trace = resp.json()
+        page = list_requests(http, server)
+
+    [item] = page["requests"]
+    assert item["message_sid"] == trace["message_sid"]
+    assert "call_sid" not in item
+    assert item["purpose"] == "sms_url"
+
+
+def test_requests_paging_with_next_page_uri(server: Server, receiver: Receiver) -> None:
+    client = server.client()
+    voice_number(
+        client,
+        "+15005550103",
+        voice_url=receiver.script("/voice"),
+        status_callback=receiver.script("/status"),
+    )
+    with server.http() as http:
+        traces = [place_call(http, server, "+15005550103") for _ in range(3)]
+        everything = list_requests(http, server, PageSize=50)["requests"]
+        assert len(everything) == 6
+
+        page = list_requests(http, server, PageSize=2)
+        assert page["page_size"] == 2
+        assert page["page"] == 0
+        seen = list(page["requests"])
+        pages = 1
+        while page["next_page_uri"]:
+            resp = http.get(page["next_page_uri"])
+            assert resp.status_code == 200, resp.text
+            page = resp.json()
+            assert len(page["requests"]) <= 2
+            seen.extend(page["requests"])
+            pages += 1
+            assert pages <= 10
+
+    assert pages == 3
+    assert [r["sid"] for r in seen] == [r["sid"] for r in everything]
+    # Newest first: the last call's requests lead.
+    assert seen[0]["call_sid"] == traces[-1]["call_sid"]
+    assert seen[-1]["call_sid"] == traces[0]["call_sid"]
+    assert seen[-1]["purpose"] == "voice_url"
+
+
+def test_requests_empty_for_a_fresh_account(server: Server) -> None:
+    with server.http() as http:
+        page = list_requests(http, server)
+    assert page["requests"] == []
+    assert page["next_page_uri"] is None
+
+
+def test_requests_need_credentials(server: Server) -> None:
+    url = server.url + f"{base(server)}/Requests"
+    for auth in (None, (server.account_sid, "0" * 32)):
+        resp = httpx.get(url, auth=auth)
+        assert resp.status_code == 401
+        assert resp.json()["code"] == 20003
+    other = server.create_account("Other log")
+    resp = httpx.get(url, auth=(other["sid"], other["auth_token"]))
+    assert resp.status_code == 401
+    assert resp.json()["code"] == 20003
+
+
+def test_retention_keeps_newest_traces_and_requests(
+    database_url: str, tmp_path: Path
+) -> None:
+    srv = Server(database_url, tmp_path, ("--request-log-limit", "5"))
+    srv.start()
+    rcv = Receiver(srv.auth_token)
+    try:
+        client = srv.client()
+        voice_number(client, "+15005550104", voice_url=rcv.script("/voice"))
+        with srv.http() as http:
+            traces = [place_call(http, srv, "+15005550104") for _ in range(8)]
+            assert all(len(t["requests"]) >= 1 for t in traces)
+            assert len(rcv.requests("/voice")) == 8
+
+            items = list_requests(http, srv, PageSize=50)["requests"]
+            assert 1 <= len(items) <= 5
+            assert items[0]["call_sid"] == traces[-1]["call_sid"]
+
+            kept = []
+            for trace in traces:
+                resp = http.get(f"{base(srv)}/InboundCalls/{trace['call_sid']}")
+                assert resp.status_code in (200, 404), resp.text
+                kept.append(resp.status_code == 200)
+            assert sum(kept) <= 5
+            assert kept[-1], "the newest trace must remain"
+            assert not kept[0], "the oldest trace must be pruned"
+            resp = http.get(f"{base(srv)}/InboundCalls/{traces[0]['call_sid']}")
+            assert resp.json()["code"] == 20404
+            # Whatever remains is the newest: no gap of pruned traces among newer ones.
+            assert kept == sorted(kept)
+    finally:
+        rcv.close()
+        srv.stop()
