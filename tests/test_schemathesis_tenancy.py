@@ -9,6 +9,8 @@ to real SIDs (or left generated, which must give a clean 4xx).
 from __future__ import annotations
 
 import json
+import secrets
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ from hypothesis import strategies as st
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
-MAX_EXAMPLES = 30
+MAX_EXAMPLES = 60
 MAX_ACCOUNT_CREATES = 4  # each example of POST /Accounts.json makes a real subaccount
 ERROR_KEYS = {"code", "message", "more_info", "status"}
 ACCOUNTS_CREATE = "POST /2010-04-01/Accounts.json"
@@ -126,6 +128,11 @@ def test_all_tenancy_operations_are_covered() -> None:
     assert sorted(op.label for op in OPERATIONS) == sorted(expected)
 
 
+def random_number() -> str:
+    area = f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
+    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
+
+
 @dataclass
 class Live:
     server: Server
@@ -195,6 +202,11 @@ def test_tenancy_conforms(live: Live, operation: Any, mode: GenerationMode) -> N
     is_account = operation.path == "/2010-04-01/Accounts/{Sid}.json"
     is_number = "{Sid}" in operation.path and not is_account
     is_delete = operation.method.upper() == "DELETE"
+    # Generated phone numbers are almost never valid E.164: to reach the 201 answers (and check
+    # their bodies), a valid, unused number replaces the generated one in some positive cases.
+    is_number_create = operation.method.upper() == "POST" and operation.path.endswith(
+        ("/IncomingPhoneNumbers.json", "/Local.json", "/TollFree.json", "/Mobile.json")
+    )
     examples = MAX_ACCOUNT_CREATES if operation.label == ACCOUNTS_CREATE else MAX_EXAMPLES
     # For /Accounts/{Sid}: the main account, its subaccount, or whatever was generated.
     account_choices = st.sampled_from([main_sid, live.child_sid, None])
@@ -205,14 +217,27 @@ def test_tenancy_conforms(live: Live, operation: Any, mode: GenerationMode) -> N
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(case=strategy, use_real_sid=st.booleans(), account_choice=account_choices)
-    def run(case: Any, use_real_sid: bool, account_choice: str | None) -> None:
+    @given(
+        case=strategy,
+        use_real_sid=st.booleans(),
+        account_choice=account_choices,
+        valid_number=st.booleans(),
+    )
+    def run(case: Any, use_real_sid: bool, account_choice: str | None, valid_number: bool) -> None:
         if "AccountSid" in path_params:
             case.path_parameters["AccountSid"] = main_sid
         if is_account and account_choice is not None:
             case.path_parameters["Sid"] = account_choice
         if is_number and use_real_sid:
             case.path_parameters["Sid"] = live.new_number() if is_delete else live.number_sid
+        if (
+            is_number_create
+            and valid_number
+            and mode == GenerationMode.POSITIVE
+            and isinstance(case.body, dict)
+        ):
+            case.body.pop("AreaCode", None)
+            case.body["PhoneNumber"] = random_number()
         response = case.call(base_url=live.server.url, session=live.session, timeout=30)
         try:
             check_response(case, response)
@@ -224,6 +249,51 @@ def test_tenancy_conforms(live: Live, operation: Any, mode: GenerationMode) -> N
             raise
 
     run()
+
+
+# Paths schemathesis finds only now and then (an encoded control character in a path segment),
+# pinned: whatever the answer, never a 5xx; a 4xx is Twilio's error, as JSON when the path ends
+# in .json, else JSON or the XML <RestException> (a path without .json asks for XML).
+ODD_PATHS = [
+    "/2010-04-01/Accounts/%0A.json",
+    "/2010-04-01/Accounts/{main}%0A.json",
+    "/2010-04-01/Accounts%0A.json",
+    "/2010-04-01/Accounts.json%0A",
+    "/2010-04-01/Accounts/{main}/IncomingPhoneNumbers/%0A.json",
+    "/2010-04-01/Accounts/{main}/IncomingPhoneNumbers/" + "0" * 34 + "%0A.json",
+    "/2010-04-01/Accounts/{main}/IncomingPhoneNumbers/PN" + "0" * 32 + "%0D.json",
+    "/2010-04-01/Accounts/{main}/IncomingPhoneNumbers/PN" + "0" * 32 + "%00.json",
+    "/2010-04-01/Accounts/{main}/IncomingPhoneNumbers/Local%0A.json",
+    "/2010-04-01/Accounts/{main}/IncomingPhoneNumbers.json%0A",
+    "/2010-04-01/Accounts/{main}%0A/IncomingPhoneNumbers.json",
+    "/2010-04-01/Accounts/%09/IncomingPhoneNumbers.json",
+]
+XML_ERROR_TAGS = ["Code", "Message", "MoreInfo", "Status"]
+
+
+@pytest.mark.parametrize("template", ODD_PATHS)
+@pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
+def test_odd_paths_get_twilio_errors(live: Live, method: str, template: str) -> None:
+    path = template.replace("{main}", live.server.account_sid)
+    response = live.http.request(method, path)
+    where = f"{method} {response.request.url} -> {response.status_code}: {response.text[:300]!r}"
+    assert response.status_code < 500, where
+    if response.status_code < 400:
+        return
+    content_type = response.headers.get("content-type", "")
+    if path.endswith(".json") or content_type.startswith("application/json"):
+        try:
+            body = response.json()
+        except ValueError:
+            raise AssertionError(f"4xx body is not JSON: {where}") from None
+        assert set(body) == ERROR_KEYS, where
+        assert body["status"] == response.status_code, where
+        return
+    assert content_type.startswith("application/xml"), where
+    exc = ET.fromstring(response.content).find("RestException")
+    assert exc is not None, where
+    assert [child.tag for child in exc] == XML_ERROR_TAGS, where
+    assert exc.findtext("Status") == str(response.status_code), where
 
 
 def test_main_account_survives(live: Live) -> None:

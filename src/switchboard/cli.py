@@ -219,7 +219,6 @@ def accounts_list(database_url: str | None, as_json: bool) -> None:
             )
         )
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table("SID", "Friendly name", "Status", "Owner", "Main", "Created")
@@ -233,7 +232,7 @@ def accounts_list(database_url: str | None, as_json: bool) -> None:
             "yes" if a.is_main else "",
             rfc2822(a.date_created),
         )
-    Console().print(table)
+    _console().print(table)
 
 
 @accounts.command("rotate-token")
@@ -347,10 +346,9 @@ def _simulate(
 
 
 def _print_trace(trace: dict[str, Any]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = _console()
     sid = trace.get("call_sid") or trace.get("message_sid")
     console.print(
         f"[bold]{sid}[/bold] {trace['from']} -> {trace['to']}  status: "
@@ -427,6 +425,13 @@ def simulate_sms_cmd(
     for i, url in enumerate(media_url[:10]):
         form[f"MediaUrl{i}"] = url
     _simulate("message", form, account_sid, database_url, webhook_timeout, as_json)
+
+
+def _console() -> Any:
+    """Rich output; when piped, wide enough that SIDs and URLs are never wrapped."""
+    from rich.console import Console
+
+    return Console(width=None if sys.stdout.isatty() else 240)
 
 
 @main.group()

@@ -14,6 +14,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from switchboard.api import accounts, applications, phone_numbers, render, simulate
 from switchboard.api.auth import authenticate, authorize
@@ -31,7 +32,7 @@ Handler = Callable[[Call], Awaitable[Response]]
 
 MAX_PARAMS = 1000
 _ACCOUNT = r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+?)"
-_SUFFIX = r"(?P<json>\.json)?$"
+_SUFFIX = r"(?P<json>\.json)?\Z"
 _EXT_ACCOUNT = r"^/switchboard/v1/Accounts/(?P<account_sid>[^/]+?)"
 
 
@@ -48,7 +49,7 @@ def _endpoint(path: str, keys_allowed: bool = True, **methods: Handler) -> Endpo
 
 def _extension(path: str, **methods: Handler) -> Endpoint:
     """Our own API beside Twilio's: JSON only, no suffix."""
-    return Endpoint(re.compile(_EXT_ACCOUNT + path + "$"), methods, keys_allowed=True)
+    return Endpoint(re.compile(_EXT_ACCOUNT + path + r"\Z"), methods, keys_allowed=True)
 
 
 _NUMBERS = "/IncomingPhoneNumbers"
@@ -134,23 +135,64 @@ async def _form(request: Request, limit: int) -> dict[str, str]:
     return _parse_query(body)
 
 
-def build_app(settings: Settings, store: Store | None = None) -> Starlette:
-    """The whole server. `store` may be given (tests); otherwise opened from settings."""
-    the_store = store or open_store(settings.database_url)
+class Services:
+    """What handlers share: the store, the settings, and (once started) the webhook router."""
 
-    async def twilio_api(request: Request) -> Response:
-        path = request.url.path
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self._router: Router | None = None
+
+    @property
+    def router(self) -> Router:
+        if self._router is None:
+            raise RuntimeError("the app has not started")
+        return self._router
+
+
+class SwitchboardApp:
+    """The ASGI app: Twilio's paths and our extension go straight to the API dispatcher; the
+    rest (health check, and anything unknown, answered with a Twilio-style 404) to Starlette."""
+
+    def __init__(self, starlette: Starlette, api: ASGIApp, services: Services) -> None:
+        self.starlette = starlette
+        self.api = api
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith(API_PREFIXES):
+            await self.api(scope, receive, send)
+        else:
+            await self.starlette(scope, receive, send)
+
+
+API_PREFIXES = ("/2010-04-01/", "/switchboard/v1/")
+
+
+def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
+    """The whole server. `store` may be given (tests); otherwise opened from settings."""
+    services = Services(store or open_store(settings.database_url), settings)
+    the_store = services.store
+
+    async def api(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        # The decoded path as sent. (Not `request.url.path`: rebuilding a URL drops control
+        # characters such as an encoded newline, and `AC…%0A` would pass for `AC…`.)
+        path: str = scope["path"]
         if path.startswith("/switchboard/"):
             rep = render.Representation(True, suffix="")
         else:
             rep = render.Representation(path.endswith(".json"))
         try:
-            return await _dispatch(request, path, rep)
+            response = await _dispatch(request, path, rep)
         except TwilioError as exc:
-            return render.error(rep, exc)
+            response = render.error(rep, exc)
         except Exception:
             log.exception("unhandled error on %s %s", request.method, path)
-            return render.error(rep, errors.internal_error())
+            response = render.error(rep, errors.internal_error())
+        await response(scope, receive, send)
 
     async def _dispatch(request: Request, path: str, rep: render.Representation) -> Response:
         for endpoint in ROUTES:
@@ -175,7 +217,7 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
             params = await _form(request, settings.max_body_bytes)
         else:
             params = _parse_query(request.scope.get("query_string", b""))
-        call = Call(request, the_store, rep, path, principal, account, args, params)
+        call = Call(request, services, rep, path, principal, account, args, params)
         return await handler(call)
 
     async def healthz(request: Request) -> Response:
@@ -183,37 +225,28 @@ def build_app(settings: Settings, store: Store | None = None) -> Starlette:
             return Response(b'{"status":"ok"}', 200, media_type=render.JSON)
         return render.error(render.Representation(True), errors.service_unavailable())
 
-    async def not_found(request: Request) -> Response:
-        path = request.url.path
-        rep = render.Representation(path.endswith(".json"))
-        return render.error(rep, errors.not_found(path))
-
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
         async with httpx.AsyncClient(follow_redirects=True, max_redirects=5) as client:
-            webhooks = Webhooks(client, timeout=settings.webhook_timeout)
-            app.state.router = Router(the_store, webhooks)
+            services._router = Router(the_store, Webhooks(client, timeout=settings.webhook_timeout))
             try:
                 yield
             finally:
+                services._router = None
                 await the_store.close()
 
-    methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-    app = Starlette(
-        routes=[
-            Route("/healthz", healthz, methods=["GET"]),
-            Route("/2010-04-01/{rest:path}", twilio_api, methods=methods),
-            Route("/switchboard/v1/{rest:path}", twilio_api, methods=methods),
-            Route("/{rest:path}", not_found, methods=methods),
-        ],
+    starlette = Starlette(
+        routes=[Route("/healthz", healthz, methods=["GET"])],
         lifespan=lifespan,
     )
-    app.state.store = the_store
-    app.state.settings = settings
-    return app
+    # Every other path (including ones Starlette's converters refuse, such as an encoded
+    # newline) gets the API's Twilio-style 404.
+    starlette.router.default = api
+    starlette.router.redirect_slashes = False
+    return SwitchboardApp(starlette, api, services)
 
 
-def app_from_env() -> Starlette:
+def app_from_env() -> SwitchboardApp:
     """The uvicorn factory (`--factory`) used by `switchboard serve`: settings from the env."""
     return build_app(Settings.from_env())

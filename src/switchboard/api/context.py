@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
@@ -13,11 +14,14 @@ from switchboard.twilio import errors
 from switchboard.twilio.resources import Account
 from switchboard.twilio.sids import is_sid
 
+if TYPE_CHECKING:
+    from switchboard.api.app import Services
+
 
 @dataclass(slots=True)
 class Call:
     request: Request
-    store: Store
+    services: Services
     rep: Representation
     path: str  # the path as requested, for 404 messages
     principal: Principal
@@ -28,6 +32,10 @@ class Call:
     def base(self, *segments: str) -> str:
         """`/2010-04-01/Accounts/{AccountSid}/...segments`, without suffix."""
         return "/".join(("/2010-04-01/Accounts", self.account.sid, *segments))
+
+    @property
+    def store(self) -> Store:
+        return self.services.store
 
     def now(self) -> int:
         return self.store.clock()

@@ -17,7 +17,7 @@ from switchboard.twilio import errors
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
-_INT = re.compile(r"^-?[0-9]{1,18}$")
+_INT = re.compile(r"^-?[0-9]{1,18}\Z")
 
 
 @dataclass(frozen=True)

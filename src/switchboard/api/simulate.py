@@ -25,17 +25,13 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type=JSON)
 
 
-def _settings(call: Call) -> Any:
-    return call.request.app.state.settings
-
-
 async def create_call(call: Call) -> Response:
     trace = await simulate_call(
         call.store,
-        call.request.app.state.router,
+        call.services.router,
         call.account,
         call.params,
-        keep=_settings(call).request_log_limit,
+        keep=call.services.settings.request_log_limit,
     )
     return _json(trace, 201)
 
@@ -43,10 +39,10 @@ async def create_call(call: Call) -> Response:
 async def create_message(call: Call) -> Response:
     trace = await simulate_message(
         call.store,
-        call.request.app.state.router,
+        call.services.router,
         call.account,
         call.params,
-        keep=_settings(call).request_log_limit,
+        keep=call.services.settings.request_log_limit,
     )
     return _json(trace, 201)
 

@@ -15,7 +15,7 @@ from switchboard.twilio import errors
 from switchboard.twilio.fields import E164_RE, valid_url
 from switchboard.twilio.resources import Account
 
-_DURATION = re.compile(r"^[0-9]{1,9}$")
+_DURATION = re.compile(r"^[0-9]{1,9}\Z")
 
 
 def _required(form: Mapping[str, str], name: str, code: int) -> str:

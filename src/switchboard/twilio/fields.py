@@ -186,9 +186,9 @@ URL_MAX = 4096
 
 _HOST_RE = re.compile(
     r"^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?)$"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?)\Z"
 )
-_HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+_HEX32 = re.compile(r"^[0-9a-fA-F]{32}\Z")
 _URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>\"\\^`{|}]")
 # Characters XML 1.0 cannot carry (and PostgreSQL cannot store, for NUL): refused in text values.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -284,7 +284,7 @@ def parse_params(
     return values
 
 
-E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}$")
+E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}\Z")
 
 
 def format_phone_number(e164: str) -> str:

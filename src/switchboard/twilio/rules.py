@@ -80,7 +80,7 @@ def verify_secret(secret: str, stored: str) -> bool:
 
 TOLL_FREE_AREA_CODES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 NUMBER_TYPES = {"Local": "local", "TollFree": "tollfree", "Mobile": "mobile"}
-_AREA_CODE = re.compile(r"^[2-9][0-9]{2}$")
+_AREA_CODE = re.compile(r"^[2-9][0-9]{2}\Z")
 
 
 def parse_phone_number(raw: str) -> str:

@@ -14,11 +14,11 @@ import threading
 import time
 from collections.abc import Callable
 
-SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}$")
+SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
 
 
 def sid_pattern(prefix: str) -> re.Pattern[str]:
-    return re.compile(rf"^{prefix}[0-9a-fA-F]{{32}}$")
+    return re.compile(rf"^{prefix}[0-9a-fA-F]{{32}}\Z")
 
 
 def is_sid(value: str, prefix: str) -> bool:

@@ -1,0 +1,1 @@
+"""Switchboard's benchmark: `python -m bench` (see docs/performance.md)."""

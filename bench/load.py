@@ -1,0 +1,98 @@
+"""Driving load from a separate process: wrk (with `requests.lua`) or `bench.pyload`.
+
+Both read the same request file and print the same `BENCHJSON` line, parsed into a `LoadResult`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+LUA = Path(__file__).resolve().parent / "requests.lua"
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Req:
+    method: str
+    path: str
+    auth: str = ""  # the Authorization header's value
+    body: str = ""  # form-encoded
+
+
+def basic(sid: str, token: str) -> str:
+    return "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()
+
+
+def write_requests(path: Path, requests: Iterable[Req]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lines = [f"{r.method}\t{r.path}\t{r.auth}\t{r.body}" for r in requests]
+    if not lines:
+        raise ValueError("no requests")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    driver: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # answers >= 400 plus socket errors and timeouts
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds > 0 else 0.0
+
+
+def pick_driver(wanted: str) -> str:
+    """`auto`: wrk when installed, else the Python generator."""
+    if wanted == "auto":
+        return "wrk" if shutil.which("wrk") else "python"
+    if wanted == "wrk" and not shutil.which("wrk"):
+        raise SystemExit(
+            "wrk is not installed (Debian: apt-get install -y wrk); use --driver python"
+        )
+    return wanted
+
+
+def run_load(
+    driver: str, url: str, requests_file: Path, *, connections: int, duration: int
+) -> LoadResult:
+    if driver == "wrk":
+        argv = [
+            "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+            "-s", str(LUA), url, "--", str(requests_file),
+        ]  # fmt: skip
+    else:
+        argv = [
+            sys.executable, "-m", "bench.pyload", "--url", url,
+            "--requests", str(requests_file),
+            "-c", str(connections), "-d", str(duration),
+        ]  # fmt: skip
+    out = subprocess.run(
+        argv, capture_output=True, text=True, timeout=duration + 60, cwd=REPO, check=False
+    )
+    line = next((x for x in out.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
+    if line is None:
+        raise RuntimeError(
+            f"{driver} gave no result (exit {out.returncode}):\n{out.stderr[-2000:]}"
+        )
+    data = json.loads(line[len("BENCHJSON ") :])
+    errors = sum(int(data[k]) for k in ("connect", "read", "write", "status", "timeout"))
+    return LoadResult(
+        driver=driver,
+        requests=int(data["requests"]),
+        seconds=float(data["duration_us"]) / 1e6,
+        p50_ms=float(data["p50_us"]) / 1000,
+        p99_ms=float(data["p99_us"]) / 1000,
+        errors=errors,
+    )

@@ -1,0 +1,183 @@
+"""The requests of each operation, for one data set's working copy.
+
+Read-only operations (fetch, list, list_deep) and update use fixed request files, sampled once
+from the data set through the store. Writes that consume something get a fresh file per run:
+
+- create rotates over fresh, empty "scratch" accounts (the store refuses a 1001st application
+  per account), sized from the last measured rate so no run hits the limit;
+- delete removes applications nobody else uses: the ones the create runs made, topped up with
+  `store.create_applications` when they would not last the run (so each delete is a create
+  followed, later, by a delete).
+
+`call` posts simulated inbound calls to numbers whose application's voice URL is the local
+receiver.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from bench.dataset import APPS_PER_ACCOUNT, AccountInfo, Dataset
+from bench.load import Req, basic, write_requests
+from switchboard.store import Store
+from switchboard.store.base import Keyset
+from switchboard.twilio.fields import APPLICATION_FIELDS, parse_params
+
+OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call")
+OP_HELP = {
+    "fetch": "GET one application (random over sampled accounts)",
+    "list": "GET the first page of 50 of an account",
+    "list_deep": "GET page 19 of 50 (PageToken=PA<950th sid>) of a 1000-app account",
+    "create": "POST a new application (fresh accounts in turn)",
+    "update": "POST FriendlyName to an application",
+    "delete": "DELETE an application made earlier",
+    "call": "POST a simulated inbound call; the voice URL is a local receiver",
+}
+CREATE_BODY = urlencode({"FriendlyName": "Bench create", "VoiceUrl": "https://example.com/voice"})
+CALLER = "+15005550006"
+FETCH_SAMPLES = 5000
+UPDATE_SAMPLES = 2000
+SAMPLE_ACCOUNTS = 50
+CALL_ACCOUNTS = 10
+DEEP_INDEX = 949  # the 950th application: page 19 of 50 starts after it
+
+
+def apps_path(account_sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Applications.json"
+
+
+def app_path(account_sid: str, sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Applications/{sid}.json"
+
+
+@dataclass
+class Workload:
+    dataset: Dataset
+    store: Store  # open, on the working copy
+    directory: Path  # where request files go
+    receiver_url: str
+    rng: random.Random = field(default_factory=lambda: random.Random(20240601))
+    files: dict[str, Path] = field(default_factory=dict)
+    scratch_count: int = 0
+    pending_harvest: list[AccountInfo] = field(default_factory=list)
+    delete_pool: list[tuple[AccountInfo, str]] = field(default_factory=list)
+    samples: dict[str, list[str]] = field(default_factory=dict)  # account sid -> its app sids
+
+    def auth(self, account: AccountInfo) -> str:
+        return basic(account.sid, account.auth_token)
+
+    async def _apps(self, account_sid: str) -> list[str]:
+        rows = await self.store.list_applications(
+            account_sid, friendly_name=None, page=Keyset(None, None, APPS_PER_ACCOUNT)
+        )
+        return [r["sid"] for r in rows]
+
+    async def prepare(self) -> None:
+        accounts = self.dataset.accounts
+        sampled = self.rng.sample(accounts, min(SAMPLE_ACCOUNTS, len(accounts)))
+        for account in sampled:
+            self.samples[account.sid] = await self._apps(account.sid)
+
+        picks = [
+            (account, self.rng.choice(self.samples[account.sid]))
+            for account in (self.rng.choice(sampled) for _ in range(FETCH_SAMPLES))
+        ]
+        self._write("fetch", [Req("GET", app_path(a.sid, s), self.auth(a)) for a, s in picks])
+
+        firsts = [Req("GET", apps_path(a.sid) + "?PageSize=50", self.auth(a)) for a in accounts]
+        self.rng.shuffle(firsts)
+        self._write("list", firsts)
+
+        deep = [
+            Req(
+                "GET",
+                apps_path(a.sid)
+                + f"?PageSize=50&Page=19&PageToken=PA{self.samples[a.sid][DEEP_INDEX]}",
+                self.auth(a),
+            )
+            for a in sampled
+            if len(self.samples[a.sid]) > DEEP_INDEX
+        ]
+        self._write("list_deep", deep)
+
+        updates = [
+            Req(
+                "POST",
+                app_path(a.sid, s),
+                self.auth(a),
+                urlencode({"FriendlyName": f"Bench update {i}"}),
+            )
+            for i, (a, s) in enumerate(picks[:UPDATE_SAMPLES])
+        ]
+        self._write("update", updates)
+
+        calls: list[Req] = []
+        for account in accounts[:CALL_ACCOUNTS]:
+            await self.store.update_application(
+                account.sid,
+                account.first_app,
+                {"voice_url": f"{self.receiver_url}/voice", "voice_method": "POST"},
+            )
+            body = f"To={quote(account.phone_number)}&From={quote(CALLER)}"
+            path = f"/switchboard/v1/Accounts/{account.sid}/InboundCalls"
+            calls.append(Req("POST", path, self.auth(account), body))
+        self._write("call", calls)
+
+    def _write(self, op: str, requests: list[Req], tag: str = "") -> Path:
+        path = write_requests(self.directory / f"{op}{tag}.tsv", requests)
+        self.files[op] = path
+        return path
+
+    def first(self, op: str) -> Req:
+        line = self.files[op].read_text().splitlines()[0]
+        method, path, auth, body = line.split("\t", 3)
+        return Req(method, path, auth, body)
+
+    async def _scratch_account(self) -> AccountInfo:
+        self.scratch_count += 1
+        account = await self.store.create_account(f"Bench scratch {self.scratch_count}")
+        return AccountInfo(account.sid, account.auth_token, "", "")
+
+    async def requests_for(self, op: str, expected: int) -> Path:
+        """The request file for one run that is expected to send about `expected` requests."""
+        if op == "create":
+            await self.harvest()
+            accounts = [
+                await self._scratch_account()
+                for _ in range(max(2, math.ceil(expected / APPS_PER_ACCOUNT)))
+            ]
+            self.pending_harvest = accounts
+            return self._write(
+                "create",
+                [Req("POST", apps_path(a.sid), self.auth(a), CREATE_BODY) for a in accounts],
+            )
+        if op == "delete":
+            await self.harvest()
+            while len(self.delete_pool) < expected:
+                await self._top_up()
+            batch, self.delete_pool = self.delete_pool[:expected], self.delete_pool[expected:]
+            self.rng.shuffle(batch)
+            return self._write(
+                "delete", [Req("DELETE", app_path(a.sid, s), self.auth(a)) for a, s in batch]
+            )
+        return self.files[op]
+
+    async def harvest(self) -> None:
+        """The applications the last create run made join the delete pool."""
+        for account in self.pending_harvest:
+            for sid in await self._apps(account.sid):
+                self.delete_pool.append((account, sid))
+        self.pending_harvest = []
+
+    async def _top_up(self) -> None:
+        account = await self._scratch_account()
+        values = [
+            parse_params(APPLICATION_FIELDS, {"FriendlyName": f"Bench doomed {i}"}, create=True)
+            for i in range(APPS_PER_ACCOUNT)
+        ]
+        records = await self.store.create_applications(account.sid, values)
+        self.delete_pool.extend((account, r["sid"]) for r in records)

@@ -1,0 +1,99 @@
+"""A small, quick version of the benchmark (`python -m bench`, docs/performance.md).
+
+A 1000-application SQLite database built through the store, one Switchboard and one bare ASGI
+baseline over it, a few seconds of fetch load on each from the Python load generator. It fails
+only on a gross regression: Switchboard's fetch throughput under a quarter of the baseline's
+(on a quiet machine the ratio is about 0.6-0.9), or any failed request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import sys
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:  # `bench` lives at the repository root, beside `src`
+    sys.path.insert(0, str(REPO))
+
+from bench import procs  # noqa: E402
+from bench.dataset import SIZES, populate  # noqa: E402
+from bench.load import LoadResult, Req, basic, run_load, write_requests  # noqa: E402
+from bench.workload import app_path  # noqa: E402
+from switchboard.store import migrate, open_store  # noqa: E402
+from switchboard.store.base import Keyset  # noqa: E402
+
+GUARD_RATIO = 0.25
+WARMUP_SECONDS = 1
+SECONDS = 3
+CONNECTIONS = 16
+
+
+async def _app_sids(url: str, account_sid: str) -> list[str]:
+    store = open_store(url)
+    await store.open()
+    try:
+        rows = await store.list_applications(
+            account_sid, friendly_name=None, page=Keyset(None, None, 1000)
+        )
+    finally:
+        await store.close()
+    return [r["sid"] for r in rows]
+
+
+def _load(proc: procs.Proc, requests: Path, seconds: int) -> LoadResult:
+    return run_load("python", proc.url, requests, connections=CONNECTIONS, duration=seconds)
+
+
+def test_fetch_is_not_grossly_slower_than_the_baseline(tmp_path: Path) -> None:
+    db = tmp_path / "guard.db"
+    url = f"sqlite:///{db}"
+    migrate.upgrade(url)
+    account = asyncio.run(populate(url, SIZES["1k"], lambda _: None))[0]
+    sids = asyncio.run(_app_sids(url, account.sid))
+    assert len(sids) == 1000
+    auth = basic(account.sid, account.auth_token)
+    rng = random.Random(7)
+    requests = write_requests(
+        tmp_path / "fetch.tsv",
+        [Req("GET", app_path(account.sid, rng.choice(sids)), auth) for _ in range(500)],
+    )
+
+    started: list[procs.Proc] = []
+    try:
+        ours = procs.start_switchboard(
+            url,
+            workers=1,
+            account_sid=account.sid,
+            auth_token=account.auth_token,
+            log_dir=tmp_path,
+        )
+        started.append(ours)
+        base = procs.start_baseline(db, log_dir=tmp_path)
+        started.append(base)
+
+        probe = app_path(account.sid, sids[0])
+        for proc in (ours, base):
+            answer = httpx.get(proc.url + probe, headers={"Authorization": auth}, timeout=10)
+            assert answer.status_code == 200, answer.text
+
+        for proc in (ours, base):
+            _load(proc, requests, WARMUP_SECONDS)
+        ours_result = _load(ours, requests, SECONDS)
+        base_result = _load(base, requests, SECONDS)
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+
+    assert all(p.proc.poll() is not None for p in started)
+    assert ours_result.errors == 0, ours_result
+    assert base_result.errors == 0, base_result
+    assert base_result.rps > 0
+    ratio = ours_result.rps / base_result.rps
+    assert ratio >= GUARD_RATIO, (
+        f"Switchboard fetch {ours_result.rps:.0f} req/s is {ratio:.2f} x the bare baseline's "
+        f"{base_result.rps:.0f} req/s (guard: >= {GUARD_RATIO})"
+    )
