@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -149,9 +150,102 @@ class Server:
         return json.loads(out.stdout)
 
 
+# Stores: the whole suite runs against both (the `store_kind` parameter).
+
+POSTGRES_URL = os.environ.get(
+    "SWITCHBOARD_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("SWITCHBOARD_REQUIRE_POSTGRES") == "1"
+
+
+class Databases:
+    """Fresh, empty databases: a SQLite file, or a PostgreSQL database of its own.
+
+    PostgreSQL databases are made on the server at SWITCHBOARD_TEST_POSTGRES_URL and dropped at
+    the end of the session.
+    """
+
+    def __init__(self) -> None:
+        self.created: list[str] = []
+        self._unavailable: str | None = None
+        self._checked = False
+
+    def _admin(self) -> Any:
+        import psycopg
+
+        return psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
+
+    def postgres_problem(self) -> str | None:
+        """None when PostgreSQL answers; otherwise why not."""
+        if not self._checked:
+            self._checked = True
+            try:
+                with self._admin() as conn:
+                    conn.execute("SELECT 1")
+            except Exception as exc:
+                self._unavailable = f"no PostgreSQL at {POSTGRES_URL}: {exc}".strip()
+        return self._unavailable
+
+    def new(self, kind: str, workdir: Path) -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{workdir / f'switchboard-{secrets.token_hex(4)}.db'}"
+        name = f"sb_test_{secrets.token_hex(6)}"
+        with self._admin() as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        self.created.append(name)
+        base = POSTGRES_URL.rsplit("/", 1)[0]
+        return f"{base}/{name}"
+
+    def drop_all(self) -> None:
+        if not self.created:
+            return
+        with self._admin() as conn:
+            for name in self.created:
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self.created.clear()
+
+
+def query(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Read the database directly, whichever store it is."""
+    if database_url.startswith("sqlite:///"):
+        import sqlite3
+
+        conn = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            return conn.execute(sql).fetchall()
+        finally:
+            conn.close()
+    import psycopg
+
+    with psycopg.connect(database_url, autocommit=True) as pg:
+        cur = pg.execute(sql)  # type: ignore[arg-type]
+        return cur.fetchall() if cur.description is not None else []
+
+
+@pytest.fixture(scope="session")
+def databases() -> Iterator[Databases]:
+    dbs = Databases()
+    try:
+        yield dbs
+    finally:
+        dbs.drop_all()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def store_kind(request: pytest.FixtureRequest, databases: Databases) -> str:
+    kind: str = request.param
+    if kind == "postgres":
+        problem = databases.postgres_problem()
+        if problem is not None:
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
+            pytest.skip(problem)
+    return kind
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'switchboard.db'}"
+def database_url(store_kind: str, databases: Databases, tmp_path: Path) -> str:
+    return databases.new(store_kind, tmp_path)
 
 
 @pytest.fixture

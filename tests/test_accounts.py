@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
+from conftest import Databases, Server
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 ROOT = "/2010-04-01/Accounts"
@@ -55,9 +55,11 @@ class Family:
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def srv(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
+) -> Iterator[Server]:
     workdir: Path = tmp_path_factory.mktemp("accounts")
-    server = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir)
+    server = Server(databases.new(store_kind, workdir), workdir)
     server.start()
     try:
         yield server

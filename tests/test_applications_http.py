@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
+from conftest import Databases, Server
 
 APP_KEYS = [
     "account_sid",
@@ -141,13 +141,15 @@ def snake(param: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def shared(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
+) -> Iterator[Server]:
     """One server for tests that do not need an empty account (keeps the module fast).
 
     Tests that count or page over all of an account's applications use the per-test `server`.
     """
     workdir: Path = tmp_path_factory.mktemp("http-shared")
-    srv = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir)
+    srv = Server(databases.new(store_kind, workdir), workdir)
     srv.start()
     try:
         yield srv

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Server
+from conftest import Databases, Server
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -54,10 +54,12 @@ BOOL_ATTRS = ("voice_caller_id_lookup", "public_application_connect_enabled")
 
 
 @pytest.fixture(scope="module")
-def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def shared(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
+) -> Iterator[Server]:
     """One server for the tests that only need an account to poke at (errors): keeps it fast."""
     workdir: Path = tmp_path_factory.mktemp("sdk-shared")
-    srv = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir)
+    srv = Server(databases.new(store_kind, workdir), workdir)
     srv.start()
     try:
         yield srv

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
+from conftest import Server, query
 from twilio.base.exceptions import TwilioRestException
 
 APP_ATTRS = (
@@ -43,18 +42,21 @@ def sdk_fields(app: Any) -> dict[str, Any]:
     return {name: getattr(app, name) for name in APP_ATTRS}
 
 
-def sqlite_file(database_url: str) -> str:
-    prefix = "sqlite:///"
-    assert database_url.startswith(prefix)
-    return database_url[len(prefix) :]
-
-
 def integrity_check(database_url: str) -> list[str]:
-    conn = sqlite3.connect(sqlite_file(database_url))
-    try:
-        return [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
-    finally:
-        conn.close()
+    """SQLite's own integrity check; on PostgreSQL, amcheck over every btree index."""
+    if database_url.startswith("sqlite:///"):
+        return [row[0] for row in query(database_url, "PRAGMA integrity_check")]
+    query(database_url, "CREATE EXTENSION IF NOT EXISTS amcheck")
+    indexes = query(
+        database_url,
+        "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree' "
+        "AND c.relnamespace = 'public'::regnamespace",
+    )
+    assert indexes, "no indexes found"
+    for (index,) in indexes:
+        query(database_url, f"SELECT bt_index_check('{index}'::regclass, true)")
+    return ["ok"]
 
 
 def list_all(http: httpx.Client, server: Server) -> list[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server, free_port, run_cli
+from conftest import Databases, Server, free_port, run_cli
 from receiver import Receiver
 from twilio.rest import Client
 
@@ -34,9 +34,11 @@ def new_number() -> str:
 
 
 @pytest.fixture(scope="module")
-def fast_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def fast_server(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
+) -> Iterator[Server]:
     workdir: Path = tmp_path_factory.mktemp("sms")
-    srv = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir, ("--webhook-timeout", "1"))
+    srv = Server(databases.new(store_kind, workdir), workdir, ("--webhook-timeout", "1"))
     srv.start()
     try:
         yield srv

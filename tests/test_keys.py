@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server, run_cli
+from conftest import Databases, Server, query, run_cli
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -30,9 +29,11 @@ class Creds:
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def srv(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
+) -> Iterator[Server]:
     workdir: Path = tmp_path_factory.mktemp("keys")
-    server = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir)
+    server = Server(databases.new(store_kind, workdir), workdir)
     server.start()
     try:
         yield server
@@ -301,19 +302,16 @@ def test_standard_key_cannot_manage_accounts_or_keys(srv: Server, account: Creds
 def test_secret_is_stored_only_as_a_hash(srv: Server, account: Creds) -> None:
     key = create_key(srv, account)
     secret = key["secret"]
-    db_path = srv.database_url.removeprefix("sqlite:///")
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute("SELECT * FROM api_keys").fetchall()
-    finally:
-        conn.close()
+    columns = ("sid", "account_sid", "friendly_name", "secret_hash", "date_created", "date_updated")
+    rows = [
+        dict(zip(columns, row, strict=True))
+        for row in query(srv.database_url, f"SELECT {', '.join(columns)} FROM api_keys")
+    ]
     assert rows, "no api_keys rows"
     mine = [r for r in rows if r["sid"] == key["sid"]]
     assert len(mine) == 1
     for row in rows:
-        for column in row.keys():  # noqa: SIM118 - sqlite3.Row is not iterable by name
-            value = row[column]
+        for column, value in row.items():
             text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
             assert secret not in text, f"secret found in api_keys.{column}"
     assert str(mine[0]["secret_hash"]).startswith("sha256$")

@@ -25,7 +25,7 @@ def upgraded(database_url: str) -> str:
 
 @pytest.fixture
 def connection(upgraded: str) -> Iterator[Connection]:
-    engine = create_engine(upgraded)
+    engine = create_engine(migrate.sqlalchemy_url(upgraded))
     try:
         with engine.connect() as conn:
             yield conn
@@ -73,13 +73,13 @@ def test_one_linear_history() -> None:
         assert rev.module.__doc__, f"revision {rev.revision} has no docstring"
 
 
-def test_server_start_leaves_database_at_head(tmp_path: Path) -> None:
+def test_server_start_leaves_database_at_head(tmp_path: Path, database_url: str) -> None:
     """`serve` migrates on start: a database it created is at head and matches the metadata."""
-    url = f"sqlite:///{tmp_path / 'served.db'}"
+    url = database_url
     server = Server(url, tmp_path)
     server.start()
     server.stop()
-    engine = create_engine(url)
+    engine = create_engine(migrate.sqlalchemy_url(url))
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn)

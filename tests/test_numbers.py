@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SPEC_SUBSET, Server
+from conftest import SPEC_SUBSET, Databases, Server
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -65,9 +65,11 @@ class Creds:
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def srv(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
+) -> Iterator[Server]:
     workdir: Path = tmp_path_factory.mktemp("numbers")
-    server = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir)
+    server = Server(databases.new(store_kind, workdir), workdir)
     server.start()
     try:
         yield server

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from conftest import SPEC_SUBSET, Server
+from conftest import SPEC_SUBSET, Databases, Server
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode, Response
@@ -100,9 +100,11 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(
+    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
+) -> Iterator[Live]:
     workdir: Path = tmp_path_factory.mktemp("schemathesis")
-    server = Server(f"sqlite:///{workdir / 'switchboard.db'}", workdir)
+    server = Server(databases.new(store_kind, workdir), workdir)
     server.start()
     session = requests.Session()
     http = server.http()

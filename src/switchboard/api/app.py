@@ -189,9 +189,13 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
             response = await _dispatch(request, path, rep)
         except TwilioError as exc:
             response = render.error(rep, exc)
-        except Exception:
-            log.exception("unhandled error on %s %s", request.method, path)
-            response = render.error(rep, errors.internal_error())
+        except Exception as exc:
+            if the_store.unavailable(exc):
+                log.warning("database unavailable on %s %s: %s", request.method, path, exc)
+                response = render.error(rep, errors.service_unavailable())
+            else:
+                log.exception("unhandled error on %s %s", request.method, path)
+                response = render.error(rep, errors.internal_error())
         await response(scope, receive, send)
 
     async def _dispatch(request: Request, path: str, rep: render.Representation) -> Response:

@@ -21,6 +21,10 @@ from switchboard.twilio.resources import Account, Record
 from switchboard.twilio.sids import SidSource
 
 
+class StoreUnavailable(Exception):
+    """The database could not be reached."""
+
+
 @dataclass(frozen=True)
 class Keyset:
     after: str | None
@@ -49,6 +53,10 @@ class Store(ABC):
     @abstractmethod
     async def ping(self) -> bool:
         """True when the database answers."""
+
+    def unavailable(self, exc: BaseException) -> bool:
+        """True when `exc` means the database cannot be reached (answered with 503)."""
+        return isinstance(exc, StoreUnavailable)
 
     # Accounts
 

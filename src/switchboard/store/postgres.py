@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
+from switchboard.store.base import StoreUnavailable
 from switchboard.store.sql import IntegrityError, Row, SqlStore, Tx
 from switchboard.twilio.dates import Clock
 from switchboard.twilio.sids import SidSource
@@ -95,21 +96,46 @@ class PostgresStore(SqlStore):
         return self._pool
 
     @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection; failing to get one means the database is unavailable."""
+        try:
+            acquired = self.pool.acquire(timeout=10)
+            conn = await acquired.__aenter__()
+        except Exception as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        try:
+            yield conn
+        finally:
+            await acquired.__aexit__(None, None, None)
+
+    @contextlib.asynccontextmanager
     async def _reading(self) -> AsyncIterator[Tx]:
-        async with self.pool.acquire() as conn:
+        async with self._connection() as conn:
             yield PostgresTx(conn)
 
     def reading(self) -> contextlib.AbstractAsyncContextManager[Tx]:
         return self._reading()
 
     async def _write(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             return await fn(PostgresTx(conn))
 
     async def ping(self) -> bool:
         try:
             async with self.pool.acquire(timeout=2) as conn:
                 await conn.fetchval("SELECT 1", timeout=2)
-        except (OSError, asyncpg.PostgresError, TimeoutError, RuntimeError):
+        except Exception:
             return False
         return True
+
+    def unavailable(self, exc: BaseException) -> bool:
+        # A connection lost mid-statement counts too (the server went away).
+        return isinstance(
+            exc,
+            StoreUnavailable
+            | OSError
+            | asyncpg.InterfaceError
+            | asyncpg.CannotConnectNowError
+            | asyncpg.PostgresConnectionError
+            | asyncpg.AdminShutdownError,
+        )
