@@ -332,7 +332,7 @@ def _simulate(
             router = Router(store, Webhooks(client, timeout=settings.webhook_timeout))
             flow = simulate_call if kind == "call" else simulate_message
             try:
-                return await flow(store, router, account, form, keep=settings.request_log_limit)
+                return await flow(router, account, form, keep=settings.request_log_limit)
             except TwilioError as exc:
                 raise click.ClickException(f"{exc.code}: {exc.message}") from None
 

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from switchboard.api.context import Call
 from switchboard.api.listing import list_response
-from switchboard.routing.simulate import simulate_call, simulate_message
+from switchboard.routing.simulate import Flow, simulate_call, simulate_message
 from switchboard.twilio import errors
 from switchboard.twilio.dates import rfc2822
 
@@ -25,26 +25,20 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status, media_type=JSON)
 
 
-async def create_call(call: Call) -> Response:
-    trace = await simulate_call(
-        call.store,
-        call.services.router,
-        call.account,
-        call.params,
-        keep=call.services.settings.request_log_limit,
+async def _run(call: Call, flow: Flow) -> Response:
+    services = call.services
+    trace = await flow(
+        services.router, call.account, call.params, keep=services.settings.request_log_limit
     )
     return _json(trace, 201)
+
+
+async def create_call(call: Call) -> Response:
+    return await _run(call, simulate_call)
 
 
 async def create_message(call: Call) -> Response:
-    trace = await simulate_message(
-        call.store,
-        call.services.router,
-        call.account,
-        call.params,
-        keep=call.services.settings.request_log_limit,
-    )
-    return _json(trace, 201)
+    return await _run(call, simulate_message)
 
 
 async def _fetch(call: Call, prefix: str, kind: str) -> Response:

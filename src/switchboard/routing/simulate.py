@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from switchboard.routing.router import Router, Trace
 from switchboard.store.base import Store
 from switchboard.twilio import errors
 from switchboard.twilio.fields import E164_RE, valid_url
 from switchboard.twilio.resources import Account
+
+
+class Flow(Protocol):
+    async def __call__(
+        self, router: Router, account: Account, form: Mapping[str, str], *, keep: int
+    ) -> dict[str, Any]: ...
+
 
 _DURATION = re.compile(r"^[0-9]{1,9}\Z")
 
@@ -47,13 +54,13 @@ async def _save(store: Store, trace: Trace, keep: int) -> dict[str, Any]:
 
 
 async def simulate_call(
-    store: Store,
     router: Router,
     account: Account,
     form: Mapping[str, str],
     *,
     keep: int,
 ) -> dict[str, Any]:
+    store = router.store
     _common(form)
     duration = form.get("CallDuration", "0")
     if not _DURATION.match(duration):
@@ -65,13 +72,13 @@ async def simulate_call(
 
 
 async def simulate_message(
-    store: Store,
     router: Router,
     account: Account,
     form: Mapping[str, str],
     *,
     keep: int,
 ) -> dict[str, Any]:
+    store = router.store
     _common(form)
     for i in range(10):
         url = form.get(f"MediaUrl{i}")
