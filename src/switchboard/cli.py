@@ -97,6 +97,37 @@ Point twilio-python at this server (TWILIO_EDGE and TWILIO_REGION must be unset)
     help="Simulated traces and webhook requests kept per account "
     "(env SWITCHBOARD_REQUEST_LOG_LIMIT; 10000)",
 )
+@click.option(
+    "--rate-limit",
+    type=click.FloatRange(0),
+    default=None,
+    help="Requests per second per account, 0 = off (env SWITCHBOARD_RATE_LIMIT; off)",
+)
+@click.option(
+    "--concurrency-limit",
+    type=click.IntRange(0),
+    default=None,
+    help="Requests in flight per account, 0 = off (env SWITCHBOARD_CONCURRENCY_LIMIT; off)",
+)
+@click.option(
+    "--auth-failure-limit",
+    type=click.IntRange(0),
+    default=None,
+    help="Failed logins per client address per minute, 0 = off (SWITCHBOARD_AUTH_FAILURE_LIMIT)",
+)
+@click.option(
+    "--webhook-allow",
+    multiple=True,
+    help="Only these webhook targets: CIDR, host or .domain (repeatable)",
+)
+@click.option(
+    "--webhook-deny", multiple=True, help="Never these webhook targets: CIDR, host or .domain"
+)
+@click.option(
+    "--webhook-deny-private/--webhook-allow-private",
+    default=None,
+    help="Refuse webhook targets on private, loopback and link-local addresses",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -105,6 +136,12 @@ def serve(
     access_log: bool | None,
     webhook_timeout: float | None,
     request_log_limit: int | None,
+    rate_limit: float | None,
+    concurrency_limit: int | None,
+    auth_failure_limit: int | None,
+    webhook_allow: tuple[str, ...],
+    webhook_deny: tuple[str, ...],
+    webhook_deny_private: bool | None,
 ) -> None:
     """Run the server. The schema is created or migrated on start."""
     import uvicorn
@@ -118,6 +155,12 @@ def serve(
             access_log=access_log,
             webhook_timeout=webhook_timeout,
             request_log_limit=request_log_limit,
+            rate_limit=rate_limit,
+            concurrency_limit=concurrency_limit,
+            auth_failure_limit=auth_failure_limit,
+            webhook_allow=webhook_allow or None,
+            webhook_deny=webhook_deny or None,
+            webhook_deny_private=webhook_deny_private,
         )
     except ValueError as exc:
         raise click.ClickException(f"bad setting: {exc}") from None
@@ -328,7 +371,7 @@ def _simulate(
             if found is None:
                 raise click.ClickException(f"no account {account_sid}")
             account = found
-        async with httpx.AsyncClient(follow_redirects=True, max_redirects=5) as client:
+        async with httpx.AsyncClient() as client:
             router = Router(store, Webhooks(client, timeout=settings.webhook_timeout))
             flow = simulate_call if kind == "call" else simulate_message
             try:

@@ -19,8 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from switchboard.api import accounts, applications, phone_numbers, render, simulate
 from switchboard.api.auth import authenticate, authorize
 from switchboard.api.context import Call
+from switchboard.api.limits import Limits
 from switchboard.config import Settings
 from switchboard.routing.router import Router
+from switchboard.routing.targets import TargetPolicy
 from switchboard.routing.webhooks import Webhooks
 from switchboard.store import Store, open_store
 from switchboard.twilio import errors
@@ -173,6 +175,11 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     """The whole server. `store` may be given (tests); otherwise opened from settings."""
     services = Services(store or open_store(settings.database_url), settings)
     the_store = services.store
+    limits = Limits(
+        rate=settings.rate_limit,
+        concurrency=settings.concurrency_limit,
+        auth_failures=settings.auth_failure_limit,
+    )
 
     async def api(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -205,7 +212,15 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
                 break
         else:
             raise errors.not_found(path)
-        principal = await authenticate(the_store, request.headers.get("authorization"))
+        client = request.client.host if request.client else ""
+        limits.check_client(client)
+        header = request.headers.get("authorization")
+        try:
+            principal = await authenticate(the_store, header)
+        except TwilioError as exc:
+            if exc.code == 20003 and header:
+                limits.auth_failed(client)
+            raise
         if principal.key_sid is not None and not endpoint.keys_allowed:
             raise errors.forbidden("A standard API key cannot manage accounts or keys")
         args = {k: v for k, v in match.groupdict().items() if v is not None and k != "json"}
@@ -222,7 +237,13 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
         else:
             params = _parse_query(request.scope.get("query_string", b""))
         call = Call(request, services, rep, path, principal, account, args, params)
-        return await handler(call)
+        if not limits.enabled:
+            return await handler(call)
+        limits.acquire(principal.account_sid)
+        try:
+            return await handler(call)
+        finally:
+            limits.release(principal.account_sid)
 
     async def healthz(request: Request) -> Response:
         if await the_store.ping():
@@ -232,8 +253,12 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
-        async with httpx.AsyncClient(follow_redirects=True, max_redirects=5) as client:
-            services._router = Router(the_store, Webhooks(client, timeout=settings.webhook_timeout))
+        async with httpx.AsyncClient() as client:
+            targets = TargetPolicy(
+                settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
+            )
+            webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
+            services._router = Router(the_store, webhooks)
             try:
                 yield
             finally:

@@ -13,15 +13,17 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from switchboard.routing.signature import compute_signature
+from switchboard.routing.targets import TargetPolicy
 
 USER_AGENT = "TwilioProxy/1.1"
 MAX_BODY = 64 * 1024  # Twilio's limit for a TwiML document
 RECORDED_BODY = 16 * 1024  # how much of an answer a trace keeps
+MAX_REDIRECTS = 5
 
 
 @dataclass
@@ -91,9 +93,16 @@ def request_url(url: str, method: str, params: Mapping[str, str]) -> str:
 class Webhooks:
     """Sends signed webhook requests over one shared HTTP client (keep-alive, async)."""
 
-    def __init__(self, client: httpx.AsyncClient, *, timeout: float = 15.0) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        timeout: float = 15.0,
+        targets: TargetPolicy | None = None,
+    ) -> None:
         self.client = client
         self.timeout = timeout
+        self.targets = targets or TargetPolicy()
 
     async def send(
         self,
@@ -119,41 +128,54 @@ class Webhooks:
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
         delivery = Delivery(purpose, method, full_url, dict(params), headers)
         started = time.perf_counter()
-        try:
-            async with self.client.stream(
-                method,
-                full_url,
-                headers=headers,
-                content=urlencode(params).encode() if method == "POST" else None,
-                timeout=timeout,
-            ) as response:
-                delivery.status_code = response.status_code
-                delivery.content_type = response.headers.get("content-type", "")
-                chunks: list[bytes] = []
-                size = 0
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > MAX_BODY:
-                        delivery.fail(11750, "TwiML response body too large (over 64 KiB)")
-                        break
-                    chunks.append(chunk)
-                raw = b"".join(chunks)
-        except httpx.TimeoutException as exc:
-            delivery.fail(11200, f"HTTP retrieval failure: timed out ({type(exc).__name__})")
-            raw = b""
-        except httpx.TooManyRedirects:
-            delivery.fail(11215, "HTTP too many redirects")
-            raw = b""
-        except (httpx.TransportError, httpx.InvalidURL) as exc:
-            delivery.fail(11205, f"HTTP connection failure: {type(exc).__name__}")
-            raw = b""
+        raw = await self._exchange(delivery, timeout, urlencode(params).encode())
         delivery.duration_ms = (time.perf_counter() - started) * 1000
         delivery.body = raw.decode("utf-8", errors="replace")
         delivery.response_body = delivery.body[:RECORDED_BODY] if raw else None
-        if (
-            delivery.ok
-            and delivery.status_code is not None
-            and not 200 <= delivery.status_code < 300
-        ):
-            delivery.fail(11200, f"HTTP retrieval failure: status {delivery.status_code}")
+        status = delivery.status_code
+        if delivery.ok and status is not None and not 200 <= status < 300:
+            delivery.fail(11200, f"HTTP retrieval failure: status {status}")
         return delivery
+
+    async def _exchange(self, delivery: Delivery, timeout: httpx.Timeout, form: bytes) -> bytes:
+        """Send, following up to MAX_REDIRECTS redirects, each hop checked against the target
+        policy (so a public URL cannot bounce the server onto a denied address). Returns the
+        answer's body; failures are recorded on `delivery`."""
+        method, url = delivery.method, delivery.url
+        content: bytes | None = form if method == "POST" else None
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                refusal = await self.targets.refusal(url)
+                if refusal is not None:
+                    delivery.fail(11200, f"HTTP retrieval failure: {refusal}")
+                    return b""
+                async with self.client.stream(
+                    method, url, headers=delivery.headers, content=content, timeout=timeout
+                ) as response:
+                    location = response.headers.get("location")
+                    if response.is_redirect and location:
+                        url = urljoin(url, location)
+                        if response.status_code in (301, 302, 303) and method == "POST":
+                            method, content = "GET", None
+                        continue
+                    delivery.status_code = response.status_code
+                    delivery.content_type = response.headers.get("content-type", "")
+                    return await _read_capped(delivery, response)
+            delivery.fail(11215, "HTTP too many redirects")
+        except httpx.TimeoutException as exc:
+            delivery.fail(11200, f"HTTP retrieval failure: timed out ({type(exc).__name__})")
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            delivery.fail(11205, f"HTTP connection failure: {type(exc).__name__}")
+        return b""
+
+
+async def _read_capped(delivery: Delivery, response: httpx.Response) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_BODY:
+            delivery.fail(11750, "TwiML response body too large (over 64 KiB)")
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
