@@ -12,15 +12,16 @@ from urllib.parse import parse_qsl
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import Route
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from switchboard.api import accounts, applications, phone_numbers, render, simulate
+from switchboard.api import accounts, applications, control, phone_numbers, render, simulate
 from switchboard.api.auth import authenticate, authorize
 from switchboard.api.context import Call
 from switchboard.api.limits import Limits
 from switchboard.config import Settings
+from switchboard.console import build_console
 from switchboard.routing.router import Router
 from switchboard.routing.targets import TargetPolicy
 from switchboard.routing.webhooks import Webhooks
@@ -95,6 +96,7 @@ ROUTES: tuple[Endpoint, ...] = (
     _extension("/InboundMessages", POST=simulate.create_message),
     _extension(r"/InboundMessages/(?P<sid>[^/]+)", GET=simulate.fetch_message),
     _extension("/Requests", GET=simulate.list_requests),
+    Endpoint(re.compile(r"^/switchboard/v1/reset\Z"), {"POST": control.reset}, keys_allowed=False),
 )
 
 
@@ -109,6 +111,9 @@ def _parse_query(raw: bytes | str) -> dict[str, str]:
         raise errors.invalid_parameter(f"Too many parameters (at most {MAX_PARAMS})") from exc
     params: dict[str, str] = {}
     for name, value in pairs:
+        if "\x00" in name or "\x00" in value:
+            # No store can keep a NUL (PostgreSQL text cannot), and no Twilio value has one.
+            raise errors.invalid_parameter(f"Parameter {name!r} must not contain NUL characters")
         params.setdefault(name, value)
     return params
 
@@ -266,7 +271,11 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
                 await the_store.close()
 
     starlette = Starlette(
-        routes=[Route("/healthz", healthz, methods=["GET"])],
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/console", lambda _: RedirectResponse("/console/"), methods=["GET", "HEAD"]),
+            Mount("/console", app=build_console()),
+        ],
         lifespan=lifespan,
     )
     # Every other path (including ones Starlette's converters refuse, such as an encoded
