@@ -30,15 +30,38 @@ class Representation:
         self.media_type = JSON if as_json else XML
 
 
+Plan = tuple[tuple[str, ...], tuple[str, ...], str | None]
+_plans: dict[int, tuple[tuple[Field, ...], Plan]] = {}
+
+
+def _plan(fields: tuple[Field, ...]) -> Plan:
+    """For a field list: every key in order, the date keys, the URI key.
+
+    Cached by identity: field lists are module constants, and hashing 21 dataclasses on every
+    record would cost more than the rendering itself.
+    """
+    cached = _plans.get(id(fields))
+    if cached is not None and cached[0] is fields:
+        return cached[1]
+    keys = tuple(f.key for f in fields)
+    dates = tuple(f.key for f in fields if f.kind is Kind.DATE)
+    uri = next((f.key for f in fields if f.kind is Kind.URI), None)
+    _plans[id(fields)] = (fields, (keys, dates, uri))
+    return keys, dates, uri
+
+
 def record_json(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for f in fields:
-        if f.kind is Kind.URI:
-            out[f.key] = uri
-        elif f.kind is Kind.DATE:
-            out[f.key] = rfc2822(record[f.key])
-        else:
-            out[f.key] = record[f.key]
+    """The record with the fields' keys, in their order; dates in RFC 2822; the URI filled in.
+
+    Hot: every record of every response goes through here, so it does its work in C-level
+    builtins (`dict(zip(...))`) and touches only the few keys that need converting.
+    """
+    keys, dates, uri_key = _plan(fields)
+    out = dict(zip(keys, map(record.get, keys), strict=True))
+    for key in dates:
+        out[key] = rfc2822(out[key])
+    if uri_key is not None:
+        out[uri_key] = uri
     return out
 
 
@@ -60,16 +83,11 @@ def _xml_value(value: Any) -> str:
 
 
 def record_xml(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) -> str:
-    parts: list[str] = []
-    for f in fields:
-        if f.kind is Kind.URI:
-            value: Any = uri
-        elif f.kind is Kind.DATE:
-            value = rfc2822(record[f.key])
-        else:
-            value = record[f.key]
-        parts.append(f"<{f.xml}/>" if value is None else f"<{f.xml}>{_xml_value(value)}</{f.xml}>")
-    return "".join(parts)
+    values = record_json(fields, record, uri)
+    return "".join(
+        f"<{f.xml}/>" if (v := values[f.key]) is None else f"<{f.xml}>{_xml_value(v)}</{f.xml}>"
+        for f in fields
+    )
 
 
 def one(
