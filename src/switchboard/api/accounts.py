@@ -110,6 +110,7 @@ async def update_account(call: Call) -> Response:
     if changes_status and not is_parent:
         raise errors.forbidden("Only the parent account can change a subaccount's Status")
     updated = await call.store.update_account(account.sid, friendly_name=name, status=status)
+    call.services.credentials.forget(account.sid)
     if updated is None:
         raise errors.not_found(call.path)
     return _one_account(call, updated)
@@ -174,12 +175,16 @@ async def update_key(call: Call) -> Response:
         record = key if key and key["account_sid"] == call.account.sid else None
     else:
         record = await call.store.update_key(call.account.sid, sid, name)
+        call.services.credentials.forget(sid)
     if record is None:
         raise errors.not_found(call.path)
     return _one_key(call, record)
 
 
 async def delete_key(call: Call) -> Response:
-    if not await call.store.delete_key(call.account.sid, call.sid("SK")):
+    sid = call.sid("SK")
+    deleted = await call.store.delete_key(call.account.sid, sid)
+    call.services.credentials.forget(sid)
+    if not deleted:
         raise errors.not_found(call.path)
     return render.no_content()

@@ -12,14 +12,69 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Protocol
 
-from switchboard.store.base import Store
 from switchboard.twilio import errors, rules
-from switchboard.twilio.resources import Account
+from switchboard.twilio.resources import Account, Record
 from switchboard.twilio.sids import is_sid
 
 _DUMMY = b"0" * 32
+
+
+class Credentials(Protocol):
+    """Where accounts and keys are looked up: the store itself, or a `CredentialCache`."""
+
+    async def get_account(self, sid: str) -> Account | None: ...
+
+    async def get_key(self, sid: str) -> Record | None: ...
+
+
+class CredentialCache:
+    """Accounts and keys as read for authentication, kept for `ttl` seconds.
+
+    Several processes may serve one database, so nothing here may be trusted for long: a token
+    rotated or an account suspended elsewhere is honoured within `ttl` (half a second; the
+    promise is one). This process's own changes call `forget`, and apply at once. Unknown SIDs
+    are not cached, so a new account works immediately.
+    """
+
+    def __init__(
+        self, store: Credentials, ttl: float = 0.5, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.clock = clock
+        self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    async def _get(self, kind: str, sid: str) -> Any:
+        now = self.clock()
+        hit = self._entries.get((kind, sid))
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        if kind == "account":
+            value: Any = await self.store.get_account(sid)
+        else:
+            value = await self.store.get_key(sid)
+        if value is not None:
+            if len(self._entries) >= 10_000:
+                self._entries.clear()
+            self._entries[(kind, sid)] = (now + self.ttl, value)
+        return value
+
+    async def get_account(self, sid: str) -> Account | None:
+        account: Account | None = await self._get("account", sid)
+        return account
+
+    async def get_key(self, sid: str) -> Record | None:
+        key: Record | None = await self._get("key", sid)
+        return key
+
+    def forget(self, sid: str) -> None:
+        self._entries.pop(("account", sid), None)
+        self._entries.pop(("key", sid), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +103,7 @@ def _credentials(header: str | None) -> tuple[str, str] | None:
     return username, password
 
 
-async def authenticate(store: Store, header: str | None) -> Principal:
+async def authenticate(store: Credentials, header: str | None) -> Principal:
     """The principal for an Authorization header, or a 401 TwilioError."""
     creds = _credentials(header)
     if creds is None:
@@ -80,7 +135,7 @@ async def authenticate(store: Store, header: str | None) -> Principal:
     return Principal(account, key_sid)
 
 
-async def authorize(store: Store, principal: Principal, account_sid: str) -> Account:
+async def authorize(store: Credentials, principal: Principal, account_sid: str) -> Account:
     """The account named in the path, when the principal may act on it; else 20003."""
     if account_sid == principal.account_sid:
         return principal.account
