@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape as _escape
+from xml.sax.saxutils import quoteattr as _quoteattr
 
 import orjson
 from starlette.responses import Response
@@ -16,6 +18,23 @@ from switchboard.twilio.fields import Field, Kind, pascal
 JSON = "application/json"
 XML = "application/xml"
 XML_DECL = "<?xml version='1.0' encoding='UTF-8'?>"
+
+# Characters XML 1.0 cannot carry at all: written as visible `\uXXXX` text instead (they can only
+# reach an answer by being echoed, e.g. in an error message about a bad value).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _visible(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def escape(text: str) -> str:
+    """XML text: entities for & < >, `&#13;` for CR (a parser would turn a raw one into LF)."""
+    return _escape(_NOT_XML.sub(_visible, text), {"\r": "&#13;"})
+
+
+def quoteattr(text: str) -> str:
+    return _quoteattr(_NOT_XML.sub(_visible, text))
 
 
 class Representation:

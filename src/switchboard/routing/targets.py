@@ -61,7 +61,7 @@ class TargetPolicy:
         """Why `url` may not be requested, or None when it may."""
         if not self.active:
             return None
-        host = (urlsplit(url).hostname or "").lower()
+        host = (urlsplit(url).hostname or "").lower().rstrip(".")
         allow_nets, allow_names = _split(self.allow)
         deny_nets, deny_names = _split(self.deny)
         if _name_matches(host, deny_names):
@@ -71,7 +71,8 @@ class TargetPolicy:
                 host, None, type=socket.SOCK_STREAM
             )
         except OSError:
-            return None  # unresolvable: the request itself fails with a connection error
+            # What cannot be checked is not requested: the connection might resolve otherwise.
+            return f"webhook host {host} could not be resolved"
         addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
         named_allowed = _name_matches(host, allow_names)
         for ip in addresses:

@@ -189,7 +189,7 @@ _HOST_RE = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?)\Z"
 )
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}\Z")
-_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>\"\\^`{|}]")
+_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>\"\\^`{|}\ufffe\uffff]")
 # Characters XML 1.0 cannot carry (and PostgreSQL cannot store, for NUL): refused in text values.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -207,6 +207,13 @@ def valid_url(value: str) -> bool:
         return False
     host = parts.hostname
     return bool(host) and _HOST_RE.match(host if ":" not in host else f"[{host}]") is not None
+
+
+def parse_friendly_name(raw: str) -> str:
+    """1 to 64 code points, none of them a control character XML cannot carry (20002)."""
+    if not 1 <= len(raw) <= FRIENDLY_NAME_MAX or _UNSTORABLE.search(raw):
+        raise errors.invalid_friendly_name(raw)
+    return raw
 
 
 def parse_bool(param: str, value: str) -> bool:
@@ -255,9 +262,7 @@ def parse_value(field: Field, raw: str) -> Any:
             )
         return raw
     if kind is Kind.FRIENDLY_NAME:
-        if not 1 <= len(raw) <= FRIENDLY_NAME_MAX or _UNSTORABLE.search(raw):
-            raise errors.invalid_friendly_name(raw)
-        return raw
+        return parse_friendly_name(raw)
     if _UNSTORABLE.search(raw):
         raise errors.invalid_parameter(f"{param} contains characters that are not allowed")
     return raw

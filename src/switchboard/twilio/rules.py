@@ -10,7 +10,8 @@ import time
 from typing import Any
 
 from switchboard.twilio import errors
-from switchboard.twilio.fields import ACCOUNT_STATUSES, E164_RE, FRIENDLY_NAME_MAX
+from switchboard.twilio.fields import ACCOUNT_STATUSES, E164_RE
+from switchboard.twilio.fields import parse_friendly_name as parse_friendly_name
 
 # Accounts
 
@@ -43,12 +44,6 @@ def check_status_change(current: str, new: str) -> None:
     """A closed account stays closed (21479)."""
     if current == "closed" and new != "closed":
         raise errors.account_closed()
-
-
-def parse_friendly_name(raw: str) -> str:
-    if not 1 <= len(raw) <= FRIENDLY_NAME_MAX:
-        raise errors.invalid_friendly_name(raw)
-    return raw
 
 
 # API keys: the secret is shown once; only a salted hash is stored. Secrets are 32 random
