@@ -128,6 +128,12 @@ Point twilio-python at this server (TWILIO_EDGE and TWILIO_REGION must be unset)
     default=None,
     help="Refuse webhook targets on private, loopback and link-local addresses",
 )
+@click.option(
+    "--allow-reset/--no-allow-reset",
+    default=None,
+    help="Let a main account empty the store with POST /switchboard/v1/reset, for test suites "
+    "(env SWITCHBOARD_ALLOW_RESET; off)",
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -142,6 +148,7 @@ def serve(
     webhook_allow: tuple[str, ...],
     webhook_deny: tuple[str, ...],
     webhook_deny_private: bool | None,
+    allow_reset: bool | None,
 ) -> None:
     """Run the server. The schema is created or migrated on start."""
     import uvicorn
@@ -161,6 +168,7 @@ def serve(
             webhook_allow=webhook_allow or None,
             webhook_deny=webhook_deny or None,
             webhook_deny_private=webhook_deny_private,
+            allow_reset=allow_reset,
         )
     except ValueError as exc:
         raise click.ClickException(f"bad setting: {exc}") from None
@@ -188,6 +196,9 @@ def serve(
         click.echo(_snippet(account, base_url))
     else:
         click.echo(f"Main account {account.sid}")
+    click.echo(f"Web console: {base_url}/console/")
+    if settings.allow_reset:
+        click.echo("POST /switchboard/v1/reset is enabled (--allow-reset)")
     sys.stdout.flush()
 
     os.environ.update(settings.to_env())
@@ -200,6 +211,10 @@ def serve(
         access_log=settings.access_log,
         log_level="info",
         server_header=False,
+        # The client address (for --auth-failure-limit) is the peer's own unless a proxy is
+        # named with FORWARDED_ALLOW_IPS: nobody may spoof it with X-Forwarded-For.
+        proxy_headers=bool(os.environ.get("FORWARDED_ALLOW_IPS")),
+        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS") or None,
     )
 
 
@@ -515,6 +530,373 @@ def db_backup(destination: str, database_url: str | None) -> None:
         target.close()
         source.close()
     click.echo(f"backed up {redact_url(url)} to {destination}")
+
+
+# Fixtures: `switchboard seed FILE.yaml` and `switchboard export` (format: docs/fixtures.md)
+
+
+class FixtureError(click.ClickException):
+    """Bad fixture input: the message says where (`accounts[0].applications[2].voice_url`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"bad fixture: {message}")
+
+
+_FIXTURE_TYPES = ("local", "tollfree", "mobile")
+
+
+def _fixture_sid(value: Any, prefix: str, where: str) -> str:
+    import re
+
+    if not isinstance(value, str) or not re.fullmatch(rf"{prefix}[0-9a-f]{{32}}", value):
+        raise FixtureError(
+            f"{where}: must be {prefix} followed by 32 lower-case hex digits, not {value!r}"
+        )
+    return value
+
+
+def _fixture_text(value: Any, where: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise FixtureError(f"{where}: must be a string, not {value!r}")
+    return str(value)
+
+
+def _fixture_values(
+    fields: tuple[Any, ...], raw: dict[str, Any], where: str, own_keys: frozenset[str]
+) -> dict[str, Any]:
+    """Validate a record's writable fields (JSON keys) with the API's own rules.
+
+    Absent or null keys get the field's default, as on create. Read-only fields (`uri`,
+    `date_created`, ...) are ignored, so API output can be pasted in; unknown keys are errors.
+    """
+    from switchboard.twilio.errors import TwilioError
+    from switchboard.twilio.fields import Kind, parse_value
+
+    writable = {f.key: f for f in fields if f.writable}
+    read_only = {f.key for f in fields if not f.writable}
+    values = {key: f.default for key, f in writable.items()}
+    for key, value in raw.items():
+        if key in own_keys:
+            continue
+        field = writable.get(key)
+        if field is None:
+            if key in read_only:
+                continue
+            allowed = ", ".join(sorted(own_keys | set(writable)))
+            raise FixtureError(f"{where}: unknown key {key!r} (known keys: {allowed})")
+        if value is None:
+            continue
+        if field.kind is Kind.BOOL and isinstance(value, bool):
+            wire = "true" if value else "false"
+        else:
+            wire = _fixture_text(value, f"{where}.{key}")
+        try:
+            values[key] = parse_value(field, wire)
+        except TwilioError as exc:
+            raise FixtureError(f"{where}.{key}: {exc.message}") from None
+    return values
+
+
+def _mapping(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise FixtureError(f"{where}: must be a mapping, not {type(value).__name__}")
+    return value
+
+
+def _sequence(value: Any, where: str) -> list[Any]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise FixtureError(f"{where}: must be a list, not {type(value).__name__}")
+    return value
+
+
+_ACCOUNT_KEYS = frozenset(
+    {
+        "sid",
+        "auth_token",
+        "friendly_name",
+        "owner_account_sid",
+        "status",
+        "main",
+        "applications",
+        "incoming_phone_numbers",
+    }
+)
+# What the API shows of an account but a fixture does not set: ignored, so API output can be used.
+_ACCOUNT_READ_ONLY = frozenset({"type", "date_created", "date_updated", "subresource_uris", "uri"})
+_APP_KEYS = frozenset({"sid"})
+_NUMBER_KEYS = frozenset({"sid", "phone_number", "type"})
+
+
+def parse_fixture(data: Any) -> list[Any]:
+    """A loaded YAML document -> the store's `SeedAccount`s, or a FixtureError."""
+    from collections import Counter
+
+    from switchboard.store.base import SeedAccount, SeedApplication, SeedNumber
+    from switchboard.twilio import rules
+    from switchboard.twilio.errors import TwilioError
+    from switchboard.twilio.fields import (
+        ACCOUNT_STATUSES,
+        APPLICATION_FIELDS,
+        PHONE_NUMBER_FIELDS,
+    )
+
+    top = _mapping(data, "the document")
+    unknown = set(top) - {"accounts"}
+    if unknown:
+        raise FixtureError(f"unknown top-level key(s) {sorted(unknown)}: expected `accounts`")
+    seen_accounts: set[str] = set()
+    seen_apps: set[str] = set()
+    seen_number_sids: set[str] = set()
+    seen_numbers: set[str] = set()
+    out: list[SeedAccount] = []
+    for i, item in enumerate(_sequence(top.get("accounts"), "accounts")):
+        where = f"accounts[{i}]"
+        raw = _mapping(item, where)
+        unknown = set(raw) - _ACCOUNT_KEYS - _ACCOUNT_READ_ONLY
+        if unknown:
+            raise FixtureError(
+                f"{where}: unknown key(s) {sorted(unknown)} (known keys: "
+                f"{', '.join(sorted(_ACCOUNT_KEYS))})"
+            )
+        for required in ("sid", "auth_token", "friendly_name"):
+            if raw.get(required) is None:
+                raise FixtureError(f"{where}: `{required}` is required")
+        sid = _fixture_sid(raw["sid"], "AC", f"{where}.sid")
+        if sid in seen_accounts:
+            raise FixtureError(f"{where}.sid: {sid} appears twice")
+        seen_accounts.add(sid)
+        token = raw["auth_token"]
+        if not isinstance(token, str) or not token or len(token) > 128 or any(
+            c.isspace() or not c.isprintable() for c in token
+        ):
+            raise FixtureError(
+                f"{where}.auth_token: must be a string of 1 to 128 printable characters without "
+                "spaces (quote a token made only of digits)"
+            )
+        try:
+            name = rules.parse_friendly_name(_fixture_text(raw["friendly_name"], where))
+        except TwilioError as exc:
+            raise FixtureError(f"{where}.friendly_name: {exc.message}") from None
+        owner = raw.get("owner_account_sid")
+        if owner is not None:
+            owner = _fixture_sid(owner, "AC", f"{where}.owner_account_sid")
+        status = raw.get("status", "active")
+        if status not in ACCOUNT_STATUSES:
+            raise FixtureError(
+                f"{where}.status: must be one of {', '.join(ACCOUNT_STATUSES)}, not {status!r}"
+            )
+        is_main = raw.get("main", False)
+        if not isinstance(is_main, bool):
+            raise FixtureError(f"{where}.main: must be true or false, not {is_main!r}")
+
+        apps: list[SeedApplication] = []
+        for j, app_item in enumerate(_sequence(raw.get("applications"), f"{where}.applications")):
+            app_where = f"{where}.applications[{j}]"
+            app_raw = _mapping(app_item, app_where)
+            app_sid = app_raw.get("sid")
+            if app_sid is not None:
+                app_sid = _fixture_sid(app_sid, "AP", f"{app_where}.sid")
+                if app_sid in seen_apps:
+                    raise FixtureError(f"{app_where}.sid: {app_sid} appears twice")
+                seen_apps.add(app_sid)
+            values = _fixture_values(APPLICATION_FIELDS, app_raw, app_where, _APP_KEYS)
+            if app_sid is None and values["friendly_name"] is None:
+                raise FixtureError(
+                    f"{app_where}: give a `sid` or a `friendly_name`, so that seeding again "
+                    "finds this application instead of making another"
+                )
+            apps.append(SeedApplication(app_where, app_sid, values))
+        # An application without a SID is found again by its name: the name must be unique.
+        names = Counter(a.values["friendly_name"] for a in apps)
+        for app in apps:
+            if app.sid is None and names[app.values["friendly_name"]] > 1:
+                raise FixtureError(
+                    f"{app.where}.friendly_name: {app.values['friendly_name']!r} names another "
+                    "application of this account too; give this one a `sid`"
+                )
+
+        numbers: list[SeedNumber] = []
+        for j, number_item in enumerate(
+            _sequence(raw.get("incoming_phone_numbers"), f"{where}.incoming_phone_numbers")
+        ):
+            n_where = f"{where}.incoming_phone_numbers[{j}]"
+            n_raw = _mapping(number_item, n_where)
+            n_sid = n_raw.get("sid")
+            if n_sid is not None:
+                n_sid = _fixture_sid(n_sid, "PN", f"{n_where}.sid")
+                if n_sid in seen_number_sids:
+                    raise FixtureError(f"{n_where}.sid: {n_sid} appears twice")
+                seen_number_sids.add(n_sid)
+            if n_raw.get("phone_number") is None:
+                raise FixtureError(f"{n_where}: `phone_number` is required")
+            try:
+                phone = rules.parse_phone_number(
+                    _fixture_text(n_raw["phone_number"], f"{n_where}.phone_number")
+                )
+            except TwilioError as exc:
+                raise FixtureError(f"{n_where}.phone_number: {exc.message}") from None
+            if phone in seen_numbers:
+                raise FixtureError(f"{n_where}.phone_number: {phone} appears twice")
+            seen_numbers.add(phone)
+            n_type = n_raw.get("type")
+            if n_type is not None and n_type not in _FIXTURE_TYPES:
+                raise FixtureError(
+                    f"{n_where}.type: must be one of {', '.join(_FIXTURE_TYPES)}, not {n_type!r}"
+                )
+            n_values = _fixture_values(PHONE_NUMBER_FIELDS, n_raw, n_where, _NUMBER_KEYS)
+            try:
+                rules.apply_link_rules(n_values)
+            except TwilioError as exc:
+                raise FixtureError(f"{n_where}: {exc.message}") from None
+            numbers.append(SeedNumber(n_where, n_sid, phone, n_type, n_values))
+
+        out.append(
+            SeedAccount(
+                where=where,
+                sid=sid,
+                friendly_name=name,
+                auth_token=token,
+                owner_sid=None if owner in (None, sid) else owner,
+                status=status,
+                is_main=is_main,
+                applications=tuple(apps),
+                numbers=tuple(numbers),
+            )
+        )
+    return out
+
+
+@main.command()
+@click.argument("fixture", type=click.File("r", encoding="utf-8"))
+@click.option("--database-url", default=None, help=DATABASE_URL_HELP)
+def seed(fixture: Any, database_url: str | None) -> None:
+    """Load accounts, applications and numbers from FIXTURE (YAML or JSON; - for stdin).
+
+    Idempotent: seeding the same file twice leaves the same state. All or nothing: on any
+    error nothing is written. The format is in docs/fixtures.md; `switchboard export` writes it.
+    """
+    import yaml
+
+    from switchboard.twilio.errors import TwilioError
+
+    try:
+        data = yaml.safe_load(fixture)
+    except yaml.YAMLError as exc:
+        raise FixtureError(f"{fixture.name} is not valid YAML: {exc}") from None
+    accounts_ = parse_fixture(data)
+
+    async def run(store: Store) -> Any:
+        try:
+            return await store.seed(accounts_)
+        except TwilioError as exc:
+            raise click.ClickException(
+                f"seed failed, nothing was written: {exc.message} (code {exc.code})"
+            ) from None
+
+    url = _database_url(database_url)
+    result = _with_store(url, run)
+    parts = []
+    for kind in ("accounts", "applications", "numbers"):
+        created = result.created.get(kind, 0)
+        updated = result.updated.get(kind, 0)
+        unchanged = result.unchanged.get(kind, 0)
+        parts.append(f"{kind}: {created} created, {updated} updated, {unchanged} unchanged")
+    click.echo(f"Seeded {fixture.name} into {redact_url(url)}")
+    for part in parts:
+        click.echo(f"  {part}")
+
+
+async def export_fixture(store: Store) -> dict[str, Any]:
+    """Everything `seed` loads, from the store: accounts (with tokens), applications, numbers."""
+    from switchboard.store.base import Keyset, NumberFilter
+    from switchboard.twilio.fields import APPLICATION_FIELDS, PHONE_NUMBER_FIELDS
+
+    # The name first, for a readable file; then the fields in the API's order.
+    app_keys = ["friendly_name"] + [
+        f.key for f in APPLICATION_FIELDS if f.writable and f.key != "friendly_name"
+    ]
+    number_keys = ["friendly_name"] + [
+        f.key for f in PHONE_NUMBER_FIELDS if f.writable and f.key != "friendly_name"
+    ]
+
+    async def every(fetch: Callable[[Keyset], Awaitable[list[Any]]]) -> list[Any]:
+        rows: list[Any] = []
+        after = None
+        while True:
+            page = await fetch(Keyset(after, None, 1000))
+            rows.extend(page)
+            if len(page) < 1000:
+                return rows
+            after = page[-1]["sid"]
+
+    out: list[dict[str, Any]] = []
+    for account in sorted(await store.list_accounts(), key=lambda a: (a.is_subaccount, a.sid)):
+        sid = account.sid
+
+        def app_page(page: Keyset, sid: str = sid) -> Awaitable[list[Any]]:
+            return store.list_applications(sid, friendly_name=None, page=page)
+
+        def number_page(page: Keyset, sid: str = sid) -> Awaitable[list[Any]]:
+            return store.list_numbers(sid, filters=NumberFilter(), page=page)
+
+        apps = await every(app_page)
+        numbers = await every(number_page)
+        record: dict[str, Any] = {
+            "sid": sid,
+            "auth_token": account.auth_token,
+            "friendly_name": account.friendly_name,
+        }
+        if account.is_subaccount:
+            record["owner_account_sid"] = account.owner_account_sid
+        record["status"] = account.status
+        if account.is_main:
+            record["main"] = True
+        record["applications"] = [
+            {"sid": a["sid"], **{k: a[k] for k in app_keys}} for a in apps
+        ]
+        record["incoming_phone_numbers"] = [
+            {
+                "sid": n["sid"],
+                "phone_number": n["phone_number"],
+                **{k: n[k] for k in number_keys[:1]},
+                "type": n["type"],
+                **{k: n[k] for k in number_keys[1:]},
+            }
+            for n in numbers
+        ]
+        out.append(record)
+    return {"accounts": out}
+
+
+@main.command()
+@click.option("--database-url", default=None, help=DATABASE_URL_HELP)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write to this file (created readable by its owner only); default: stdout",
+)
+def export(database_url: str | None, output: str | None) -> None:
+    """Write every account (with its auth token), application and number as a seed fixture.
+
+    API keys are not exported: only their hashes are stored.
+    """
+    import yaml
+
+    data = _with_store(_database_url(database_url), export_fixture)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    header = "# Switchboard fixture (switchboard export). It holds auth tokens: keep it private.\n"
+    if output is None:
+        click.echo(header + text, nl=False)
+        return
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(header + text)
+    counts = (len(data["accounts"]), sum(len(a["applications"]) for a in data["accounts"]))
+    click.echo(f"Exported {counts[0]} accounts and {counts[1]} applications to {output}")
 
 
 if __name__ == "__main__":

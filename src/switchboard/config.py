@@ -19,6 +19,7 @@ class Settings:
     max_body_bytes: int = 1_048_576
     webhook_timeout: float = 15.0  # seconds Twilio waits for a webhook's answer
     request_log_limit: int = 10_000  # traces and webhook requests kept per account
+    allow_reset: bool = False  # POST /switchboard/v1/reset empties the store (test suites)
     # Abuse limits, all off (0) by default for local use.
     rate_limit: float = 0.0  # requests per second per account
     concurrency_limit: int = 0  # requests in flight per account
@@ -50,6 +51,8 @@ class Settings:
         for name, key, cast in _EXTRA_ENV:
             if name in env:
                 values[key] = cast(env[name])  # type: ignore[operator]
+        if "SWITCHBOARD_ALLOW_RESET" in env:
+            values["allow_reset"] = env["SWITCHBOARD_ALLOW_RESET"].lower() in ("1", "true", "yes")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
 
@@ -63,6 +66,7 @@ class Settings:
             "SWITCHBOARD_ACCESS_LOG": "1" if self.access_log else "0",
             "SWITCHBOARD_WEBHOOK_TIMEOUT": str(self.webhook_timeout),
             "SWITCHBOARD_REQUEST_LOG_LIMIT": str(self.request_log_limit),
+            "SWITCHBOARD_ALLOW_RESET": "1" if self.allow_reset else "0",
             "SWITCHBOARD_RATE_LIMIT": str(self.rate_limit),
             "SWITCHBOARD_CONCURRENCY_LIMIT": str(self.concurrency_limit),
             "SWITCHBOARD_AUTH_FAILURE_LIMIT": str(self.auth_failure_limit),

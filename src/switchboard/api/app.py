@@ -17,7 +17,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from switchboard.api import accounts, applications, control, phone_numbers, render, simulate
-from switchboard.api.auth import authenticate, authorize
+from switchboard.api.auth import CredentialCache, authenticate, authorize
 from switchboard.api.context import Call
 from switchboard.api.limits import Limits
 from switchboard.config import Settings
@@ -148,6 +148,7 @@ class Services:
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
+        self.credentials = CredentialCache(store)
         self._router: Router | None = None
 
     @property
@@ -221,7 +222,7 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
         limits.check_client(client)
         header = request.headers.get("authorization")
         try:
-            principal = await authenticate(the_store, header)
+            principal = await authenticate(services.credentials, header)
         except TwilioError as exc:
             if exc.code == 20003 and header:
                 limits.auth_failed(client)
@@ -233,7 +234,7 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
         if path_account is None:
             account = principal.account
         else:
-            account = await authorize(the_store, principal, path_account)
+            account = await authorize(services.credentials, principal, path_account)
         handler = endpoint.methods.get(request.method)
         if handler is None:
             raise errors.method_not_allowed(request.method, path)

@@ -72,6 +72,9 @@ class CredentialCache:
         key: Record | None = await self._get("key", sid)
         return key
 
+    def clear(self) -> None:
+        self._entries.clear()
+
     def forget(self, sid: str) -> None:
         self._entries.pop(("account", sid), None)
         self._entries.pop(("key", sid), None)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from switchboard.twilio.dates import Clock
@@ -38,6 +38,52 @@ class NumberFilter:
     phone_number: str | None = None  # partial, `*` = any one digit
     origin: str | None = None
     type: str | None = None  # local | tollfree | mobile
+
+
+@dataclass(frozen=True)
+class SeedApplication:
+    """One application of a fixture: `values` holds every writable field, already validated."""
+
+    where: str  # where it is in the fixture, for messages: `accounts[0].applications[2]`
+    sid: str | None  # None: matched by friendly_name within the account, else created
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SeedNumber:
+    """One incoming phone number of a fixture (writable fields validated, in `values`)."""
+
+    where: str
+    sid: str | None  # None: matched by phone_number, else created
+    phone_number: str
+    type: str | None  # local | tollfree | mobile; None: from the number
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SeedAccount:
+    where: str
+    sid: str
+    friendly_name: str
+    auth_token: str
+    owner_sid: str | None  # None: a top-level account
+    status: str
+    is_main: bool = False
+    applications: tuple[SeedApplication, ...] = ()
+    numbers: tuple[SeedNumber, ...] = ()
+
+
+@dataclass
+class SeedResult:
+    """What a seed did, per kind (`accounts`, `applications`, `numbers`)."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def count(self, outcome: str, kind: str) -> None:
+        counts: dict[str, int] = getattr(self, outcome)
+        counts[kind] = counts.get(kind, 0) + 1
 
 
 class Store(ABC):
@@ -224,3 +270,26 @@ class Store(ABC):
     @abstractmethod
     async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
         """Newest first: `after` continues towards older requests, `before` towards newer."""
+
+    # Fixtures and test support
+
+    @abstractmethod
+    async def seed(self, accounts: Sequence[SeedAccount]) -> SeedResult:
+        """Make the store hold these accounts, applications and numbers, in one transaction.
+
+        Idempotent: records are matched (accounts by SID; applications by SID, else by friendly
+        name; numbers by SID, else by phone number) and replaced with the fixture's values; a
+        record whose values already match is left untouched. Top-level accounts are written
+        before subaccounts. Raises TwilioError (its message starts with the item's `where`) when
+        a SID or number belongs to another account, a link names no application of the account,
+        an owner is missing or is itself a subaccount, or an account would exceed 1000
+        applications; then nothing is written.
+        """
+
+    @abstractmethod
+    async def reset(self) -> None:
+        """Empty the store but for the main accounts, whose credentials stay valid.
+
+        One write transaction: webhook requests, traces, numbers, API keys, applications and
+        every account that is not a main account are deleted.
+        """

@@ -15,7 +15,15 @@ from typing import Any, Protocol, TypeVar
 
 import orjson
 
-from switchboard.store.base import Keyset, NumberFilter, Store
+from switchboard.store.base import (
+    Keyset,
+    NumberFilter,
+    SeedAccount,
+    SeedApplication,
+    SeedNumber,
+    SeedResult,
+    Store,
+)
 from switchboard.store.tables import (
     ACCOUNT_COLUMNS,
     APPLICATIONS,
@@ -25,6 +33,7 @@ from switchboard.store.tables import (
 )
 from switchboard.twilio import errors, rules
 from switchboard.twilio.dates import Clock
+from switchboard.twilio.errors import TwilioError
 from switchboard.twilio.fields import APPLICATION_LIMIT, format_phone_number
 from switchboard.twilio.resources import Account, Record
 from switchboard.twilio.sids import SidSource, new_auth_token
@@ -613,6 +622,215 @@ class SqlStore(Store):
             {"sid": sid, "trace_sid": trace_sid, "date_created": created, **orjson.loads(body)}
             for sid, trace_sid, body, created in _in_list_order(rows, page)
         ]
+
+    # Fixtures and test support
+
+    async def seed(self, accounts: Sequence[SeedAccount]) -> SeedResult:
+        # Top-level accounts first, so that subaccounts find their owners.
+        ordered = sorted(accounts, key=lambda a: a.owner_sid not in (None, a.sid))
+
+        async def run(tx: Tx) -> SeedResult:
+            result = SeedResult()
+            for account in ordered:
+                await _where(account.where, self._seed_account(tx, account, result))
+            for account in ordered:
+                await tx.lock_account(account.sid)
+                row = await tx.one(
+                    "SELECT count(*) FROM applications WHERE account_sid = ?", (account.sid,)
+                )
+                count = row[0] if row else 0
+                for app in account.applications:
+                    created = await _where(
+                        app.where, self._seed_application(tx, account.sid, app, count, result)
+                    )
+                    count += created
+                for number in account.numbers:
+                    await _where(number.where, self._seed_number(tx, account.sid, number, result))
+            return result
+
+        try:
+            return await self._write(run)
+        except IntegrityError as exc:
+            # Lost a race with a concurrent writer (a number or SID taken meanwhile).
+            raise errors.invalid_parameter(
+                f"the fixture conflicts with a concurrent change ({exc.kind}); nothing was written"
+            ) from None
+
+    async def _seed_account(self, tx: Tx, seed: SeedAccount, result: SeedResult) -> None:
+        owner = seed.owner_sid or seed.sid
+        row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (seed.sid,))
+        if owner != seed.sid:
+            owner_row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (owner,))
+            if owner_row is None:
+                raise errors.invalid_parameter(f"owner_account_sid {owner} is not an account")
+            if _account(owner_row).is_subaccount:
+                raise errors.invalid_parameter(
+                    f"owner_account_sid {owner} is a subaccount: subaccounts cannot have "
+                    "subaccounts"
+                )
+            children = await tx.one(
+                "SELECT 1 FROM accounts WHERE owner_account_sid = ? AND sid != ?",
+                (seed.sid, seed.sid),
+            )
+            if children is not None:
+                raise errors.invalid_parameter(
+                    f"{seed.sid} has subaccounts, so it cannot become a subaccount"
+                )
+        if row is None:
+            now = self.clock()
+            await tx.run(
+                f"INSERT INTO accounts ({ACCOUNT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    seed.sid,
+                    owner,
+                    seed.friendly_name,
+                    seed.status,
+                    "Full",
+                    seed.auth_token,
+                    seed.is_main,
+                    now,
+                    now,
+                ),
+            )
+            result.count("created", "accounts")
+            return
+        current = _account(row)
+        is_main = current.is_main or seed.is_main  # a fixture never demotes a main account
+        wanted = (seed.friendly_name, seed.auth_token, owner, seed.status, is_main)
+        have = (
+            current.friendly_name,
+            current.auth_token,
+            current.owner_account_sid,
+            current.status,
+            current.is_main,
+        )
+        if wanted == have:
+            result.count("unchanged", "accounts")
+            return
+        await tx.run(
+            "UPDATE accounts SET friendly_name = ?, auth_token = ?, owner_account_sid = ?, "
+            "status = ?, is_main = ?, date_updated = ? WHERE sid = ?",
+            (*wanted, max(self.clock(), current.date_updated + 1), seed.sid),
+        )
+        result.count("updated", "accounts")
+
+    async def _seed_application(
+        self, tx: Tx, account_sid: str, seed: SeedApplication, count: int, result: SeedResult
+    ) -> int:
+        """Returns 1 when an application was created."""
+        existing: Record | None = None
+        if seed.sid is not None:
+            owner = await tx.one("SELECT account_sid FROM applications WHERE sid = ?", (seed.sid,))
+            if owner is not None and owner[0] != account_sid:
+                raise errors.invalid_parameter(
+                    f"application {seed.sid} belongs to another account ({owner[0]})"
+                )
+            if owner is not None:
+                existing = await self._get(tx, APPLICATIONS, account_sid, seed.sid)
+        else:
+            row = await tx.one(
+                f"{APPLICATIONS.select} WHERE account_sid = ? AND friendly_name = ? "
+                "ORDER BY sid LIMIT 1",
+                (account_sid, seed.values.get("friendly_name")),
+            )
+            existing = APPLICATIONS.record(row) if row else None
+        if existing is None:
+            if count >= APPLICATION_LIMIT:
+                raise errors.application_limit()
+            now = self.clock()
+            record = {
+                **seed.values,
+                "account_sid": account_sid,
+                "sid": seed.sid or self.sids.new("AP"),
+                "date_created": now,
+                "date_updated": now,
+            }
+            await tx.run(APPLICATIONS.insert, APPLICATIONS.row(record))
+            result.count("created", "applications")
+            return 1
+        changes = {k: v for k, v in seed.values.items() if existing[k] != v}
+        if changes:
+            await self._update(tx, APPLICATIONS, existing, changes, account_sid)
+            result.count("updated", "applications")
+        else:
+            result.count("unchanged", "applications")
+        return 0
+
+    async def _seed_number(
+        self, tx: Tx, account_sid: str, seed: SeedNumber, result: SeedResult
+    ) -> None:
+        await self._check_links(tx, account_sid, seed.values)
+        by = ("sid", seed.sid) if seed.sid is not None else ("phone_number", seed.phone_number)
+        row = await tx.one(
+            f"SELECT account_sid FROM incoming_phone_numbers WHERE {by[0]} = ?", (by[1],)
+        )
+        if row is not None and row[0] != account_sid:
+            if seed.sid is None:
+                raise errors.phone_number_unavailable(seed.phone_number)
+            raise errors.invalid_parameter(
+                f"incoming phone number {seed.sid} belongs to another account ({row[0]})"
+            )
+        existing: Record | None = None
+        if row is not None:
+            found = await tx.one(
+                f"{PHONE_NUMBERS.select} WHERE account_sid = ? AND {by[0]} = ?",
+                (account_sid, by[1]),
+            )
+            existing = PHONE_NUMBERS.record(found) if found else None
+        taken = await tx.one(
+            "SELECT sid FROM incoming_phone_numbers WHERE phone_number = ?", (seed.phone_number,)
+        )
+        if taken is not None and (existing is None or taken[0] != existing["sid"]):
+            raise errors.phone_number_unavailable(seed.phone_number)
+        values = {
+            **seed.values,
+            "phone_number": seed.phone_number,
+            "type": rules.number_type(seed.phone_number, seed.type),
+        }
+        if values.get("friendly_name") is None:
+            values["friendly_name"] = format_phone_number(seed.phone_number)
+        if existing is None:
+            now = self.clock()
+            record = {
+                **{f.key: f.default for f in PHONE_NUMBERS.fields if f.stored},
+                **values,
+                "account_sid": account_sid,
+                "sid": seed.sid or self.sids.new("PN"),
+                "date_created": now,
+                "date_updated": now,
+            }
+            await tx.run(PHONE_NUMBERS.insert, PHONE_NUMBERS.row(record))
+            result.count("created", "numbers")
+            return
+        changes = {k: v for k, v in values.items() if existing[k] != v}
+        if changes:
+            await self._update(tx, PHONE_NUMBERS, existing, changes, account_sid)
+            result.count("updated", "numbers")
+        else:
+            result.count("unchanged", "numbers")
+
+    async def reset(self) -> None:
+        async def run(tx: Tx) -> None:
+            # Children before parents: numbers link to applications.
+            for table in (
+                "webhook_requests",
+                "traces",
+                "incoming_phone_numbers",
+                "api_keys",
+                "applications",
+            ):
+                await tx.run(f"DELETE FROM {table}")
+            await tx.run("DELETE FROM accounts WHERE is_main = ?", (False,))
+
+        await self._write(run)
+
+
+async def _where(where: str, step: Awaitable[T]) -> T:
+    """Run one fixture item's step; a TwilioError's message gets the item's place in front."""
+    try:
+        return await step
+    except TwilioError as exc:
+        raise TwilioError(exc.code, exc.status, f"{where}: {exc.message}") from None
 
 
 def _link_param(key: str) -> str:

@@ -1,0 +1,602 @@
+"""The web console (`/console/`) in a real browser: headless Chromium from Debian's packages
+(`/usr/bin/chromium`), driven by Playwright for Python (no browser download).
+
+Sign in, create an application (and see the API's validation message next to the field), assign
+it to a number, simulate a call against a real local receiver and read the trace timeline; the
+live request log; an API key sign-in; a 1000-application account with every page rendering in
+under 200 ms once its data has arrived; every input labelled; nothing loaded from elsewhere.
+Screenshots go to test-artifacts/console/.
+
+Without Chromium or Playwright these tests are skipped with the reason, unless
+SWITCHBOARD_REQUIRE_BROWSER=1, which turns the skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from conftest import REPO, Server, run_cli
+from receiver import Receiver
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REQUIRE_BROWSER = os.environ.get("SWITCHBOARD_REQUIRE_BROWSER") == "1"
+ARTIFACTS = REPO / "test-artifacts" / "console"
+RENDER_BUDGET_MS = 200.0
+EXPECTED_4XX = "Failed to load resource: the server responded with a status of 4"
+
+pytestmark = pytest.mark.slow
+
+
+def expect(locator: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(locator)
+
+
+def _browser_problem() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "Playwright for Python is not installed (pip install playwright)"
+    if not os.access(CHROMIUM, os.X_OK):
+        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    problem = _browser_problem()
+    if problem is not None:
+        if REQUIRE_BROWSER:
+            pytest.fail(f"SWITCHBOARD_REQUIRE_BROWSER=1 but {problem}")
+        pytest.skip(problem)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Console:
+    """One browser tab on a server's console, recording what it must never do: load anything
+    from another origin, or log a JavaScript error (CSP violations included)."""
+
+    def __init__(self, browser: Any, server: Server, store_kind: str, name: str) -> None:
+        self.server = server
+        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.shots: list[Path] = []
+        self.prefix = f"{store_kind}-{name}"
+        self.context.route("**/*", self._guard)
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(15_000)
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+
+    def _guard(self, route: Any) -> None:
+        url: str = route.request.url
+        if url.startswith((self.server.url + "/", "data:")):
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+    def _console(self, msg: Any) -> None:
+        if msg.type == "error":
+            text = msg.text
+            # The API's 4xx answers (validation errors, a refused sign-in) are expected: Chromium
+            # logs each one. Anything else (a script error, a CSP violation) is not.
+            if not text.startswith(EXPECTED_4XX):
+                self.errors.append(text)
+
+    def close(self) -> None:
+        self.context.close()
+
+    # Navigation
+
+    def goto(self, path: str) -> Any:
+        self.page.goto(f"{self.server.url}/console{path}")
+        return self.ready(path)
+
+    def ready(self, path: str) -> dict[str, Any]:
+        """Wait until the page for `path` is drawn; its timing (`window.switchboardTiming`)."""
+        route = path.split("?")[0].rstrip("/") or "/"
+        self.page.wait_for_selector(f'main[data-ready="{route}"]', state="attached")
+        timing: dict[str, Any] = self.page.evaluate("({...window.switchboardTiming})")
+        return timing
+
+    def sign_in(self, username: str, password: str, account_sid: str = "") -> None:
+        self.page.goto(f"{self.server.url}/console/")
+        self.page.get_by_label("Account SID or API key SID").fill(username)
+        self.page.get_by_label("Auth token or API key secret").fill(password)
+        if account_sid:
+            self.page.get_by_label("Account SID (only with an API key)").fill(account_sid)
+        self.page.get_by_role("button", name="Sign in").click()
+        self.ready(f"/accounts/{account_sid or username}")
+
+    def shot(self, name: str, full_page: bool = True) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.prefix}-{len(self.shots) + 1:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        assert path.stat().st_size > 1000
+        self.shots.append(path)
+        return path
+
+    def nav(self, name: str) -> None:
+        """Follow a link of the main navigation."""
+        main_nav = self.page.get_by_role("navigation", name="Main")
+        main_nav.get_by_role("link", name=name, exact=True).click()
+
+    # Checks
+
+    def unlabelled(self) -> list[str]:
+        """Form controls without a label, and buttons without a name, on the current page."""
+        found: list[str] = self.page.evaluate(
+            """() => {
+              const bad = [];
+              for (const el of document.querySelectorAll("input, select, textarea")) {
+                if (el.type === "hidden") continue;
+                const named = (el.labels && el.labels.length && [...el.labels].some(
+                  (l) => l.textContent.trim())) || el.getAttribute("aria-label")
+                  || el.getAttribute("aria-labelledby");
+                if (!named) bad.push(el.outerHTML.slice(0, 120));
+              }
+              for (const el of document.querySelectorAll("button, a[href]")) {
+                if (!el.textContent.trim() && !el.getAttribute("aria-label"))
+                  bad.push(el.outerHTML.slice(0, 120));
+              }
+              return bad;
+            }"""
+        )
+        return found
+
+    def check_clean(self) -> None:
+        assert self.unlabelled() == [], self.page.url
+        assert self.external == []
+        assert self.errors == []
+
+
+@pytest.fixture
+def console(browser: Any, server: Server, store_kind: str, request: Any) -> Iterator[Console]:
+    c = Console(browser, server, store_kind, request.node.originalname.removeprefix("test_"))
+    try:
+        yield c
+    finally:
+        try:
+            c.shot("last")  # whatever the page showed when the test ended, passed or failed
+        finally:
+            c.close()
+
+
+@pytest.fixture
+def receiver(server: Server) -> Iterator[Receiver]:
+    rcv = Receiver(server.auth_token)
+    try:
+        yield rcv
+    finally:
+        rcv.close()
+
+
+def new_number() -> str:
+    return f"+1500{secrets.randbelow(10**7):07d}"
+
+
+# Served locally, by the server itself (no browser needed)
+
+
+def test_console_is_served_locally_with_a_strict_policy(server: Server) -> None:
+    with httpx.Client(base_url=server.url) as h:
+        moved = h.get("/console")
+        assert moved.status_code == 307 and moved.headers["location"] == "/console/"
+        for path in ("/console/", "/console/accounts", f"/console/accounts/{server.account_sid}"):
+            page = h.get(path)
+            assert page.status_code == 200, path
+            assert page.headers["content-type"] == "text/html; charset=utf-8"
+            policy = page.headers["content-security-policy"]
+            assert "default-src 'none'" in policy and "connect-src 'self'" in policy
+            assert "script-src 'self'" in policy
+        index = h.get("/console/").text
+        assets = re.findall(r'<(?:link|script|img)\b[^>]*\b(?:href|src)="([^"]+)"', index)
+        assert sorted(assets) == [
+            "/console/assets/console.css",
+            "/console/assets/console.js",
+            "data:,",
+        ]
+        for asset, kind in (("console.js", "javascript"), ("console.css", "text/css")):
+            resp = h.get(f"/console/assets/{asset}")
+            assert resp.status_code == 200 and kind in resp.headers["content-type"]
+            # Nothing that would reach out: no absolute URLs, no imports, no web fonts.
+            assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", resp.text), asset
+            assert "@import" not in resp.text and "import(" not in resp.text
+        assert h.get("/console/assets/missing.js").status_code == 404
+        # The API's paths are untouched, and unknown paths still get Twilio's 404.
+        assert h.get("/nowhere.json").json()["code"] == 20404
+
+
+# The whole path a user takes
+
+
+def test_create_assign_simulate_and_see_the_trace(
+    console: Console, server: Server, receiver: Receiver
+) -> None:
+    page = console.page
+    client = server.client()
+    number = client.incoming_phone_numbers.create(phone_number=new_number())
+    voice = receiver.script("/voice", body="<Response><Say>Hello from the console</Say></Response>")
+    fallback = receiver.script("/fallback", body="<Response><Say>Fallback</Say></Response>")
+    receiver.script("/broken", status=500, content_type="text/plain", body="boom")
+
+    # Sign in with the keyboard only: the username field has focus; Tab, type, Enter.
+    page.goto(f"{server.url}/console")  # redirected to /console/
+    assert page.url == f"{server.url}/console/"
+    console.ready("/")
+    console.shot("sign-in")
+    console.check_clean()
+    assert page.evaluate("document.activeElement.id") == "signin-username"
+    page.keyboard.type(server.account_sid)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "signin-password"
+    page.keyboard.type(server.auth_token)
+    page.keyboard.press("Enter")
+    console.ready(f"/accounts/{server.account_sid}")
+    assert "Signed in." in page.inner_text("main")
+    console.shot("account")
+    console.check_clean()
+
+    # Keyboard focus is visible.
+    page.keyboard.press("Tab")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
+
+    # Create an application: first with a bad URL, which the API refuses.
+    console.nav("Applications")
+    console.ready(f"/accounts/{server.account_sid}/applications")
+    page.get_by_role("link", name="New application").click()
+    console.ready(f"/accounts/{server.account_sid}/applications/new")
+    console.check_clean()
+    page.get_by_label("Friendly name").fill("Console app")
+    page.get_by_label("Voice URL").fill("not-a-url")
+    page.get_by_role("button", name="Create application").click()
+    error = page.locator("#app-voice-url-error")
+    error.wait_for(state="visible")
+    assert "VoiceUrl is not a valid URL: not-a-url" in error.inner_text()
+    assert "21402" in error.inner_text()
+    assert page.get_by_label("Voice URL").get_attribute("aria-invalid") == "true"
+    assert page.evaluate("document.activeElement.id") == "app-voice-url"
+    assert "Not saved" in page.locator("#app-form .form-error").inner_text()
+    console.shot("validation-error")
+    assert client.applications.list(friendly_name="Console app") == []
+
+    page.get_by_label("Voice URL").fill(voice)
+    page.get_by_label("Voice fallback URL").fill(fallback)
+    page.get_by_role("button", name="Create application").click()
+    page.wait_for_selector("text=Created application AP")
+    app_sid = page.url.rsplit("/", 1)[1]
+    console.ready(f"/accounts/{server.account_sid}/applications/{app_sid}")
+    app = client.applications(app_sid).fetch()
+    assert (app.friendly_name, app.voice_url, app.voice_fallback_url) == (
+        "Console app",
+        voice,
+        fallback,
+    )
+    console.shot("application")
+    console.check_clean()
+
+    # Edit it.
+    page.get_by_label("Voice method").select_option("GET")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_selector(f"text=Saved {app_sid}.")
+    assert client.applications(app_sid).fetch().voice_method == "GET"
+
+    # Assign it to the number made with the SDK, on the number's page.
+    console.nav("Numbers")
+    console.ready(f"/accounts/{server.account_sid}/numbers")
+    page.get_by_role("link", name=number.phone_number).click()
+    console.ready(f"/accounts/{server.account_sid}/numbers/{number.sid}")
+    console.check_clean()
+    page.get_by_label("Voice application").select_option(app_sid)
+    page.get_by_role("button", name="Save applications").click()
+    page.wait_for_selector("text=Saved: the number's applications are updated.")
+    assert client.incoming_phone_numbers(number.sid).fetch().voice_application_sid == app_sid
+    console.shot("number-assigned")
+
+    # Simulate a call to it: the receiver answers, the trace shows the request and signature.
+    page.get_by_role("link", name="Simulate a call or SMS to this number").click()
+    console.ready(f"/accounts/{server.account_sid}/simulate")
+    console.check_clean()
+    assert page.get_by_label("To (your number)").input_value() == number.phone_number
+    page.get_by_label("Caller name").fill("Alice")
+    page.get_by_role("button", name="Simulate").click()
+    page.wait_for_selector("#trace-result ol.timeline > li")
+    got = receiver.wait_for("/voice")
+    assert len(got) == 1 and got[0].signature_valid
+    assert got[0].method == "GET"
+    step = page.locator("#trace-result ol.timeline > li").first
+    text = step.inner_text()
+    assert "1. voice_url" in text and "HTTP 200" in text
+    assert f"GET {voice}" in text
+    assert step.locator("code.sig").inner_text() == got[0].header("X-Twilio-Signature")
+    assert "CallSid" in text and got[0].params["CallSid"] in text
+    assert "Hello from the console" in text  # the response body
+    summary = page.locator("#trace-result .trace-summary").inner_text()
+    assert "completed" in summary and app_sid in summary and "Say" in summary
+    assert page.evaluate("document.activeElement.id") == "trace-h"
+    assert page.evaluate("window.switchboardTiming.renderMs") < RENDER_BUDGET_MS
+    console.shot("trace")
+
+    # A broken voice URL: the fallback fires, and the timeline says why.
+    client.applications(app_sid).update(voice_url=receiver.url("/broken"))
+    page.get_by_role("button", name="Simulate").click()
+    page.wait_for_selector("#trace-result ol.timeline > li:nth-child(2)")
+    steps = page.locator("#trace-result ol.timeline > li")
+    assert steps.count() == 2
+    assert "HTTP 500" in steps.nth(0).inner_text()
+    why = steps.nth(1).locator(".why").inner_text()
+    assert "Why this fallback fired" in why and "voice_url" in why and "11200" in why
+    assert "ErrorCode" in steps.nth(1).inner_text()
+    console.shot("trace-fallback")
+
+    # The live request log: three requests so far; a new one appears without a reload.
+    console.nav("Request log")
+    console.ready(f"/accounts/{server.account_sid}/requests")
+    rows = page.locator("#log-table tbody tr")
+    assert rows.count() == 3
+    console.check_clean()
+    with server.http() as h:
+        resp = h.post(
+            f"/switchboard/v1/Accounts/{server.account_sid}/InboundCalls",
+            data={"To": number.phone_number, "From": "+14155550199"},
+        )
+        assert resp.status_code == 201
+    expect(rows).to_have_count(5, timeout=10_000)  # the page polls every 2 s
+    assert "2 new requests" in page.locator("#log-news").inner_text()
+    assert page.locator("#log-table tbody tr.fresh").count() == 2
+    console.shot("request-log")
+
+    # A stored trace opens from the log.
+    page.locator("#log-table tbody tr").first.get_by_role("link").click()
+    page.wait_for_selector("ol.timeline > li")
+    assert "voice_fallback_url" in page.locator("main").inner_text()
+
+    # Delete the application (two steps), and the number loses the link.
+    console.goto(f"/accounts/{server.account_sid}/applications/{app_sid}")
+    page.get_by_role("button", name="Delete application…").click()
+    page.get_by_role("button", name="Yes, delete").click()
+    console.ready(f"/accounts/{server.account_sid}/applications")
+    assert "Deleted application Console app" in page.inner_text("main")
+    assert client.incoming_phone_numbers(number.sid).fetch().voice_application_sid is None
+    console.check_clean()
+
+    # Sign out: back to the sign-in form, the credentials forgotten.
+    page.get_by_role("button", name="Sign out").click()
+    console.ready("/")
+    assert page.evaluate("sessionStorage.length") == 0
+    console.check_clean()
+
+
+def test_subaccounts_and_sms(console: Console, server: Server) -> None:
+    page = console.page
+    console.sign_in(server.account_sid, server.auth_token)
+    console.nav("Accounts")
+    console.ready("/accounts")
+    page.get_by_label("Friendly name").fill("Console sub")
+    page.get_by_role("button", name="Create subaccount").click()
+    page.wait_for_selector("text=Created subaccount AC")
+    sub_sid = page.url.rsplit("/", 1)[1]
+    console.ready(f"/accounts/{sub_sid}")
+    assert "Subaccount" in page.inner_text("h1")
+    console.check_clean()
+
+    # Work inside the subaccount: a number added in the console, an SMS application.
+    console.nav("Numbers")
+    console.ready(f"/accounts/{sub_sid}/numbers")
+    page.get_by_label("Phone number").fill("12345")
+    page.get_by_role("button", name="Add number").click()
+    page.locator("#number-phone-error").wait_for(state="visible")
+    assert "PhoneNumber is invalid" in page.locator("#number-phone-error").inner_text()
+    phone = new_number()
+    page.get_by_label("Phone number").fill(phone)
+    page.get_by_role("button", name="Add number").click()
+    page.wait_for_selector(f"text=Added {phone}.")
+    number_sid = page.url.rsplit("/", 1)[1]
+
+    # Webhooks of the subaccount are signed with its own token.
+    sub_token = server.client().api.v2010.accounts(sub_sid).fetch().auth_token
+    receiver = Receiver(sub_token)
+    try:
+        sms_trace(console, sub_sid, number_sid, phone, receiver)
+    finally:
+        receiver.close()
+
+
+def sms_trace(
+    console: Console, sub_sid: str, number_sid: str, phone: str, receiver: Receiver
+) -> None:
+    """An SMS application made in the console, assigned from its page, and simulated."""
+    page = console.page
+    sms = receiver.script("/sms", body="<Response><Message>Thanks!</Message></Response>")
+    console.goto(f"/accounts/{sub_sid}/applications/new")
+    page.get_by_label("Friendly name").fill("Texts")
+    page.get_by_label("SMS URL", exact=True).fill(sms)
+    page.get_by_role("button", name="Create application").click()
+    page.wait_for_selector("text=Created application AP")
+    app_sid = page.url.rsplit("/", 1)[1]
+    console.ready(f"/accounts/{sub_sid}/applications/{app_sid}")
+    # Assign from the application's page this time (SMS only).
+    page.get_by_label("Use for voice calls").uncheck()
+    page.get_by_role("button", name="Assign").click()
+    page.wait_for_selector(f"text={phone} now uses this application.")
+    sub_client = console.server.client()
+    number = sub_client.api.v2010.accounts(sub_sid).incoming_phone_numbers(number_sid).fetch()
+    assert (number.sms_application_sid, number.voice_application_sid) == (app_sid, None)
+
+    console.goto(f"/accounts/{sub_sid}/simulate")
+    page.get_by_label("An SMS").check()
+    page.get_by_label("Message body").fill("Hi there")
+    page.get_by_role("button", name="Simulate").click()
+    page.wait_for_selector("#trace-result ol.timeline > li")
+    got = receiver.wait_for("/sms")
+    assert got[0].params["Body"] == "Hi there" and got[0].signature_valid
+    result = page.locator("#trace-result").inner_text()
+    assert "1. sms_url" in result and "Thanks!" in result and "Replies" in result
+    console.shot("sms-trace")
+    console.check_clean()
+
+
+def test_api_key_sign_in_and_refused_credentials(console: Console, server: Server) -> None:
+    page = console.page
+    page.goto(f"{server.url}/console/")
+    console.ready("/")
+    page.get_by_label("Account SID or API key SID").fill(server.account_sid)
+    page.get_by_label("Auth token or API key secret").fill("wrong")
+    page.get_by_role("button", name="Sign in").click()
+    box = page.locator("#signin-password-error")
+    box.wait_for(state="visible")
+    assert "refused" in box.inner_text()
+    assert page.get_by_label("Auth token or API key secret").get_attribute("aria-invalid") == "true"
+    console.shot("refused")
+
+    page.get_by_label("Account SID or API key SID").fill("SK" + "0" * 32)
+    page.get_by_label("Auth token or API key secret").fill("x")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("text=an API key needs the SID of its account")
+
+    key = server.client().new_keys.create(friendly_name="console key")
+    console.sign_in(key.sid, key.secret, server.account_sid)
+    assert "(API key)" in page.inner_text("#who")
+    assert "An API key cannot read account details." in page.inner_text("main")
+    console.nav("Accounts")
+    console.ready("/accounts")
+    assert "An API key cannot list or manage accounts" in page.inner_text("main")
+    server.client().applications.create(friendly_name="Seen with a key")
+    console.goto(f"/accounts/{server.account_sid}/applications")
+    assert "Seen with a key" in page.inner_text("#app-table")
+    console.check_clean()
+
+
+def test_every_page_renders_fast_with_1000_applications(
+    console: Console, server: Server, tmp_path: Path
+) -> None:
+    ac, token, phone = "AC" + secrets.token_hex(16), secrets.token_hex(16), new_number()
+    apps = [
+        {
+            "friendly_name": f"Application {i:04d}",
+            "voice_url": f"http://127.0.0.1:1/voice/{i}",  # refused at once: no waiting
+            "sms_url": f"https://sms.example.com/{i}",
+            "status_callback": f"https://status.example.com/{i}",
+        }
+        for i in range(1000)
+    ]
+    fixture = {
+        "accounts": [
+            {
+                "sid": ac,
+                "auth_token": token,
+                "friendly_name": "Big account",
+                "applications": apps,
+                "incoming_phone_numbers": [{"phone_number": phone}],
+            }
+        ]
+    }
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(fixture))
+    out = run_cli("seed", str(path), database_url=server.database_url)
+    assert "applications: 1000 created" in out.stdout
+
+    # Some traffic, so the log and the traces have rows.
+    with httpx.Client(base_url=server.url, auth=(ac, token)) as h:
+        listed = h.get(f"/2010-04-01/Accounts/{ac}/Applications.json", params={"PageSize": 1})
+        first_app = listed.json()["applications"][0]["sid"]
+        number_sid = h.get(f"/2010-04-01/Accounts/{ac}/IncomingPhoneNumbers.json").json()[
+            "incoming_phone_numbers"
+        ][0]["sid"]
+        h.post(
+            f"/2010-04-01/Accounts/{ac}/IncomingPhoneNumbers/{number_sid}.json",
+            data={"VoiceApplicationSid": first_app},
+        )
+        for _ in range(5):
+            h.post(f"/switchboard/v1/Accounts/{ac}/InboundCalls", data={"To": phone, "From": "+1"})
+
+    console.sign_in(ac, token)
+    page = console.page
+    timings: dict[str, dict[str, Any]] = {}
+
+    # Client-side navigation to the big list, timed from the click.
+    started = time.perf_counter()
+    console.nav("Applications")
+    timings["applications (click)"] = console.ready(f"/accounts/{ac}/applications")
+    click_to_drawn_ms = (time.perf_counter() - started) * 1000
+    # All 1000 are fetched (one request); 100 rows at a time are drawn, with a filter over all.
+    rows = page.locator("#app-table tbody tr")
+    caption = page.locator("#app-table-caption")
+    assert rows.count() == 100
+    assert caption.inner_text() == "1000 applications, showing 1–100"
+    console.shot("1000-applications", full_page=False)
+    console.check_clean()
+    previous, following = page.get_by_role("button", name="Previous 100"), page.get_by_role(
+        "button", name="Next 100"
+    )
+    assert previous.get_attribute("aria-disabled") == "true"
+    for _ in range(9):
+        following.click()
+    assert caption.inner_text() == "1000 applications, showing 901–1000"
+    assert rows.first.inner_text().startswith("Application 0900")
+    assert rows.last.inner_text().startswith("Application 0999")
+    assert following.get_attribute("aria-disabled") == "true"
+    previous.click()
+    assert rows.first.inner_text().startswith("Application 0800")
+    page.get_by_label("Filter by name or SID").fill("application 0042")
+    assert caption.inner_text() == "1 of 1000 applications match “application 0042”"
+    assert rows.count() == 1
+    page.get_by_label("Filter by name or SID").fill("Application 00")
+    assert caption.inner_text() == "100 of 1000 applications match “Application 00”"
+    console.shot("1000-applications-filtered", full_page=False)
+
+    for name, route in [
+        ("accounts", "/accounts"),
+        ("account", f"/accounts/{ac}"),
+        ("applications", f"/accounts/{ac}/applications"),
+        ("application", f"/accounts/{ac}/applications/{first_app}"),
+        ("new application", f"/accounts/{ac}/applications/new"),
+        ("numbers", f"/accounts/{ac}/numbers"),
+        ("number", f"/accounts/{ac}/numbers/{number_sid}"),
+        ("simulate", f"/accounts/{ac}/simulate"),
+        ("request log", f"/accounts/{ac}/requests"),
+    ]:
+        timings[name] = console.goto(route)
+        console.check_clean()
+    assert page.locator("#log-table tbody tr").count() == 10  # voice URL + status callback, x5
+    console.goto(f"/accounts/{ac}/numbers/{number_sid}")
+    assert page.locator("#number-voice-app option").count() == 1001
+
+    report = "\n".join(
+        f"  {name:22} render {t['renderMs']:6.1f} ms (layout {t['layoutMs']:5.1f})   "
+        f"fetch {t['fetchMs']:6.1f} ms   total {t['totalMs']:6.1f} ms"
+        for name, t in timings.items()
+    )
+    print(f"\nconsole timings (click to drawn: {click_to_drawn_ms:.0f} ms):\n{report}")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"{console.prefix}-timings.txt").write_text(report + "\n")
+    slow = {name: t["renderMs"] for name, t in timings.items() if t["renderMs"] > RENDER_BUDGET_MS}
+    assert slow == {}, report
