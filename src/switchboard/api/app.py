@@ -57,20 +57,22 @@ def _extension(path: str, **methods: Handler) -> Endpoint:
 
 _NUMBERS = "/IncomingPhoneNumbers"
 
+# Tried in order, the busiest first; every pattern is anchored at both ends, so the order only
+# matters where two could match (the numbers' `Local|TollFree|Mobile` before their `{Sid}`).
 ROUTES: tuple[Endpoint, ...] = (
-    Endpoint(
-        re.compile(r"^/2010-04-01/Accounts" + _SUFFIX),
-        {"GET": accounts.list_accounts, "POST": accounts.create_account},
-        keys_allowed=False,
-    ),
-    _endpoint("", keys_allowed=False, GET=accounts.fetch_account, POST=accounts.update_account),
-    _endpoint("/Applications", GET=applications.list_, POST=applications.create),
     _endpoint(
         r"/Applications/(?P<sid>[^/]+?)",
         GET=applications.fetch,
         POST=applications.update,
         DELETE=applications.delete,
     ),
+    _endpoint("/Applications", GET=applications.list_, POST=applications.create),
+    Endpoint(
+        re.compile(r"^/2010-04-01/Accounts" + _SUFFIX),
+        {"GET": accounts.list_accounts, "POST": accounts.create_account},
+        keys_allowed=False,
+    ),
+    _endpoint("", keys_allowed=False, GET=accounts.fetch_account, POST=accounts.update_account),
     _endpoint(_NUMBERS, GET=phone_numbers.list_, POST=phone_numbers.create),
     _endpoint(
         _NUMBERS + r"/(?P<kind>Local|TollFree|Mobile)",
