@@ -8,17 +8,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import resource
 import statistics
 import sys
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from bench import dataset as ds
-from bench import procs
+from bench import procs, snapshot
 from bench.load import LoadResult, pick_driver, run_load
 from bench.workload import OPS, Workload
 from switchboard.store import open_store
@@ -27,6 +29,32 @@ BASELINE_OPS = frozenset({"fetch", "list", "list_deep", "create", "update", "del
 PRISM_OPS = frozenset({"fetch", "list"})
 MB = 1024 * 1024
 DEFAULT_RATE = 3000.0  # req/s assumed for sizing write runs before one was measured
+
+
+def source_state() -> dict[str, Any]:
+    """Which Switchboard is measured: the commit, files changed since, and a hash of the
+    package imported (the snapshot taken at the start, or src/ with --no-snapshot)."""
+    import subprocess
+
+    import switchboard
+
+    def git(*args: str) -> str:
+        try:
+            out = subprocess.run(
+                ["git", *args], cwd=procs.REPO, capture_output=True, text=True, timeout=10
+            )
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return out.stdout.strip()
+
+    package_root = Path(switchboard.__file__).resolve().parent.parent
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "changed": git("status", "--porcelain", "--", "src").splitlines(),
+        "package": str(package_root),
+        "snapshot": package_root != snapshot.SRC,
+        "hash": snapshot.tree_hash(package_root),
+    }
 
 
 def log(message: str) -> None:
@@ -61,6 +89,12 @@ class Measure:
     server: str  # switchboard | baseline | prism
     op: str
     runs: list[LoadResult] = field(default_factory=list)
+    other_cores: list[float] = field(default_factory=list)  # CPU others used during each run
+    spreads: list[list[int]] = field(default_factory=list)  # connections per worker, mid-run
+
+    @property
+    def other(self) -> float:
+        return statistics.median(self.other_cores) if self.other_cores else 0.0
 
     @property
     def rps(self) -> float:
@@ -87,6 +121,7 @@ class Results:
     builds: dict[tuple[str, str], float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
+    source: dict[str, Any] = field(default_factory=source_state)
 
     def get(self, size: str, store: str, workers: int, server: str, op: str) -> Measure | None:
         for m in self.measures:
@@ -115,6 +150,9 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     p.add_argument("--no-baseline", action="store_true", help="skip the bare ASGI baseline")
     p.add_argument("--rebuild", action="store_true", help="rebuild cached data sets")
     p.add_argument("--json", type=Path, help="also write the results here (JSON)")
+    p.add_argument(
+        "--no-snapshot", action="store_true", help="measure src/ live, not a copy taken at start"
+    )
     a = p.parse_args(argv)
 
     def items(text: str | None, default: str) -> list[str]:
@@ -171,6 +209,11 @@ class Bench:
             f"{o.connections} connections; warm-up {o.warmup} s + {o.repeats} x {o.duration} s "
             "per server and op"
         )
+        src = self.results.source
+        changed = src["changed"]
+        dirty = f" + {len(changed)} changed file(s)" if changed else ""
+        what = "a snapshot of src/" if src["snapshot"] else "src/ (live)"
+        log(f"  measuring {what} at {src['commit']}{dirty}, hash {src['hash']}: {src['package']}")
         if o.driver == "python":
             log("  (wrk not found: the Python generator shares the 2 cores with the server)")
         stores = list(o.stores)
@@ -189,7 +232,12 @@ class Bench:
         try:
             for size in o.sizes:
                 for store in stores:
-                    await self.session(size, store)
+                    try:
+                        await self.session(size, store)
+                    except Exception as exc:  # one broken session must not lose the others
+                        note = f"{size.name}/{store} failed: {type(exc).__name__}: {exc}"
+                        log("ERROR " + note)
+                        self.results.notes.append(note)
         finally:
             if self.prism is not None:
                 self.prism.stop()
@@ -219,8 +267,7 @@ class Bench:
         workload = Workload(dataset, the_store, workdir, self.receiver.url)
         try:
             await workload.prepare()
-            for workers in o.workers:
-                await self.servers(size, store, workers, dataset, url, sqlite_file, workload)
+            await self.servers(size, store, dataset, url, sqlite_file, workload)
         finally:
             await the_store.close()
             if store == "postgres":
@@ -233,40 +280,48 @@ class Bench:
         self,
         size: ds.Size,
         store: str,
-        workers: int,
         dataset: ds.Dataset,
         url: str,
         sqlite_file: Path | None,
         workload: Workload,
     ) -> None:
+        """Every server of the session runs at once (idle ones cost nothing); each op is
+        measured on each in turn, so drift on a shared machine hits them all alike."""
         o = self.o
         main = dataset.accounts[0]
-        targets: dict[str, procs.Proc] = {}
+        targets: list[Server] = []
         try:
-            targets["switchboard"] = procs.start_switchboard(
-                url, workers=workers, account_sid=main.sid, auth_token=main.auth_token
-            )
-            primary = workers == 1 and store == "sqlite"
-            if primary and o.baseline and sqlite_file is not None:
-                targets["baseline"] = procs.start_baseline(sqlite_file)
-                self.compare_bodies(targets["switchboard"], targets["baseline"], workload)
-            if primary and self.prism_cmd is not None:
+            for workers in o.workers:
+                proc = procs.start_switchboard(
+                    url,
+                    workers=workers,
+                    account_sid=main.sid,
+                    auth_token=main.auth_token,
+                    name=f"switchboard-{workers}w",
+                )
+                targets.append(Server("switchboard", workers, proc))
+            ours = next((t for t in targets if t.workers == 1), targets[0])
+            if store == "sqlite" and o.baseline and sqlite_file is not None:
+                base = Server("baseline", 1, procs.start_baseline(sqlite_file))
+                targets.append(base)
+                self.compare_bodies(ours.proc, base.proc, workload)
+            if store == "sqlite" and self.prism_cmd is not None:
                 if self.prism is None:
                     probe = workload.first("fetch")
                     log("starting Prism ...")
                     self.prism = procs.start_prism(self.prism_cmd, probe.path, probe.auth)
-                targets["prism"] = self.prism
-            log(f"-- {size.name} / {store} / {workers} worker(s): {', '.join(targets)}")
+                targets.append(Server("prism", 1, self.prism))
+            log(f"-- {size.name} / {store}: {', '.join(t.label for t in targets)}")
             for op in o.ops:
-                await self.measure_op(size, store, workers, op, targets, workload)
-            for name, proc in targets.items():
-                if name != "prism":
-                    self.results.rss[(size.name, store, workers, name)] = proc.peak_rss()
-            print_session(self.results, size.name, store, workers)
+                await self.measure_op(size, store, op, targets, workload)
+            for t in targets:
+                if t.kind != "prism":
+                    self.results.rss[(size.name, store, t.workers, t.kind)] = t.proc.peak_rss()
+            print_session(self.results, size.name, store)
         finally:
-            for name, proc in targets.items():
-                if name != "prism":
-                    proc.stop()
+            for t in targets:
+                if t.kind != "prism":
+                    t.proc.stop()
 
     def compare_bodies(self, ours: procs.Proc, base: procs.Proc, workload: Workload) -> None:
         """The baseline must answer the very bytes Switchboard does (fetch and list)."""
@@ -288,48 +343,97 @@ class Bench:
         self,
         size: ds.Size,
         store: str,
-        workers: int,
         op: str,
-        targets: dict[str, procs.Proc],
+        targets: list[Server],
         workload: Workload,
     ) -> None:
         o = self.o
         servers = [
-            name
-            for name in targets
-            if name == "switchboard"
-            or (name == "baseline" and op in BASELINE_OPS)
-            or (name == "prism" and op in PRISM_OPS)
+            t
+            for t in targets
+            if t.kind == "switchboard"
+            or (t.kind == "baseline" and op in BASELINE_OPS)
+            or (t.kind == "prism" and op in PRISM_OPS)
         ]
-        measures = {name: Measure(size.name, store, workers, name, op) for name in servers}
+        measures = [Measure(size.name, store, t.workers, t.kind, op) for t in servers]
         # Warm-up, then the measured runs, the servers interleaved so drift hits all alike.
         for rnd in range(o.repeats + 1):
             seconds = o.warmup if rnd == 0 else o.duration
             if seconds <= 0:
                 continue
-            for name in servers:
-                key = (size.name, store, workers, name, op)
+            for t, m in zip(servers, measures, strict=True):
+                key = (size.name, store, t.workers, t.kind, op)
                 rate = self.rates.get(key, DEFAULT_RATE)
                 expected = max(2000, int(3 * rate * seconds))
                 requests = await workload.requests_for(op, expected)
-                result = await asyncio.to_thread(
-                    run_load,
-                    o.driver,
-                    targets[name].url,
-                    requests,
-                    connections=o.connections,
-                    duration=seconds,
+                result, other, spread = await self.run_one(
+                    t, requests, seconds, postgres=store == "postgres"
                 )
                 self.rates[key] = max(result.rps, 50.0)
                 if rnd > 0:
-                    measures[name].runs.append(result)
-        for name in servers:
-            m = measures[name]
+                    m.runs.append(result)
+                    m.other_cores.append(other)
+                    if spread:
+                        m.spreads.append(spread)
+        for t, m in zip(servers, measures, strict=True):
             self.results.measures.append(m)
+            spreads = f"  connections per worker {m.spreads}" if m.spreads else ""
             log(
-                f"   {op:<10} {name:<12} {m.rps:>9,.0f} req/s  p50 {m.p50:7.2f} ms  "
-                f"p99 {m.p99:7.2f} ms  errors {m.errors}"
+                f"   {op:<10} {t.label:<17} {m.rps:>9,.0f} req/s  p50 {m.p50:7.2f} ms  "
+                f"p99 {m.p99:7.2f} ms  errors {m.errors}  other CPU {m.other:.2f} cores{spreads}"
             )
+
+    async def run_one(
+        self, t: Server, requests: Path, seconds: int, *, postgres: bool
+    ) -> tuple[LoadResult, float, list[int]]:
+        """One load run, with what else used the CPU meanwhile (in cores) and, for several
+        workers, how the connections spread over them half-way through. The run's own CPU is
+        the server's process tree, the webhook receiver, the load generator, this process and,
+        on PostgreSQL, every `postgres` process."""
+        ours = [t.proc.pid] + ([self.receiver.pid] if self.receiver else [])
+
+        def own_processes() -> dict[int, float]:
+            sample: dict[int, float] = {}
+            for pid in ours:
+                sample.update(procs.tree_cpu(pid))
+            if postgres:
+                sample.update(procs.command_cpu("postgres"))
+            return sample
+
+        def own_rusage() -> float:
+            me = resource.getrusage(resource.RUSAGE_SELF)
+            kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the finished load generators
+            return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+        async def spread_later() -> list[int]:
+            await asyncio.sleep(seconds / 2)
+            return await asyncio.to_thread(procs.connection_spread, t.proc.port)
+
+        spread_task = asyncio.create_task(spread_later()) if t.workers > 1 else None
+        busy, own, rusage = procs.machine_busy_seconds(), own_processes(), own_rusage()
+        result = await asyncio.to_thread(
+            run_load,
+            self.o.driver,
+            t.proc.url,
+            requests,
+            connections=self.o.connections,
+            duration=seconds,
+        )
+        used = procs.cpu_used(own, own_processes()) + own_rusage() - rusage
+        others = procs.machine_busy_seconds() - busy - used
+        spread = await spread_task if spread_task is not None else []
+        return result, max(others, 0.0) / max(result.seconds, 0.001), spread
+
+
+@dataclass
+class Server:
+    kind: str  # switchboard | baseline | prism
+    workers: int
+    proc: procs.Proc
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind} ({self.workers}w)" if self.kind == "switchboard" else self.kind
 
 
 # Reporting
@@ -345,30 +449,41 @@ def _fmt(x: float | None, spec: str = ".2f") -> str:
     return "-" if x is None else format(x, spec)
 
 
-def print_session(r: Results, size: str, store: str, workers: int) -> None:
-    log(f"\n{size} applications, {store}, {workers} worker(s) — medians of {r.options.repeats}")
+def print_session(r: Results, size: str, store: str) -> None:
+    log(f"\n{size} applications, {store}: medians of {r.options.repeats} runs")
     log(
-        f"{'op':<10} {'server':<12} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-        f"{'ours/base':>9} {'ours/prism':>10}"
+        f"{'op':<10} {'server':<17} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
+        f"{'ours/base':>9} {'ours/prism':>10} {'2w/1w':>6} {'other CPU':>9}"
     )
+    rows = [("switchboard", w) for w in r.options.workers] + [("baseline", 1), ("prism", 1)]
     for op in r.options.ops:
-        ours = r.get(size, store, workers, "switchboard", op)
-        for server in ("switchboard", "baseline", "prism"):
+        ours = r.get(size, store, 1, "switchboard", op)
+        first = True
+        for server, workers in rows:
             m = r.get(size, store, workers, server, op)
             if m is None or not m.runs:
                 continue
-            vs_base = vs_prism = ""
-            if server == "switchboard":
-                vs_base = _fmt(_ratio(ours, r.get(size, store, workers, "baseline", op)))
-                vs_prism = _fmt(_ratio(ours, r.get(size, store, workers, "prism", op)))
+            vs_base = vs_prism = scale = ""
+            if server == "switchboard" and workers == 1:
+                vs_base = _fmt(_ratio(m, r.get(size, store, 1, "baseline", op)))
+                vs_prism = _fmt(_ratio(m, r.get(size, store, 1, "prism", op)))
+            elif server == "switchboard":
+                scale = _fmt(_ratio(m, ours))
+            label = f"{server} ({workers}w)" if server == "switchboard" else server
             log(
-                f"{op if server == 'switchboard' else '':<10} {server:<12} {m.rps:>9,.0f} "
-                f"{m.p50:>8.2f} {m.p99:>8.2f} {m.errors:>6} {vs_base:>9} {vs_prism:>10}"
+                f"{op if first else '':<10} {label:<17} {m.rps:>9,.0f} "
+                f"{m.p50:>8.2f} {m.p99:>8.2f} {m.errors:>6} {vs_base:>9} {vs_prism:>10} "
+                f"{scale:>6} {m.other:>9.2f}"
             )
+            first = False
     for (s, st, w, server), rss in r.rss.items():
-        if (s, st, w) == (size, store, workers):
+        if (s, st) == (size, store):
+            label = f"{server} ({w}w)" if server == "switchboard" else server
             total = sum(rss.values())
-            log(f"peak RSS {server}: {total / MB:.1f} MB ({len(rss)} process(es), VmHWM summed)")
+            log(
+                f"peak RSS {label}: {total / MB:.1f} MB "
+                f"({len(rss)} process(es), VmHWM summed; largest {max(rss.values()) / MB:.1f} MB)"
+            )
 
 
 @dataclass
@@ -427,7 +542,7 @@ def targets(r: Results) -> list[Target]:
         )
         other = r.get(largest, "sqlite", w1, "switchboard", "list_deep") if largest else None
         if other and other.runs:
-            deep.info = f"(1m not run; {largest}/1k = {other.p50 / small.p50:.2f})"
+            deep.info = f"(SQLite 1m not run; {largest}/1k = {other.p50 / small.p50:.2f})"
     out.append(deep)
     rss = r.rss.get(("1m", "sqlite", w1, "switchboard"))
     out.append(
@@ -437,7 +552,7 @@ def targets(r: Results) -> list[Target]:
             150.0,
             False,
             "1m",
-            "" if rss else "(1m not run)",
+            "" if rss else "(SQLite 1m not run)",
         )
     )
     return out
@@ -445,6 +560,7 @@ def targets(r: Results) -> list[Target]:
 
 def print_targets(r: Results) -> None:
     log("\nTargets (SQLite, 1 worker unless said; medians)")
+    log("  ('other CPU' above: cores busy with processes that are not part of the run)")
     for t in targets(r):
         value = _fmt(t.value, ".1f" if "MB" in t.name else ".2f")
         log(f"  {t.verdict:<4}  {t.name:<40} [{t.where:>8}] {value:>8} {t.info}")
@@ -457,6 +573,7 @@ def to_json(r: Results) -> dict[str, object]:
     return {
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(r.started)),
         "machine": {"cpus": _cpus(), "python": sys.version.split()[0]},
+        "source": r.source,
         "options": {
             "sizes": [s.name for s in o.sizes],
             "stores": o.stores,
@@ -479,6 +596,8 @@ def to_json(r: Results) -> dict[str, object]:
                 "p50_ms": m.p50,
                 "p99_ms": m.p99,
                 "errors": m.errors,
+                "other_cpu_cores": m.other_cores,
+                "connections_per_worker": m.spreads,
                 "runs": [asdict(x) for x in m.runs],
             }
             for m in r.measures
@@ -495,6 +614,21 @@ def to_json(r: Results) -> dict[str, object]:
         ],
         "notes": r.notes,
     }
+
+
+def check_source_unchanged(r: Results) -> None:
+    """Others may edit src/ while a run goes on: say so, and whether it mattered."""
+    live = snapshot.tree_hash(snapshot.SRC)
+    if live == r.source["hash"]:
+        return
+    if r.source["snapshot"]:
+        note = f"src/ changed during the run; the run measured the snapshot {r.source['hash']}"
+    else:
+        note = (
+            f"src/ changed during the run ({r.source['hash']} -> {live}): servers started "
+            "later measured other code (use the default snapshot to avoid this)"
+        )
+    r.notes.append(note)
 
 
 def _cpus() -> int:
@@ -514,6 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         procs.stop_all()
+    check_source_unchanged(results)
     print_targets(results)
     out = options.json_out or ds.DATA / "results" / time.strftime("%Y%m%d-%H%M%S.json")
     out.parent.mkdir(parents=True, exist_ok=True)

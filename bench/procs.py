@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -253,3 +254,74 @@ def start_prism(
     proc = Proc("prism", argv, port, env=clean_env(), log_dir=log_dir)
     proc.wait_ready(probe_path, timeout=120, headers={"Authorization": probe_auth})
     return proc
+
+
+# Diagnostics: how connections spread over workers, and what else uses the CPU
+
+
+def connection_spread(port: int) -> list[int]:
+    """Established connections to `port`, counted per server process, largest first."""
+    ss = shutil.which("ss")
+    if ss is None:
+        return []
+    try:
+        out = subprocess.run(
+            [ss, "-tnpH", "state", "established", "sport", "=", f":{port}"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
+    except (subprocess.SubprocessError, OSError):
+        return []
+    counts: dict[str, int] = {}
+    for pid in re.findall(r"pid=(\d+)", out):
+        counts[pid] = counts.get(pid, 0) + 1
+    return sorted(counts.values(), reverse=True)
+
+
+def _cpu(stat: str) -> float:
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def tree_cpu(pid: int) -> dict[int, float]:
+    """User + system CPU seconds of a process and each of its live descendants, by pid."""
+    out: dict[int, float] = {}
+    for p in [pid, *descendants(pid)]:
+        try:
+            out[p] = _cpu(Path(f"/proc/{p}/stat").read_text())
+        except OSError:
+            continue
+    return out
+
+
+def command_cpu(command: str) -> dict[int, float]:
+    """CPU seconds, by pid, of every process named `command` (e.g. the PostgreSQL server's
+    processes, which serve the run but are nobody's child here)."""
+    out: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if stat[stat.find("(") + 1 : stat.rfind(")")] == command:
+            out[int(entry.name)] = _cpu(stat)
+    return out
+
+
+def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two samples: per pid, so a process that exits meanwhile
+    does not take its whole lifetime's CPU with it; one that started counts in full."""
+    return sum(max(v - before.get(pid, 0.0), 0.0) for pid, v in after.items())
+
+
+def machine_busy_seconds() -> float:
+    """CPU time spent on anything but idle/iowait, summed over all CPUs (from /proc/stat)."""
+    values = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = values[:8]
+    return (user + nice + system + irq + softirq + steal) / _TICKS
+
+
+_TICKS = os.sysconf("SC_CLK_TCK")

@@ -1,0 +1,103 @@
+"""Markdown tables from a results file of `python -m bench` (for docs/performance.md).
+
+python -m bench.report bench/.data/results/<run>.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call")
+
+
+def _find(measures: list[dict[str, Any]], **key: Any) -> dict[str, Any] | None:
+    for m in measures:
+        if all(m[k] == v for k, v in key.items()):
+            return m
+    return None
+
+
+def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
+    if a is None or b is None or not b["rps"]:
+        return ""
+    return f"{a['rps'] / b['rps']:.2f}"
+
+
+def session_table(data: dict[str, Any], size: str, store: str) -> str:
+    ms = data["measures"]
+    workers = data["options"]["workers"]
+    rows = [
+        "| op | server | req/s | p50 ms | p99 ms | errors | ours/baseline | ours/Prism "
+        "| 2w/1w | other CPU |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    servers = [("switchboard", w) for w in workers] + [("baseline", 1), ("prism", 1)]
+    for op in OPS:
+        one = _find(ms, size=size, store=store, workers=1, server="switchboard", op=op)
+        first = True
+        for server, w in servers:
+            m = _find(ms, size=size, store=store, workers=w, server=server, op=op)
+            if m is None:
+                continue
+            vs_base = vs_prism = scale = ""
+            if server == "switchboard" and w == 1:
+                vs_base = _ratio(m, _find(ms, size=size, store=store, server="baseline", op=op))
+                vs_prism = _ratio(m, _find(ms, size=size, store=store, server="prism", op=op))
+            elif server == "switchboard":
+                scale = _ratio(m, one)
+            label = f"Switchboard {w}w" if server == "switchboard" else server
+            other = m.get("other_cpu_cores") or [0.0]
+            other_median = sorted(other)[len(other) // 2]
+            rows.append(
+                f"| {op if first else ''} | {label} | {m['rps']:,.0f} | {m['p50_ms']:.1f} "
+                f"| {m['p99_ms']:.1f} | {m['errors']} | {vs_base} | {vs_prism} | {scale} "
+                f"| {other_median:.2f} |"
+            )
+            first = False
+    for r in data["peak_rss_bytes"]:
+        if r["size"] == size and r["store"] == store:
+            values = list(r["by_pid"].values())
+            label = f"Switchboard {r['workers']}w" if r["server"] == "switchboard" else r["server"]
+            rows.append(
+                f"\nPeak RSS {label}: {sum(values) / 2**20:.1f} MB "
+                f"({len(values)} process(es); largest {max(values) / 2**20:.1f} MB)"
+            )
+    return "\n".join(rows)
+
+
+def targets_table(data: dict[str, Any]) -> str:
+    rows = ["| target | where | value | verdict |", "| --- | --- | ---: | --- |"]
+    for t in data["targets"]:
+        value = "" if t["value"] is None else f"{t['value']:.2f}"
+        rows.append(f"| {t['name']} | {t['where']} | {value} | {t['verdict']} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("results", type=Path)
+    args = parser.parse_args()
+    data = json.loads(args.results.read_text())
+    o = data["options"]
+    print(
+        f"Run {data['started']}, {data['machine']['cpus']} CPUs, Python "
+        f"{data['machine']['python']}, driver {o['driver']}, {o['connections']} connections, "
+        f"warm-up {o['warmup']} s + {o['repeats']} x {o['duration']} s, medians; "
+        f"code {data['source']['commit']} (hash {data['source']['hash']})\n"
+    )
+    for size in o["sizes"]:
+        for store in o["stores"]:
+            if any(m["size"] == size and m["store"] == store for m in data["measures"]):
+                print(f"### {size}, {store}\n")
+                print(session_table(data, size, store) + "\n")
+    print("### Targets\n")
+    print(targets_table(data))
+    for note in data["notes"]:
+        print(f"\n- note: {note}")
+
+
+if __name__ == "__main__":
+    main()
