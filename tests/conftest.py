@@ -23,6 +23,33 @@ SHARED = REPO.parent / "shared"
 SPEC_SUBSET = SHARED / "reference" / "twilio_api_v2010_subset.json"
 
 
+# The Application's 21 JSON keys, in the order the spec's example shows (the contract, spelled out
+# here rather than read from the server's own declarations).
+APPLICATION_KEYS: tuple[str, ...] = (
+    "account_sid",
+    "api_version",
+    "date_created",
+    "date_updated",
+    "friendly_name",
+    "message_status_callback",
+    "sid",
+    "sms_fallback_method",
+    "sms_fallback_url",
+    "sms_method",
+    "sms_status_callback",
+    "sms_url",
+    "status_callback",
+    "status_callback_method",
+    "uri",
+    "voice_caller_id_lookup",
+    "voice_fallback_method",
+    "voice_fallback_url",
+    "voice_method",
+    "voice_url",
+    "public_application_connect_enabled",
+)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -31,11 +58,7 @@ def free_port() -> int:
 
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for a server or CLI child: no TWILIO_EDGE/REGION, no stray settings."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TWILIO_", "SWITCHBOARD_"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SWITCHBOARD_"))}
     env.update(extra)
     return env
 
@@ -54,9 +77,7 @@ def run_cli(*args: str, database_url: str, check: bool = True) -> subprocess.Com
 class Server:
     """One `switchboard serve` child process. Restartable, killable, stops by itself at teardown."""
 
-    def __init__(
-        self, database_url: str, workdir: Path, extra_args: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, database_url: str, workdir: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.database_url = database_url
         self.extra_args = extra_args
         self.workdir = workdir
@@ -75,9 +96,16 @@ class Server:
         log = open(self.log_path, "ab")  # noqa: SIM115 - closed with the process
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "switchboard.cli", "serve",
-                "--host", "127.0.0.1", "--port", str(self.port),
-                "--database-url", self.database_url,
+                sys.executable,
+                "-m",
+                "switchboard.cli",
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--database-url",
+                self.database_url,
                 *self.extra_args,
             ],
             env=env,
@@ -144,7 +172,11 @@ class Server:
     def create_account(self, friendly_name: str = "Other") -> dict[str, str]:
         """A second top-level account, made with the CLI, as a user would."""
         out = run_cli(
-            "accounts", "create", "--friendly-name", friendly_name, "--json",
+            "accounts",
+            "create",
+            "--friendly-name",
+            friendly_name,
+            "--json",
             database_url=self.database_url,
         )
         return json.loads(out.stdout)

@@ -13,31 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server
+from conftest import APPLICATION_KEYS, Databases, Server
 
-APP_KEYS = [
-    "account_sid",
-    "api_version",
-    "date_created",
-    "date_updated",
-    "friendly_name",
-    "message_status_callback",
-    "sid",
-    "sms_fallback_method",
-    "sms_fallback_url",
-    "sms_method",
-    "sms_status_callback",
-    "sms_url",
-    "status_callback",
-    "status_callback_method",
-    "uri",
-    "voice_caller_id_lookup",
-    "voice_fallback_method",
-    "voice_fallback_url",
-    "voice_method",
-    "voice_url",
-    "public_application_connect_enabled",
-]
+APP_KEYS = list(APPLICATION_KEYS)
 ENVELOPE_KEYS = [
     "applications",
     "end",

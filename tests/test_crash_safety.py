@@ -30,36 +30,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server, query
+from conftest import APPLICATION_KEYS, Server, query
 
 ROOT = "/2010-04-01/Accounts"
 WORKERS = 6
 CYCLES = 3
 KILL_WINDOW = (0.3, 1.5)  # seconds of writing before the SIGKILL
 
-APP_FIELDS = (
-    "account_sid",
-    "api_version",
-    "date_created",
-    "date_updated",
-    "friendly_name",
-    "message_status_callback",
-    "sid",
-    "sms_fallback_method",
-    "sms_fallback_url",
-    "sms_method",
-    "sms_status_callback",
-    "sms_url",
-    "status_callback",
-    "status_callback_method",
-    "uri",
-    "voice_caller_id_lookup",
-    "voice_fallback_method",
-    "voice_fallback_url",
-    "voice_method",
-    "voice_url",
-    "public_application_connect_enabled",
-)
+APP_FIELDS = APPLICATION_KEYS
 URL_FIELDS = {
     "message_status_callback",
     "sms_fallback_url",
