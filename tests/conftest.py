@@ -50,6 +50,17 @@ APPLICATION_KEYS: tuple[str, ...] = (
 )
 
 
+def random_number(area: str | None = None) -> str:
+    """A random +1 number, unlikely to collide with any other test's.
+
+    Without `area`, a 2XX-7XX area code: never a toll-free 8XX one, which would make the number's
+    type "tollfree" rather than "local".
+    """
+    if area is None:
+        area = f"{2 + secrets.randbelow(6)}{secrets.randbelow(100):02d}"
+    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server
+from conftest import Databases, Server, random_number
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 ROOT = "/2010-04-01/Accounts"
@@ -111,11 +110,6 @@ def apps_path(sid: str, suffix: str = ".json") -> str:
 
 def numbers_path(sid: str, suffix: str = ".json") -> str:
     return f"{ROOT}/{sid}/IncomingPhoneNumbers{suffix}"
-
-
-def random_number() -> str:
-    area = f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
-    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
 
 
 def assert_error(resp: httpx.Response, status: int, code: int) -> dict[str, Any]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import secrets
 import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from urllib.parse import parse_qsl, quote
 
 import httpx
 import pytest
-from conftest import Databases, Server
+from conftest import Databases, Server, random_number
 
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
@@ -30,11 +29,6 @@ FORM = "application/x-www-form-urlencoded"
 ERROR_KEYS = ["code", "message", "more_info", "status"]
 XML_ERROR_TAGS = ["Code", "Message", "MoreInfo", "Status"]
 MIB = 1_048_576
-
-
-def random_number(area: str | None = None) -> str:
-    area = area or f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
-    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
 
 
 @dataclass

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server
+from conftest import Databases, Server, random_number
 from receiver import Receiver
 
 ROOT = "/2010-04-01/Accounts"
@@ -51,11 +51,6 @@ PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM)\}")
 
 def random_sid(prefix: str) -> str:
     return prefix + secrets.token_hex(16)
-
-
-def random_number(area: str | None = None) -> str:
-    area = area or f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
-    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
 
 
 @dataclass

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server, query, run_cli
+from conftest import Databases, Server, query, random_number, run_cli
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -68,11 +67,6 @@ def apps_path(account_sid: str, sid: str | None = None) -> str:
 def numbers_path(account_sid: str, sid: str | None = None) -> str:
     base = f"{ROOT}/{account_sid}/IncomingPhoneNumbers"
     return f"{base}.json" if sid is None else f"{base}/{sid}.json"
-
-
-def random_number() -> str:
-    area = f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
-    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
 
 
 def assert_error(resp: httpx.Response, status: int, code: int) -> dict[str, Any]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SPEC_SUBSET, Databases, Server
+from conftest import SPEC_SUBSET, Databases, Server, random_number
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -115,13 +114,6 @@ def number_path(account_sid: str, sid: str, suffix: str = ".json") -> str:
 def apps_path(account_sid: str, sid: str | None = None) -> str:
     base = f"{ROOT}/{account_sid}/Applications"
     return f"{base}.json" if sid is None else f"{base}/{sid}.json"
-
-
-def random_number(area: str | None = None) -> str:
-    """A random +1 number, unlikely to collide with any other test's."""
-    if area is None:
-        area = f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
-    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
 
 
 def assert_error(resp: httpx.Response, status: int, code: int) -> dict[str, Any]:

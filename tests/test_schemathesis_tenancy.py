@@ -9,7 +9,6 @@ to real SIDs (or left generated, which must give a clean 4xx).
 from __future__ import annotations
 
 import json
-import secrets
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from conftest import SPEC_SUBSET, Databases, Server
+from conftest import SPEC_SUBSET, Databases, Server, random_number
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -126,11 +125,6 @@ def test_all_tenancy_operations_are_covered() -> None:
     for kind in ("Local", "TollFree", "Mobile"):
         expected += [f"GET {numbers}/{kind}.json", f"POST {numbers}/{kind}.json"]
     assert sorted(op.label for op in OPERATIONS) == sorted(expected)
-
-
-def random_number() -> str:
-    area = f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
-    return f"+1{area}{2 + secrets.randbelow(8)}{secrets.randbelow(1_000_000):06d}"
 
 
 @dataclass

@@ -369,53 +369,41 @@ class SqlStore(Store):
             args.append(friendly_name)
         return await self._list(APPLICATIONS, where, args, page)
 
-    async def create_application(self, account_sid: str, values: dict[str, Any]) -> Record:
-        async def run(tx: Tx) -> Record:
-            # Concurrent creates for one account queue here, so count + insert is exact.
-            await tx.lock_account(account_sid)
-            row = await tx.one(
-                "SELECT count(*) FROM applications WHERE account_sid = ?", (account_sid,)
-            )
-            if row is not None and row[0] >= APPLICATION_LIMIT:
-                raise errors.application_limit()
-            now = self.clock()
-            record = {
-                **values,
-                "account_sid": account_sid,
-                "sid": self.sids.new("AP"),
-                "date_created": now,
-                "date_updated": now,
-            }
-            await tx.run(APPLICATIONS.insert, APPLICATIONS.row(record))
-            return record
+    def _new_record(
+        self, prefix: str, account_sid: str, values: dict[str, Any], sid: str | None = None
+    ) -> Record:
+        """A new row's record: the values, its account, a fresh SID (unless given), the dates."""
+        now = self.clock()
+        return {
+            **values,
+            "account_sid": account_sid,
+            "sid": sid or self.sids.new(prefix),
+            "date_created": now,
+            "date_updated": now,
+        }
 
-        return await self._write(run)
+    async def _insert_applications(
+        self, tx: Tx, account_sid: str, values: Sequence[dict[str, Any]]
+    ) -> list[Record]:
+        # Concurrent creates for one account queue here, so count + insert is exact.
+        await tx.lock_account(account_sid)
+        row = await tx.one(
+            "SELECT count(*) FROM applications WHERE account_sid = ?", (account_sid,)
+        )
+        if (row[0] if row else 0) + len(values) > APPLICATION_LIMIT:
+            raise errors.application_limit()
+        records = [self._new_record("AP", account_sid, v) for v in values]
+        await tx.many(APPLICATIONS.insert, [APPLICATIONS.row(r) for r in records])
+        return records
+
+    async def create_application(self, account_sid: str, values: dict[str, Any]) -> Record:
+        records = await self._write(lambda tx: self._insert_applications(tx, account_sid, [values]))
+        return records[0]
 
     async def create_applications(
         self, account_sid: str, values: Sequence[dict[str, Any]]
     ) -> list[Record]:
-        async def run(tx: Tx) -> list[Record]:
-            await tx.lock_account(account_sid)
-            row = await tx.one(
-                "SELECT count(*) FROM applications WHERE account_sid = ?", (account_sid,)
-            )
-            if (row[0] if row else 0) + len(values) > APPLICATION_LIMIT:
-                raise errors.application_limit()
-            now = self.clock()
-            records = [
-                {
-                    **v,
-                    "account_sid": account_sid,
-                    "sid": self.sids.new("AP"),
-                    "date_created": now,
-                    "date_updated": now,
-                }
-                for v in values
-            ]
-            await tx.many(APPLICATIONS.insert, [APPLICATIONS.row(r) for r in records])
-            return records
-
-        return await self._write(run)
+        return await self._write(lambda tx: self._insert_applications(tx, account_sid, values))
 
     async def update_application(
         self, account_sid: str, sid: str, changes: dict[str, Any]
@@ -498,19 +486,7 @@ class SqlStore(Store):
                 number = phone_number
             else:
                 number = await self._free_number(tx, area_code or "")
-            now = self.clock()
-            record = {
-                **{f.key: f.default for f in PHONE_NUMBERS.fields if f.stored},
-                **values,
-                "account_sid": account_sid,
-                "sid": self.sids.new("PN"),
-                "phone_number": number,
-                "type": rules.number_type(number, number_type),
-                "date_created": now,
-                "date_updated": now,
-            }
-            if record["friendly_name"] is None:
-                record["friendly_name"] = format_phone_number(number)
+            record = self._new_number(account_sid, values, number, number_type)
             await tx.run(PHONE_NUMBERS.insert, PHONE_NUMBERS.row(record))
             return record
 
@@ -521,6 +497,31 @@ class SqlStore(Store):
             if exc.kind == "unique":
                 raise errors.phone_number_unavailable(phone_number or area_code or "") from None
             raise errors.application_not_accessible("ApplicationSid", "") from None
+
+    def _new_number(
+        self,
+        account_sid: str,
+        values: dict[str, Any],
+        phone_number: str,
+        number_type: str | None,
+        sid: str | None = None,
+    ) -> Record:
+        """A new number's record: every field's default, then the values given."""
+        defaults = {f.key: f.default for f in PHONE_NUMBERS.fields if f.stored}
+        record = self._new_record(
+            "PN",
+            account_sid,
+            {
+                **defaults,
+                **values,
+                "phone_number": phone_number,
+                "type": rules.number_type(phone_number, number_type),
+            },
+            sid,
+        )
+        if record["friendly_name"] is None:
+            record["friendly_name"] = format_phone_number(phone_number)
+        return record
 
     @staticmethod
     async def _free_number(tx: Tx, area_code: str) -> str:
@@ -737,14 +738,7 @@ class SqlStore(Store):
         if existing is None:
             if count >= APPLICATION_LIMIT:
                 raise errors.application_limit()
-            now = self.clock()
-            record = {
-                **seed.values,
-                "account_sid": account_sid,
-                "sid": seed.sid or self.sids.new("AP"),
-                "date_created": now,
-                "date_updated": now,
-            }
+            record = self._new_record("AP", account_sid, seed.values, seed.sid)
             await tx.run(APPLICATIONS.insert, APPLICATIONS.row(record))
             result.count("created", "applications")
             return 1
@@ -790,15 +784,9 @@ class SqlStore(Store):
         if values.get("friendly_name") is None:
             values["friendly_name"] = format_phone_number(seed.phone_number)
         if existing is None:
-            now = self.clock()
-            record = {
-                **{f.key: f.default for f in PHONE_NUMBERS.fields if f.stored},
-                **values,
-                "account_sid": account_sid,
-                "sid": seed.sid or self.sids.new("PN"),
-                "date_created": now,
-                "date_updated": now,
-            }
+            record = self._new_number(
+                account_sid, seed.values, seed.phone_number, seed.type, seed.sid
+            )
             await tx.run(PHONE_NUMBERS.insert, PHONE_NUMBERS.row(record))
             result.count("created", "numbers")
             return
