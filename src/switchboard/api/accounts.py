@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from starlette.responses import Response
-
 from switchboard.api import render
 from switchboard.api.context import Call
 from switchboard.api.listing import list_response
+from switchboard.api.render import Reply
 from switchboard.twilio import errors, rules
 from switchboard.twilio.fields import (
     ACCOUNT_FIELDS,
@@ -41,7 +40,7 @@ def _account_record(call: Call, account: Account) -> tuple[dict[str, Any], str]:
     return record, f"{ROOT}/{account.sid}{suffix}"
 
 
-def _one_account(call: Call, account: Account, status: int = 200) -> Response:
+def _one_account(call: Call, account: Account, status: int = 200) -> Reply:
     record, uri = _account_record(call, account)
     return render.one(call.rep, "Account", ACCOUNT_FIELDS, record, uri, status)
 
@@ -51,7 +50,7 @@ def _friendly_name(call: Call) -> str | None:
     return None if raw is None else rules.parse_friendly_name(raw)
 
 
-async def create_account(call: Call) -> Response:
+async def create_account(call: Call) -> Reply:
     """A subaccount of the authenticated account."""
     parent = call.principal.account
     if parent.is_subaccount:
@@ -63,7 +62,7 @@ async def create_account(call: Call) -> Response:
     return _one_account(call, account, 201)
 
 
-async def list_accounts(call: Call) -> Response:
+async def list_accounts(call: Call) -> Reply:
     """The authenticated account and its subaccounts."""
     root = call.principal.account_sid
     friendly_name = call.params.get("FriendlyName")
@@ -96,11 +95,11 @@ async def list_accounts(call: Call) -> Response:
     )
 
 
-async def fetch_account(call: Call) -> Response:
+async def fetch_account(call: Call) -> Reply:
     return _one_account(call, call.account)
 
 
-async def update_account(call: Call) -> Response:
+async def update_account(call: Call) -> Reply:
     account = call.account
     name = _friendly_name(call)
     raw_status = call.params.get("Status")
@@ -123,11 +122,11 @@ def _key_uri(call: Call, sid: str) -> str:
     return f"{call.base('Keys', sid)}{call.rep.suffix}"
 
 
-def _one_key(call: Call, record: Record) -> Response:
+def _one_key(call: Call, record: Record) -> Reply:
     return render.one(call.rep, "Key", KEY_FIELDS, record, _key_uri(call, record["sid"]))
 
 
-async def create_key(call: Call) -> Response:
+async def create_key(call: Call) -> Reply:
     """The secret is in this response only; the store keeps a salted hash."""
     name = _friendly_name(call)
     secret = rules.new_key_secret()
@@ -138,7 +137,7 @@ async def create_key(call: Call) -> Response:
     )
 
 
-async def list_keys(call: Call) -> Response:
+async def list_keys(call: Call) -> Reply:
     store, account_sid = call.store, call.account.sid
 
     async def owner(sid: str) -> str | None:
@@ -160,14 +159,14 @@ async def list_keys(call: Call) -> Response:
     )
 
 
-async def fetch_key(call: Call) -> Response:
+async def fetch_key(call: Call) -> Reply:
     key = await call.store.get_key(call.sid("SK"))
     if key is None or key["account_sid"] != call.account.sid:
         raise errors.not_found(call.path)
     return _one_key(call, key)
 
 
-async def update_key(call: Call) -> Response:
+async def update_key(call: Call) -> Reply:
     sid = call.sid("SK")
     name = _friendly_name(call)
     if name is None:
@@ -181,7 +180,7 @@ async def update_key(call: Call) -> Response:
     return _one_key(call, record)
 
 
-async def delete_key(call: Call) -> Response:
+async def delete_key(call: Call) -> Reply:
     sid = call.sid("SK")
     deleted = await call.store.delete_key(call.account.sid, sid)
     call.services.credentials.forget(sid)

@@ -12,14 +12,15 @@ from urllib.parse import parse_qsl
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import RedirectResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from switchboard.api import accounts, applications, control, phone_numbers, render, simulate
-from switchboard.api.auth import CredentialCache, authenticate, authorize
+from switchboard.api.auth import CredentialCache, authorize
 from switchboard.api.context import Call
 from switchboard.api.limits import Limits
+from switchboard.api.render import Reply
 from switchboard.config import Settings
 from switchboard.console import build_console
 from switchboard.routing.router import Router
@@ -31,7 +32,12 @@ from switchboard.twilio.errors import TwilioError
 
 log = logging.getLogger("switchboard.api")
 
-Handler = Callable[[Call], Awaitable[Response]]
+Handler = Callable[[Call], Awaitable[Reply]]
+
+# How an answer is written, by path: `.json` -> JSON, no suffix -> XML, our extension -> JSON.
+_AS_JSON = render.Representation(True)
+_AS_XML = render.Representation(False)
+_EXTENSION = render.Representation(True, suffix="")
 
 MAX_PARAMS = 1000
 _ACCOUNT = r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+?)"
@@ -104,6 +110,8 @@ ROUTES: tuple[Endpoint, ...] = (
 
 def _parse_query(raw: bytes | str) -> dict[str, str]:
     """Strict form/query parsing: UTF-8 only, bounded, the first value of a name wins."""
+    if not raw:
+        return {}
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
@@ -120,25 +128,42 @@ def _parse_query(raw: bytes | str) -> dict[str, str]:
     return params
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
+class ClientGone(Exception):
+    """The client disconnected before its request body arrived: nobody to answer."""
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (ASGI servers give names in lower case), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise errors.body_too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
             raise errors.body_too_large(limit)
         chunks.append(chunk)
-    return b"".join(chunks)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
-async def _form(request: Request, limit: int) -> dict[str, str]:
-    body = await _read_body(request, limit)
+async def _form(scope: Scope, receive: Receive, limit: int) -> dict[str, str]:
+    body = await _read_body(scope, receive, limit)
     if not body:
         return {}
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = (_header(scope, b"content-type") or "").split(";")[0].strip().lower()
     if content_type not in ("application/x-www-form-urlencoded", ""):
         raise errors.unsupported_media_type(content_type)
     return _parse_query(body)
@@ -183,6 +208,7 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     """The whole server. `store` may be given (tests); otherwise opened from settings."""
     services = Services(store or open_store(settings.database_url), settings)
     the_store = services.store
+    credentials = services.credentials
     limits = Limits(
         rate=settings.rate_limit,
         concurrency=settings.concurrency_limit,
@@ -192,39 +218,44 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     async def api(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request = Request(scope, receive)
-        # The decoded path as sent. (Not `request.url.path`: rebuilding a URL drops control
-        # characters such as an encoded newline, and `AC…%0A` would pass for `AC…`.)
+        # The decoded path as sent. (Not a URL rebuilt from it: that drops control characters
+        # such as an encoded newline, and `AC…%0A` would pass for `AC…`.)
         path: str = scope["path"]
         if path.startswith("/switchboard/"):
-            rep = render.Representation(True, suffix="")
+            rep = _EXTENSION
         else:
-            rep = render.Representation(path.endswith(".json"))
+            rep = _AS_JSON if path.endswith(".json") else _AS_XML
         try:
-            response = await _dispatch(request, path, rep)
+            reply = await _dispatch(scope, receive, path, rep)
         except TwilioError as exc:
-            response = render.error(rep, exc)
+            reply = render.error(rep, exc)
+        except ClientGone:
+            return
         except Exception as exc:
+            method = scope["method"]
             if the_store.unavailable(exc):
-                log.warning("database unavailable on %s %s: %s", request.method, path, exc)
-                response = render.error(rep, errors.service_unavailable())
+                log.warning("database unavailable on %s %s: %s", method, path, exc)
+                reply = render.error(rep, errors.service_unavailable())
             else:
-                log.exception("unhandled error on %s %s", request.method, path)
-                response = render.error(rep, errors.internal_error())
-        await response(scope, receive, send)
+                log.exception("unhandled error on %s %s", method, path)
+                reply = render.error(rep, errors.internal_error())
+        await reply(scope, receive, send)
 
-    async def _dispatch(request: Request, path: str, rep: render.Representation) -> Response:
+    async def _dispatch(
+        scope: Scope, receive: Receive, path: str, rep: render.Representation
+    ) -> Reply:
         for endpoint in ROUTES:
             match = endpoint.pattern.match(path)
             if match is not None:
                 break
         else:
             raise errors.not_found(path)
-        client = request.client.host if request.client else ""
+        peer = scope.get("client")
+        client = peer[0] if peer else ""
         limits.check_client(client)
-        header = request.headers.get("authorization")
+        header = _header(scope, b"authorization")
         try:
-            principal = await authenticate(services.credentials, header)
+            principal = await credentials.authenticate(header)
         except TwilioError as exc:
             if exc.code == 20003 and header:
                 limits.auth_failed(client)
@@ -236,15 +267,16 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
         if path_account is None:
             account = principal.account
         else:
-            account = await authorize(services.credentials, principal, path_account)
-        handler = endpoint.methods.get(request.method)
+            account = await authorize(credentials, principal, path_account)
+        method: str = scope["method"]
+        handler = endpoint.methods.get(method)
         if handler is None:
-            raise errors.method_not_allowed(request.method, path)
-        if request.method == "POST":
-            params = await _form(request, settings.max_body_bytes)
+            raise errors.method_not_allowed(method, path)
+        if method == "POST":
+            params = await _form(scope, receive, settings.max_body_bytes)
         else:
-            params = _parse_query(request.scope.get("query_string", b""))
-        call = Call(request, services, rep, path, principal, account, args, params)
+            params = _parse_query(scope.get("query_string", b""))
+        call = Call(services, rep, path, principal, account, args, params)
         if not limits.enabled:
             return await handler(call)
         limits.acquire(principal.account_sid)
@@ -253,10 +285,10 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
         finally:
             limits.release(principal.account_sid)
 
-    async def healthz(request: Request) -> Response:
+    async def healthz(request: Request) -> Reply:
         if await the_store.ping():
-            return Response(b'{"status":"ok"}', 200, media_type=render.JSON)
-        return render.error(render.Representation(True), errors.service_unavailable())
+            return Reply(b'{"status":"ok"}', 200, render.JSON)
+        return render.error(_AS_JSON, errors.service_unavailable())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

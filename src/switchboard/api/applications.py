@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from starlette.responses import Response
-
 from switchboard.api import render
 from switchboard.api.context import Call
 from switchboard.api.listing import list_response
+from switchboard.api.render import Reply
 from switchboard.twilio import errors
 from switchboard.twilio.fields import APPLICATION_FIELDS, parse_params
 from switchboard.twilio.resources import Record
@@ -18,17 +17,17 @@ def _uri(call: Call, sid: str) -> str:
     return f"{call.base('Applications', sid)}{call.rep.suffix}"
 
 
-def _one(call: Call, record: Record, status: int = 200) -> Response:
+def _one(call: Call, record: Record, status: int = 200) -> Reply:
     return render.one(call.rep, "Application", FIELDS, record, _uri(call, record["sid"]), status)
 
 
-async def create(call: Call) -> Response:
+async def create(call: Call) -> Reply:
     values = parse_params(FIELDS, call.params, create=True)
     record = await call.store.create_application(call.account.sid, values)
     return _one(call, record, 201)
 
 
-async def list_(call: Call) -> Response:
+async def list_(call: Call) -> Reply:
     friendly_name = call.params.get("FriendlyName")
     store, account_sid = call.store, call.account.sid
     return await list_response(
@@ -48,14 +47,14 @@ async def list_(call: Call) -> Response:
     )
 
 
-async def fetch(call: Call) -> Response:
+async def fetch(call: Call) -> Reply:
     record = await call.store.get_application(call.account.sid, call.sid("AP"))
     if record is None:
         raise errors.not_found(call.path)
     return _one(call, record)
 
 
-async def update(call: Call) -> Response:
+async def update(call: Call) -> Reply:
     sid = call.sid("AP")
     changes = parse_params(FIELDS, call.params, create=False)
     record = await call.store.update_application(call.account.sid, sid, changes)
@@ -64,7 +63,7 @@ async def update(call: Call) -> Response:
     return _one(call, record)
 
 
-async def delete(call: Call) -> Response:
+async def delete(call: Call) -> Reply:
     if not await call.store.delete_application(call.account.sid, call.sid("AP")):
         raise errors.not_found(call.path)
     return render.no_content()

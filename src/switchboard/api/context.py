@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from starlette.requests import Request
-
 from switchboard.api.auth import Principal
 from switchboard.api.render import Representation
 from switchboard.store.base import Store
@@ -20,7 +18,6 @@ if TYPE_CHECKING:
 
 @dataclass(slots=True)
 class Call:
-    request: Request
     services: Services
     rep: Representation
     path: str  # the path as requested, for 404 messages

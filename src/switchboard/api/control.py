@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import logging
 
-from starlette.responses import Response
-
 from switchboard.api import render
 from switchboard.api.context import Call
+from switchboard.api.render import Reply
 from switchboard.twilio import errors
 
 log = logging.getLogger("switchboard.api")
 
 
-async def reset(call: Call) -> Response:
+async def reset(call: Call) -> Reply:
     if not call.services.settings.allow_reset:
         raise errors.forbidden("Reset is disabled: start the server with --allow-reset")
     principal = call.principal

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from starlette.responses import Response
-
 from switchboard.api import paging, render
 from switchboard.api.context import Call
+from switchboard.api.render import Reply
 from switchboard.store.base import Keyset
 from switchboard.twilio import errors
 from switchboard.twilio.fields import Field
@@ -27,7 +26,7 @@ async def list_response(
     fetch: Callable[[Keyset], Awaitable[list[Any]]],
     owner: Callable[[str], Awaitable[str | None]] | None,
     item: Callable[[Any], tuple[Mapping[str, Any], str]],
-) -> Response:
+) -> Reply:
     """A Twilio list page.
 
     `path`: the list's path without suffix; `filters`: the filter params as sent, echoed first in

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from starlette.responses import Response
-
 from switchboard.api import render
 from switchboard.api.auth import authorize
 from switchboard.api.context import Call
 from switchboard.api.listing import list_response
+from switchboard.api.render import Reply
 from switchboard.store.base import NumberFilter
 from switchboard.twilio import errors, rules
 from switchboard.twilio.errors import TwilioError
@@ -22,7 +21,7 @@ def _uri(call: Call, account_sid: str, sid: str) -> str:
     return f"/2010-04-01/Accounts/{account_sid}/{NAME}/{sid}{call.rep.suffix}"
 
 
-def _one(call: Call, record: Record, status: int = 200) -> Response:
+def _one(call: Call, record: Record, status: int = 200) -> Reply:
     uri = _uri(call, record["account_sid"], record["sid"])
     return render.one(call.rep, "IncomingPhoneNumber", FIELDS, record, uri, status)
 
@@ -32,7 +31,7 @@ def _path_type(call: Call) -> str | None:
     return rules.NUMBER_TYPES[kind] if kind else None
 
 
-async def create(call: Call) -> Response:
+async def create(call: Call) -> Reply:
     raw_number = call.params.get("PhoneNumber")
     raw_area = call.params.get("AreaCode")
     path_type = _path_type(call)
@@ -56,7 +55,7 @@ async def create(call: Call) -> Response:
     return _one(call, record, 201)
 
 
-async def list_(call: Call) -> Response:
+async def list_(call: Call) -> Reply:
     params = call.params
     beta = params.get("Beta")
     if beta is not None:
@@ -89,14 +88,14 @@ async def list_(call: Call) -> Response:
     )
 
 
-async def fetch(call: Call) -> Response:
+async def fetch(call: Call) -> Reply:
     record = await call.store.get_number(call.account.sid, call.sid("PN"))
     if record is None:
         raise errors.not_found(call.path)
     return _one(call, record)
 
 
-async def update(call: Call) -> Response:
+async def update(call: Call) -> Reply:
     sid = call.sid("PN")
     changes = rules.apply_link_rules(parse_params(FIELDS, call.params, create=False))
     move_to = call.params.get("AccountSid")
@@ -116,7 +115,7 @@ async def update(call: Call) -> Response:
     return _one(call, record)
 
 
-async def delete(call: Call) -> Response:
+async def delete(call: Call) -> Reply:
     if not await call.store.delete_number(call.account.sid, call.sid("PN")):
         raise errors.not_found(call.path)
     return render.no_content()

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape as _escape
 from xml.sax.saxutils import quoteattr as _quoteattr
 
 import orjson
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.errors import TwilioError
@@ -35,6 +35,41 @@ def escape(text: str) -> str:
 
 def quoteattr(text: str) -> str:
     return _quoteattr(_NOT_XML.sub(_visible, text))
+
+
+_MEDIA = {JSON: (b"content-type", JSON.encode()), XML: (b"content-type", XML.encode())}
+
+
+class Reply:
+    """One whole answer, sent as two raw ASGI messages.
+
+    What Starlette's `Response` would send (content-type, content-length, extra headers; neither
+    on a 204), without building header objects per request: the hot path's cheapest answer.
+    """
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(
+        self,
+        body: bytes | str,
+        status: int = 200,
+        media_type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.body = body.encode() if isinstance(body, str) else body
+        self.status = status
+        raw: list[tuple[bytes, bytes]] = []
+        if media_type is not None:
+            raw.append(_MEDIA.get(media_type) or (b"content-type", media_type.encode("latin-1")))
+        if status != 204:
+            raw.append((b"content-length", str(len(self.body)).encode()))
+        if headers:
+            raw += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        self.headers = raw
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 class Representation:
@@ -116,12 +151,12 @@ def one(
     record: Mapping[str, Any],
     uri: str,
     status: int = 200,
-) -> Response:
+) -> Reply:
     if rep.as_json:
-        return Response(orjson.dumps(record_json(fields, record, uri)), status, media_type=JSON)
+        return Reply(orjson.dumps(record_json(fields, record, uri)), status, JSON)
     inner = record_xml(fields, record, uri)
     body = f"{XML_DECL}<TwilioResponse><{element}>{inner}</{element}></TwilioResponse>"
-    return Response(body, status, media_type=XML)
+    return Reply(body, status, XML)
 
 
 def page(
@@ -132,18 +167,18 @@ def page(
     fields: tuple[Field, ...] | None,
     records: Iterable[tuple[Mapping[str, Any], str]],
     meta: Mapping[str, Any],
-) -> Response:
+) -> Reply:
     """A list page: exactly the nine keys of Twilio's envelope (the SDK refuses any extra key).
 
     `fields` None: the records are JSON-ready already (our own extension's lists, JSON only).
     """
     if fields is None:
         body: dict[str, Any] = {key: [dict(r) for r, _ in records], **meta}
-        return Response(orjson.dumps(body), 200, media_type=JSON)
+        return Reply(orjson.dumps(body), 200, JSON)
     if rep.as_json:
         body = {key: [record_json(fields, r, uri) for r, uri in records]}
         body.update(meta)
-        return Response(orjson.dumps(body), 200, media_type=JSON)
+        return Reply(orjson.dumps(body), 200, JSON)
     attrs = " ".join(
         f"{name}={quoteattr('' if meta[k] is None else str(meta[k]))}"
         for name, k in (
@@ -160,14 +195,14 @@ def page(
     items = "".join(
         f"<{item_element}>{record_xml(fields, r, uri)}</{item_element}>" for r, uri in records
     )
-    return Response(
+    return Reply(
         f"{XML_DECL}<TwilioResponse><{element} {attrs}>{items}</{element}></TwilioResponse>",
         200,
         media_type=XML,
     )
 
 
-def error(rep: Representation, exc: TwilioError) -> Response:
+def error(rep: Representation, exc: TwilioError) -> Reply:
     if rep.as_json:
         body = orjson.dumps(
             {
@@ -177,14 +212,14 @@ def error(rep: Representation, exc: TwilioError) -> Response:
                 "status": exc.status,
             }
         )
-        return Response(body, exc.status, headers=exc.headers, media_type=JSON)
+        return Reply(body, exc.status, JSON, exc.headers)
     xml = (
         f"{XML_DECL}<TwilioResponse><RestException><Code>{exc.code}</Code>"
         f"<Message>{escape(exc.message)}</Message><MoreInfo>{escape(exc.more_info)}</MoreInfo>"
         f"<Status>{exc.status}</Status></RestException></TwilioResponse>"
     )
-    return Response(xml, exc.status, headers=exc.headers, media_type=XML)
+    return Reply(xml, exc.status, XML, exc.headers)
 
 
-def no_content() -> Response:
-    return Response(b"", 204)
+def no_content() -> Reply:
+    return Reply(b"", 204)

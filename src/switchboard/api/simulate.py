@@ -10,22 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from starlette.responses import Response
 
 from switchboard.api.context import Call
 from switchboard.api.listing import list_response
+from switchboard.api.render import JSON, Reply
 from switchboard.routing.simulate import Flow, simulate_call, simulate_message
 from switchboard.twilio import errors
 from switchboard.twilio.dates import rfc2822
 
-JSON = "application/json"
+
+def _json(body: Any, status: int = 200) -> Reply:
+    return Reply(orjson.dumps(body), status, JSON)
 
 
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status, media_type=JSON)
-
-
-async def _run(call: Call, flow: Flow) -> Response:
+async def _run(call: Call, flow: Flow) -> Reply:
     services = call.services
     trace = await flow(
         services.router, call.account, call.params, keep=services.settings.request_log_limit
@@ -33,26 +31,26 @@ async def _run(call: Call, flow: Flow) -> Response:
     return _json(trace, 201)
 
 
-async def create_call(call: Call) -> Response:
+async def create_call(call: Call) -> Reply:
     return await _run(call, simulate_call)
 
 
-async def create_message(call: Call) -> Response:
+async def create_message(call: Call) -> Reply:
     return await _run(call, simulate_message)
 
 
-async def _fetch(call: Call, prefix: str, kind: str) -> Response:
+async def _fetch(call: Call, prefix: str, kind: str) -> Reply:
     trace = await call.store.get_trace(call.account.sid, call.sid(prefix), kind)
     if trace is None:
         raise errors.not_found(call.path)
     return _json(trace)
 
 
-async def fetch_call(call: Call) -> Response:
+async def fetch_call(call: Call) -> Reply:
     return await _fetch(call, "CA", "call")
 
 
-async def fetch_message(call: Call) -> Response:
+async def fetch_message(call: Call) -> Reply:
     return await _fetch(call, "SM", "message")
 
 
@@ -64,7 +62,7 @@ def _request_item(row: dict[str, Any]) -> tuple[dict[str, Any], str]:
     return record, ""
 
 
-async def list_requests(call: Call) -> Response:
+async def list_requests(call: Call) -> Reply:
     store, account_sid = call.store, call.account.sid
     return await list_response(
         call,

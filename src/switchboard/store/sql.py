@@ -117,7 +117,7 @@ class SqlStore(Store):
 
     @staticmethod
     async def _get(tx: Tx, spec: TableSpec, account_sid: str, sid: str) -> Record | None:
-        row = await tx.one(f"{spec.select} WHERE account_sid = ? AND sid = ?", (account_sid, sid))
+        row = await tx.one(spec.select_one, (account_sid, sid))
         return spec.record(row) if row else None
 
     async def _owner(self, spec: TableSpec, sid: str) -> str | None:

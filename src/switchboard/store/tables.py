@@ -28,6 +28,7 @@ class TableSpec:
     fields: tuple[Field, ...]
     columns: tuple[str, ...] = field(init=False)
     select: str = field(init=False)
+    select_one: str = field(init=False)  # one record by (account_sid, sid)
     insert: str = field(init=False)
     bools: tuple[str, ...] = field(init=False)
     objects: tuple[str, ...] = field(init=False)
@@ -36,6 +37,7 @@ class TableSpec:
         cols = tuple(f.key for f in stored_fields(self.fields))
         object.__setattr__(self, "columns", cols)
         object.__setattr__(self, "select", f"SELECT {', '.join(cols)} FROM {self.name}")
+        object.__setattr__(self, "select_one", f"{self.select} WHERE account_sid = ? AND sid = ?")
         object.__setattr__(
             self,
             "insert",
