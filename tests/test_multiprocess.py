@@ -251,3 +251,39 @@ def test_workers_flag_runs_several_processes(pg_url: str, tmp_path: Path) -> Non
         if server.proc is not None:
             server.proc.send_signal(signal.SIGINT)
         server.stop()
+
+
+@pytest.mark.parametrize("given", [True, False], ids=["sid-and-token-given", "none-given"])
+def test_servers_starting_together_agree_on_one_main_account(pg_url: str, given: bool) -> None:
+    """`serve` makes the main account if it is missing: eight at once (each with its own
+    connection pool, as separate processes have) make exactly one, and all answer with it.
+    Without a lock each found none and inserted its own (a duplicate key, or two main
+    accounts)."""
+    import asyncio
+
+    from switchboard.store import migrate, open_store
+
+    migrate.upgrade(pg_url)
+    sid = "AC" + "5" * 32 if given else None
+    token = "a" * 32 if given else None
+
+    async def race() -> list[tuple[Any, bool]]:
+        stores = [open_store(pg_url) for _ in range(8)]
+        for store in stores:
+            await store.open()
+        try:
+            return list(
+                await asyncio.gather(*(s.ensure_main_account(sid, token) for s in stores))
+            )
+        finally:
+            for store in stores:
+                await store.close()
+
+    results = asyncio.run(race())
+    assert [created for _, created in results].count(True) == 1
+    assert len({account.sid for account, _ in results}) == 1
+    if given:
+        assert results[0][0].sid == sid
+        assert {account.auth_token for account, _ in results} == {token}
+    rows = query(pg_url, "SELECT sid FROM accounts WHERE is_main")
+    assert [r[0] for r in rows] == [results[0][0].sid]

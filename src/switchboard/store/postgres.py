@@ -68,6 +68,9 @@ class PostgresTx(Tx):
     async def lock_account(self, sid: str) -> None:
         await self.conn.execute("SELECT 1 FROM accounts WHERE sid = $1 FOR UPDATE", sid)
 
+    async def lock_name(self, name: str) -> None:
+        await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
+
 
 class PostgresStore(SqlStore):
     def __init__(

@@ -67,6 +67,11 @@ class Tx(Protocol):
         """Serialise writers per account until the transaction ends (a no-op where every
         write transaction is serialised anyway, as in SQLite)."""
 
+    async def lock_name(self, name: str) -> None:
+        """Serialise the transactions that take the lock `name` until each ends: for writes
+        that decide on a row that may not exist yet (a no-op where every write transaction is
+        serialised anyway, as in SQLite)."""
+
 
 def _account(row: Row) -> Account:
     sid, owner, name, status, type_, token, is_main, created, updated = row
@@ -272,6 +277,9 @@ class SqlStore(Store):
         self, sid: str | None, auth_token: str | None
     ) -> tuple[Account, bool]:
         async def run(tx: Tx) -> tuple[Account, bool]:
+            # Servers started at the same moment on one database must agree on one main
+            # account: without the lock each would find none and insert its own.
+            await tx.lock_name("switchboard.main_account")
             if sid is not None and auth_token is not None:
                 row = await tx.one(f"{_SELECT_ACCOUNT} WHERE sid = ?", (sid,))
                 if row is None:

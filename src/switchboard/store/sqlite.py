@@ -58,6 +58,9 @@ class SqliteTx(Tx):
     async def lock_account(self, sid: str) -> None:
         """BEGIN IMMEDIATE already holds the database's write lock."""
 
+    async def lock_name(self, name: str) -> None:
+        """BEGIN IMMEDIATE already holds the database's write lock."""
+
 
 class _Writer:
     """A thread running its own event loop, owning the write connection, with group commit.
