@@ -111,7 +111,7 @@ def record_json(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) 
     builtins (`dict(zip(...))`) and touches only the few keys that need converting.
     """
     keys, dates, uri_key = _plan(fields)
-    out = dict(zip(keys, map(record.get, keys), strict=True))
+    out: dict[str, Any] = dict(zip(keys, map(record.get, keys), strict=True))
     for key in dates:
         out[key] = rfc2822(out[key])
     if uri_key is not None:

@@ -73,7 +73,7 @@ class TargetPolicy:
         except OSError:
             # What cannot be checked is not requested: the connection might resolve otherwise.
             return f"webhook host {host} could not be resolved"
-        addresses = {ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos}
+        addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}
         named_allowed = _name_matches(host, allow_names)
         for ip in addresses:
             allowed = named_allowed or any(ip in net for net in allow_nets)

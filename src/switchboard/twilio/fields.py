@@ -206,7 +206,9 @@ def valid_url(value: str) -> bool:
     if parts.scheme.lower() not in ("http", "https"):
         return False
     host = parts.hostname
-    return bool(host) and _HOST_RE.match(host if ":" not in host else f"[{host}]") is not None
+    if not host:
+        return False
+    return _HOST_RE.match(host if ":" not in host else f"[{host}]") is not None
 
 
 def parse_friendly_name(raw: str) -> str:
