@@ -12,10 +12,10 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
@@ -57,8 +57,15 @@ def source_state() -> dict[str, Any]:
     }
 
 
+_log_file: list[TextIO] = []
+
+
 def log(message: str) -> None:
+    """To stdout and to bench/.data/logs/bench-<time>.log."""
     print(message, flush=True)
+    for f in _log_file:
+        f.write(message + "\n")
+        f.flush()
 
 
 @dataclass
@@ -292,25 +299,40 @@ class Bench:
         targets: list[Server] = []
         try:
             for workers in o.workers:
-                proc = procs.start_switchboard(
-                    url,
-                    workers=workers,
-                    account_sid=main.sid,
-                    auth_token=main.auth_token,
-                    name=f"switchboard-{workers}w",
-                )
-                targets.append(Server("switchboard", workers, proc))
+
+                def start_ours(workers: int = workers) -> procs.Proc:
+                    return procs.start_switchboard(
+                        url,
+                        workers=workers,
+                        account_sid=main.sid,
+                        auth_token=main.auth_token,
+                        name=f"switchboard-{workers}w",
+                    )
+
+                targets.append(Server("switchboard", workers, start_ours(), start_ours))
             ours = next((t for t in targets if t.workers == 1), targets[0])
             if store == "sqlite" and o.baseline and sqlite_file is not None:
-                base = Server("baseline", 1, procs.start_baseline(sqlite_file))
+                path = sqlite_file
+
+                def start_base() -> procs.Proc:
+                    return procs.start_baseline(path)
+
+                base = Server("baseline", 1, start_base(), start_base)
                 targets.append(base)
                 self.compare_bodies(ours.proc, base.proc, workload)
             if store == "sqlite" and self.prism_cmd is not None:
-                if self.prism is None:
-                    probe = workload.first("fetch")
+                probe = workload.first("fetch")
+                command = self.prism_cmd
+
+                def start_prism() -> procs.Proc:
                     log("starting Prism ...")
-                    self.prism = procs.start_prism(self.prism_cmd, probe.path, probe.auth)
-                targets.append(Server("prism", 1, self.prism))
+                    self.prism = procs.start_prism(command, probe.path, probe.auth)
+                    return self.prism
+
+                if self.prism is None or self.prism.proc.poll() is not None:
+                    start_prism()
+                assert self.prism is not None
+                targets.append(Server("prism", 1, self.prism, start_prism))
             log(f"-- {size.name} / {store}: {', '.join(t.label for t in targets)}")
             for op in o.ops:
                 await self.measure_op(size, store, op, targets, workload)
@@ -366,9 +388,26 @@ class Bench:
                 rate = self.rates.get(key, DEFAULT_RATE)
                 expected = max(2000, int(3 * rate * seconds))
                 requests = await workload.requests_for(op, expected)
-                result, other, spread = await self.run_one(
-                    t, requests, seconds, postgres=store == "postgres"
-                )
+                try:
+                    result, other, spread = await self.run_one(
+                        t, requests, seconds, postgres=store == "postgres"
+                    )
+                except RuntimeError:
+                    if t.proc.proc.poll() is None:
+                        raise
+                    # Killed from outside (a shared machine): start it again, run again.
+                    note = (
+                        f"{size.name}/{store}: {t.label} exited during {op} "
+                        f"(exit {t.proc.proc.returncode}); restarted, its peak RSS restarts too"
+                    )
+                    log("  WARNING " + note)
+                    self.results.notes.append(note)
+                    t.proc.stop()
+                    t.proc = t.start()
+                    requests = await workload.requests_for(op, expected)
+                    result, other, spread = await self.run_one(
+                        t, requests, seconds, postgres=store == "postgres"
+                    )
                 self.rates[key] = max(result.rps, 50.0)
                 if rnd > 0:
                     m.runs.append(result)
@@ -430,6 +469,7 @@ class Server:
     kind: str  # switchboard | baseline | prism
     workers: int
     proc: procs.Proc
+    start: Callable[[], procs.Proc]  # to start it again, should it die
 
     @property
     def label(self) -> str:
@@ -640,6 +680,10 @@ def _cpus() -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     options = parse_args(argv)
     procs.install_signal_handlers()
+    procs.LOGS.mkdir(parents=True, exist_ok=True)
+    log_path = procs.LOGS / time.strftime("bench-%Y%m%d-%H%M%S.log")
+    _log_file.append(open(log_path, "a"))  # noqa: SIM115 - closed at exit with the process
+    log(f"log: {log_path}")
     started = time.monotonic()
     try:
         results = asyncio.run(Bench(options).run())

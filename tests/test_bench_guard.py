@@ -97,3 +97,29 @@ def test_fetch_is_not_grossly_slower_than_the_baseline(tmp_path: Path) -> None:
         f"Switchboard fetch {ours_result.rps:.0f} req/s is {ratio:.2f} x the bare baseline's "
         f"{base_result.rps:.0f} req/s (guard: >= {GUARD_RATIO})"
     )
+
+
+def test_profile_report_sorts_samples_by_layer_and_function(tmp_path: Path) -> None:
+    """`python -m bench.profile` reads py-spy's raw stacks; its arithmetic, on a known file."""
+    from bench.profile import read_stacks, report
+
+    raw = tmp_path / "fetch.txt"
+    api = "fetch (switchboard/api/applications.py:52)"  # py-spy's names: from the package root
+    store = "one (/x/site-packages/switchboard/store/sqlite.py:42)"  # or a full path
+    http = "data_received (uvicorn/protocols/http/httptools_impl.py:120)"
+    raw.write_text(
+        f"run (main.py:1);{api};{store} 30\n"
+        f"run (main.py:1);{api} 10\n"
+        f"run (main.py:1);{http} 60\n"
+        "not a stack line\n"
+    )
+    leaves = read_stacks(raw)
+    assert leaves == {store: 30, api: 10, http: 60}
+    text = report("fetch", leaves, top=2)
+    assert text.splitlines()[0] == "fetch: 100 busy samples"
+    assert "60.0%  uvicorn (HTTP parsing in httptools, ASGI messages, socket writes)" in text
+    assert "30.0%  switchboard store (SQL statements, sqlite3/asyncpg calls, rows)" in text
+    assert "10.0%  switchboard API (auth, routing, parsing, rendering)" in text
+    assert "60.0%  data_received (uvicorn/protocols/http/httptools_impl.py:120)" in text
+    assert "30.0%  one (store/sqlite.py:42)" in text
+    assert "applications.py" not in text.split("top 2 functions")[1]  # only the top two

@@ -7,6 +7,7 @@ from these declarations, so adding a field is one line here plus a migration.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ class Kind(Enum):
     PHONE = "phone"  # an E.164 number
 
 
+@functools.cache  # field names are a fixed few; every parse and render asks for them
 def pascal(key: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in key.split("_"))
 
