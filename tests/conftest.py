@@ -291,6 +291,28 @@ def database_url(store_kind: str, databases: Databases, tmp_path: Path) -> str:
     return databases.new(store_kind, tmp_path)
 
 
+@pytest.fixture(scope="module")
+def module_server(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    databases: Databases,
+    store_kind: str,
+) -> Iterator[Server]:
+    """One server for a whole test module, on a fresh database of the session's store kind.
+
+    A module may set `SERVER_ARGS` (a tuple of extra `switchboard serve` flags).
+    """
+    name = request.module.__name__.removeprefix("test_")
+    workdir: Path = tmp_path_factory.mktemp(name)
+    extra: tuple[str, ...] = getattr(request.module, "SERVER_ARGS", ())
+    srv = Server(databases.new(store_kind, workdir), workdir, extra)
+    srv.start()
+    try:
+        yield srv
+    finally:
+        srv.stop()
+
+
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     srv = Server(database_url, tmp_path)

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server, random_number
+from conftest import Server, random_number
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 ROOT = "/2010-04-01/Accounts"
@@ -54,16 +53,9 @@ class Family:
 
 
 @pytest.fixture(scope="module")
-def srv(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Server]:
-    workdir: Path = tmp_path_factory.mktemp("accounts")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def srv(module_server: Server) -> Server:
+    """The module's server."""
+    return module_server
 
 
 def top_level(srv: Server, name: str = "Top") -> Creds:

@@ -8,12 +8,11 @@ import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import APPLICATION_KEYS, Databases, Server
+from conftest import APPLICATION_KEYS, Server
 
 APP_KEYS = list(APPLICATION_KEYS)
 ENVELOPE_KEYS = [
@@ -119,20 +118,12 @@ def snake(param: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def shared(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Server]:
+def shared(module_server: Server) -> Server:
     """One server for tests that do not need an empty account (keeps the module fast).
 
     Tests that count or page over all of an account's applications use the per-test `server`.
     """
-    workdir: Path = tmp_path_factory.mktemp("http-shared")
-    srv = Server(databases.new(store_kind, workdir), workdir)
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    return module_server
 
 
 @pytest.fixture(scope="module")

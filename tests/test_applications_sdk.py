@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Databases, Server
+from conftest import Server
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -54,17 +53,9 @@ BOOL_ATTRS = ("voice_caller_id_lookup", "public_application_connect_enabled")
 
 
 @pytest.fixture(scope="module")
-def shared(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Server]:
+def shared(module_server: Server) -> Server:
     """One server for the tests that only need an account to poke at (errors): keeps it fast."""
-    workdir: Path = tmp_path_factory.mktemp("sdk-shared")
-    srv = Server(databases.new(store_kind, workdir), workdir)
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    return module_server
 
 
 def _sids(apps: list[Any]) -> list[str]:

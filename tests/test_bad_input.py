@@ -15,13 +15,12 @@ import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import httpx
 import pytest
-from conftest import Databases, Server, random_number
+from conftest import Server, random_number
 
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
@@ -95,12 +94,8 @@ POST_LABELS = [
 
 
 @pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Live]:
-    workdir: Path = tmp_path_factory.mktemp("bad-input")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
+def live(module_server: Server) -> Iterator[Live]:
+    server = module_server
     http = server.http()
     try:
         base = f"{ROOT}/{server.account_sid}"
@@ -136,7 +131,6 @@ def live(
         )
     finally:
         http.close()
-        server.stop()
 
 
 # Helpers

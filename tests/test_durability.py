@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -200,3 +202,45 @@ def test_sigkill_during_concurrent_writes(server: Server) -> None:
         listed = {a["sid"]: a for a in list_all(http, server)}
     for app in acknowledged:
         assert listed.get(app["sid"]) == app
+
+
+def test_sqlite_writers_take_turns_through_the_lock_file(tmp_path: Path) -> None:
+    """Processes on one SQLite file (`--workers`, or `switchboard` CLI commands) take turns to
+    write through `<file>-writer.lock`: while another holds it, a create waits (and is then
+    answered 201), and reads go on. Waiting on the lock, not polling SQLite's busy handler, is
+    what keeps a two-worker p99 in milliseconds (docs/performance.md)."""
+    database_url = f"sqlite:///{tmp_path / 'turns.db'}"  # SQLite's own: PostgreSQL has row locks
+    lock_path = tmp_path / "turns.db-writer.lock"
+    server = Server(database_url, tmp_path)
+    server.start()
+    try:
+        _take_turns(server, lock_path)
+    finally:
+        server.stop()
+    names = {row[0] for row in query(database_url, "SELECT friendly_name FROM applications")}
+    assert names == {"before", "during"}
+
+
+def _take_turns(server: Server, lock_path: Path) -> None:
+    with server.http() as http:
+        first = http.post(server.apps_path(), data={"FriendlyName": "before"})
+        assert first.status_code == 201, first.text
+        with open(lock_path, "a+") as lock:  # the server made the file on its first write
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            done = threading.Event()
+            answer: list[httpx.Response] = []
+
+            def create() -> None:
+                answer.append(http.post(server.apps_path(), data={"FriendlyName": "during"}))
+                done.set()
+
+            writer = threading.Thread(target=create)
+            writer.start()
+            assert not done.wait(1.0), "the create did not wait for the writer's turn"
+            with server.http() as reader:
+                read = reader.get(server.apps_path(), params={"PageSize": 50})
+            assert read.status_code == 200, read.text
+            assert [a["friendly_name"] for a in read.json()["applications"]] == ["before"]
+            fcntl.flock(lock, fcntl.LOCK_UN)
+        writer.join(timeout=30)
+        assert done.is_set() and answer[0].status_code == 201, answer and answer[0].text

@@ -12,12 +12,11 @@ import re
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server, free_port, run_cli
+from conftest import Server, free_port, run_cli
 from receiver import Receiver
 from twilio.rest import Client
 
@@ -35,6 +34,7 @@ GEO_FORM = {
     "ToCountry": "US",
 }
 CALLER = "+14155550123"
+SERVER_ARGS = ("--webhook-timeout", "1")  # timeout cases stay quick
 _numbers = itertools.count(1000)
 
 
@@ -47,17 +47,9 @@ def new_number() -> str:
 
 
 @pytest.fixture(scope="module")
-def fast_server(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Server]:
+def fast_server(module_server: Server) -> Server:
     """One server for the module; a 1 s webhook timeout so timeout cases stay quick."""
-    workdir: Path = tmp_path_factory.mktemp("calls")
-    srv = Server(databases.new(store_kind, workdir), workdir, ("--webhook-timeout", "1"))
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+    return module_server
 
 
 @pytest.fixture

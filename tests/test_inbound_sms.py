@@ -10,18 +10,18 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server, free_port, run_cli
+from conftest import Server, free_port, run_cli
 from receiver import Receiver
 from twilio.rest import Client
 
 MESSAGE_SID = re.compile(r"^SM[0-9a-f]{32}$")
 SENDER = "+14155550199"
 THANKS = "<Response><Message>Thanks</Message></Response>"
+SERVER_ARGS = ("--webhook-timeout", "1")  # timeout cases stay quick
 _numbers = itertools.count(2000)
 
 
@@ -34,16 +34,9 @@ def new_number() -> str:
 
 
 @pytest.fixture(scope="module")
-def fast_server(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Server]:
-    workdir: Path = tmp_path_factory.mktemp("sms")
-    srv = Server(databases.new(store_kind, workdir), workdir, ("--webhook-timeout", "1"))
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def fast_server(module_server: Server) -> Server:
+    """The module's server, with a 1 s webhook timeout."""
+    return module_server
 
 
 @pytest.fixture

@@ -21,12 +21,11 @@ import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server, random_number
+from conftest import Server, random_number
 from receiver import Receiver
 
 ROOT = "/2010-04-01/Accounts"
@@ -158,12 +157,8 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
 
 
 @pytest.fixture(scope="module")
-def world(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[World]:
-    workdir: Path = tmp_path_factory.mktemp("isolation")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
+def world(module_server: Server) -> Iterator[World]:
+    server = module_server
     receiver = Receiver(server.auth_token)
     try:
         made_a = server.create_account("Account A")
@@ -197,7 +192,6 @@ def world(
             world.close()
     finally:
         receiver.close()
-        server.stop()
 
 
 # The operations: every endpoint and method under /Accounts/{AccountSid}.

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Databases, Server, query, random_number, run_cli
+from conftest import Server, query, random_number, run_cli
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -28,16 +27,9 @@ class Creds:
 
 
 @pytest.fixture(scope="module")
-def srv(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Server]:
-    workdir: Path = tmp_path_factory.mktemp("keys")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def srv(module_server: Server) -> Server:
+    """The module's server."""
+    return module_server
 
 
 @pytest.fixture

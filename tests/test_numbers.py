@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import SPEC_SUBSET, Databases, Server, random_number
+from conftest import SPEC_SUBSET, Server, random_number
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
@@ -64,16 +64,9 @@ class Creds:
 
 
 @pytest.fixture(scope="module")
-def srv(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Server]:
-    workdir: Path = tmp_path_factory.mktemp("numbers")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def srv(module_server: Server) -> Server:
+    """The module's server."""
+    return module_server
 
 
 def new_sub(srv: Server, parent: Creds | None = None, name: str = "Numbers test") -> Creds:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from conftest import SPEC_SUBSET, Databases, Server
+from conftest import SPEC_SUBSET, Server
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode, Response
@@ -100,12 +100,8 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Live]:
-    workdir: Path = tmp_path_factory.mktemp("schemathesis")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
+def live(module_server: Server) -> Iterator[Live]:
+    server = module_server
     session = requests.Session()
     http = server.http()
     try:
@@ -118,7 +114,6 @@ def live(
     finally:
         http.close()
         session.close()
-        server.stop()
 
 
 def check_response(case: Case, response: Response) -> None:

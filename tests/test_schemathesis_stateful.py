@@ -27,7 +27,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import requests
 import schemathesis
-from conftest import SPEC_SUBSET, Databases, Server
+from conftest import SPEC_SUBSET, Server
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis import APIOperation, Case, GenerationMode, Response
@@ -140,12 +140,8 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Live]:
-    workdir: Path = tmp_path_factory.mktemp("schemathesis-stateful")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
+def live(module_server: Server) -> Iterator[Live]:
+    server = module_server
     session = requests.Session()
     session.auth = (server.account_sid, server.auth_token)
     anonymous = requests.Session()
@@ -172,7 +168,6 @@ def live(
     finally:
         anonymous.close()
         session.close()
-        server.stop()
 
 
 def describe(response: Response) -> str:

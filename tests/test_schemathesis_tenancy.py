@@ -19,7 +19,7 @@ import httpx
 import pytest
 import requests
 import schemathesis
-from conftest import SPEC_SUBSET, Databases, Server, random_number
+from conftest import SPEC_SUBSET, Server, random_number
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
@@ -146,12 +146,8 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(
-    tmp_path_factory: pytest.TempPathFactory, databases: Databases, store_kind: str
-) -> Iterator[Live]:
-    workdir: Path = tmp_path_factory.mktemp("schemathesis-tenancy")
-    server = Server(databases.new(store_kind, workdir), workdir)
-    server.start()
+def live(module_server: Server) -> Iterator[Live]:
+    server = module_server
     session = requests.Session()
     session.auth = (server.account_sid, server.auth_token)
     http = server.http()
@@ -170,7 +166,6 @@ def live(
     finally:
         http.close()
         session.close()
-        server.stop()
 
 
 def check_response(case: Any, response: Any) -> None:
