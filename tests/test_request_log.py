@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,9 +10,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Server
+from conftest import Server, query
 from receiver import Receiver
 from twilio.rest import Client
+
+from switchboard.store import migrate, open_store
 
 REQUEST_SID = re.compile(r"^RQ[0-9a-f]{32}$")
 CALLER = "+14155550123"
@@ -194,3 +197,74 @@ def test_retention_keeps_newest_traces_and_requests(
     finally:
         rcv.close()
         srv.stop()
+
+
+def test_request_log_keeps_exactly_the_newest_rows(database_url: str) -> None:
+    """The store keeps exactly the newest `keep` traces and webhook requests per account
+    (counted in `log_sizes`, so trimming does not walk the log), also when `keep` shrinks,
+    when writers of one account race, and after a reset."""
+    migrate.upgrade(database_url)
+
+    def rows(table: str, account_sid: str) -> list[str]:
+        return [
+            r[0]
+            for r in query(
+                database_url,
+                f"SELECT sid FROM {table} WHERE account_sid = '{account_sid}' ORDER BY sid",
+            )
+        ]
+
+    def sizes() -> dict[tuple[str, str], int]:
+        return {(a, log): n for a, log, n in query(database_url, "SELECT * FROM log_sizes")}
+
+    async def run() -> None:
+        stores = [open_store(database_url) for _ in range(4)]
+        for store in stores:
+            await store.open()
+        store = stores[0]
+        try:
+            account = await store.create_account("log")
+            other = await store.create_account("other")
+            made: list[str] = []
+            for i in range(8):
+                sid = store.sids.new("CA")
+                made.append(sid)
+                await store.save_trace(
+                    account.sid, sid, "call", "completed", {"i": i},
+                    [{"i": i, "n": 0}, {"i": i, "n": 1}], keep=5,
+                )  # fmt: skip
+            await store.save_trace(
+                other.sid, store.sids.new("CA"), "call", "completed", {}, [{}], keep=5
+            )
+            assert rows("traces", account.sid) == made[-5:]
+            assert len(rows("webhook_requests", account.sid)) == 5
+            assert len(rows("traces", other.sid)) == 1  # another account's log is its own
+            assert sizes()[(account.sid, "traces")] == 5
+            assert sizes()[(account.sid, "webhook_requests")] == 5
+
+            sid = store.sids.new("CA")
+            await store.save_trace(account.sid, sid, "call", "completed", {}, [], keep=2)
+            assert rows("traces", account.sid) == [made[-1], sid]
+            assert len(rows("webhook_requests", account.sid)) == 2  # none added, still trimmed
+
+            # Writers racing on one account's log (separate connections, as processes have).
+            await asyncio.gather(
+                *(
+                    s.save_trace(
+                        account.sid, s.sids.new("CA"), "call", "completed", {}, [{}, {}], keep=3
+                    )
+                    for s in stores
+                    for _ in range(5)
+                )
+            )
+            assert len(rows("traces", account.sid)) == 3
+            assert len(rows("webhook_requests", account.sid)) == 3
+            assert sizes()[(account.sid, "traces")] == 3
+
+            await store.reset()
+            assert sizes() == {}
+        finally:
+            for s in stores:
+                await s.close()
+
+    asyncio.run(run())

@@ -125,3 +125,14 @@ webhook_requests = Table(
     Column("date_created", BigInteger, nullable=False),
     Index("ix_webhook_requests_account", "account_sid", "sid"),
 )
+
+# How many rows each account has in `traces` and in `webhook_requests`, kept in the same
+# transaction as every insert and trim: trimming a log to its newest N then costs an index
+# lookup, not a walk over N entries.
+log_sizes = Table(
+    "log_sizes",
+    metadata,
+    Column("account_sid", SID, primary_key=True),
+    Column("log", String(16), primary_key=True),  # traces | webhook_requests
+    Column("size", BigInteger, nullable=False),
+)

@@ -599,16 +599,38 @@ class SqlStore(Store):
                     for r in requests
                 ],
             )
-            for table in ("traces", "webhook_requests"):
-                # Everything older than the account's `keep` newest rows goes.
-                await tx.run(
-                    f"DELETE FROM {table} WHERE account_sid = ? AND sid < ("
-                    f"SELECT sid FROM {table} WHERE account_sid = ? "
-                    "ORDER BY sid DESC LIMIT 1 OFFSET ?)",
-                    (account_sid, account_sid, keep - 1),
-                )
+            for table, added in (("traces", 1), ("webhook_requests", len(requests))):
+                await self._trim_log(tx, table, account_sid, added, keep)
 
         await self._write(run)
+
+    @staticmethod
+    async def _trim_log(tx: Tx, table: str, account_sid: str, added: int, keep: int) -> None:
+        """Count `added` new rows of the account's log `table`, then delete its oldest rows
+        beyond the newest `keep`. The size row is locked until the transaction ends, so
+        concurrent writers of one account's log count (and trim) one after the other."""
+        await tx.run(
+            "INSERT INTO log_sizes (account_sid, log, size) VALUES (?, ?, ?) "
+            "ON CONFLICT (account_sid, log) DO UPDATE SET size = log_sizes.size + excluded.size",
+            (account_sid, table, added),
+        )
+        row = await tx.one(
+            "SELECT size FROM log_sizes WHERE account_sid = ? AND log = ?", (account_sid, table)
+        )
+        excess = (row[0] if row else 0) - keep
+        if excess <= 0:
+            return
+        # Rows are only ever added at the new end (SIDs are time-ordered) and taken from the
+        # old end, so the oldest `excess` are exactly those beyond the newest `keep`.
+        deleted = await tx.run(
+            f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM {table} "
+            "WHERE account_sid = ? ORDER BY sid LIMIT ?)",
+            (account_sid, excess),
+        )
+        await tx.run(
+            "UPDATE log_sizes SET size = size - ? WHERE account_sid = ? AND log = ?",
+            (deleted, account_sid, table),
+        )
 
     async def get_trace(self, account_sid: str, sid: str, kind: str) -> dict[str, Any] | None:
         async with self.reading() as tx:
@@ -809,6 +831,7 @@ class SqlStore(Store):
         async def run(tx: Tx) -> None:
             # Children before parents: numbers link to applications.
             for table in (
+                "log_sizes",
                 "webhook_requests",
                 "traces",
                 "incoming_phone_numbers",
