@@ -6,11 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import Server, run_cli
-from sqlalchemy import create_engine, inspect
+from conftest import Server, query, run_cli
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 
 from switchboard.store import migrate
@@ -87,3 +88,37 @@ def test_server_start_leaves_database_at_head(tmp_path: Path, database_url: str)
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+
+def test_upgrade_to_0004_counts_an_existing_request_log(database_url: str) -> None:
+    """A database at 0003 with a request log: 0004 fills `log_sizes` from the rows there, so
+    the first trim after the upgrade keeps exactly the newest."""
+    engine = create_engine(migrate.sqlalchemy_url(database_url))
+    try:
+        with engine.begin() as conn:
+            config = migrate.alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0003")
+            for i in range(3):
+                conn.execute(
+                    text(
+                        "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
+                        "VALUES (:sid, :account, 'call', 'completed', '{}', 0)"
+                    ),
+                    {"sid": f"CA{i:032x}", "account": "AC" + "1" * 32},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO webhook_requests (sid, account_sid, trace_sid, body, "
+                    "date_created) VALUES (:sid, :account, :trace, '{}', 0)"
+                ),
+                {"sid": "RQ" + "0" * 32, "account": "AC" + "2" * 32, "trace": "CA" + "0" * 32},
+            )
+    finally:
+        engine.dispose()
+    migrate.upgrade(database_url)
+    rows = query(database_url, "SELECT account_sid, log, size FROM log_sizes ORDER BY log")
+    assert [tuple(r) for r in rows] == [
+        ("AC" + "1" * 32, "traces", 3),
+        ("AC" + "2" * 32, "webhook_requests", 1),
+    ]
