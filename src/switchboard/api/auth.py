@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,32 +49,35 @@ class CredentialCache:
         self.ttl = ttl
         self.clock = clock
         self._entries: dict[tuple[str, str], tuple[float, Any]] = {}
-        # Authorization header -> the principal it proved, for the same `ttl`. Only headers that
-        # authenticated are kept, so a hit is a header already checked in full (the secret
-        # compared, the account and its parent active) less than `ttl` ago.
+        # Authorization header -> the principal it proved, until the oldest credential read
+        # it rests on expires. Only headers that authenticated are kept, so a hit is a header
+        # already checked in full (the secret compared, the account and its parent active)
+        # against data no older than `ttl`.
         self._principals: dict[str, tuple[float, Principal]] = {}
 
-    async def _get(self, kind: str, sid: str) -> Any:
+    async def lookup(self, kind: str, sid: str) -> tuple[Any, float]:
+        """The account or key (None if unknown), and until when it may be trusted."""
         now = self.clock()
         hit = self._entries.get((kind, sid))
         if hit is not None and hit[0] > now:
-            return hit[1]
+            return hit[1], hit[0]
         if kind == "account":
             value: Any = await self.store.get_account(sid)
         else:
             value = await self.store.get_key(sid)
-        if value is not None:
-            if len(self._entries) >= 10_000:
-                self._entries.clear()
-            self._entries[(kind, sid)] = (now + self.ttl, value)
-        return value
+        if value is None:
+            return None, now
+        if len(self._entries) >= 10_000:
+            self._entries.clear()
+        self._entries[(kind, sid)] = (now + self.ttl, value)
+        return value, now + self.ttl
 
     async def get_account(self, sid: str) -> Account | None:
-        account: Account | None = await self._get("account", sid)
+        account: Account | None = (await self.lookup("account", sid))[0]
         return account
 
     async def get_key(self, sid: str) -> Record | None:
-        key: Record | None = await self._get("key", sid)
+        key: Record | None = (await self.lookup("key", sid))[0]
         return key
 
     async def authenticate(self, header: str | None) -> Principal:
@@ -83,11 +87,12 @@ class CredentialCache:
             hit = self._principals.get(header)
             if hit is not None and hit[0] > self.clock():
                 return hit[1]
-        principal = await authenticate(self, header)
+        reads = _Reads(self)
+        principal = await authenticate(reads, header)
         if header is not None:
             if len(self._principals) >= 10_000:
                 self._principals.clear()
-            self._principals[header] = (self.clock() + self.ttl, principal)
+            self._principals[header] = (reads.expires, principal)
         return principal
 
     def clear(self) -> None:
@@ -100,6 +105,25 @@ class CredentialCache:
         self._entries.pop(("account", sid), None)
         self._entries.pop(("key", sid), None)
         self._principals.clear()
+
+
+class _Reads:
+    """The credential reads of one authentication, and when the first of them expires: the
+    principal they prove is trusted no longer than any of them."""
+
+    def __init__(self, cache: CredentialCache) -> None:
+        self.cache = cache
+        self.expires = math.inf
+
+    async def get_account(self, sid: str) -> Account | None:
+        account, expires = await self.cache.lookup("account", sid)
+        self.expires = min(self.expires, expires)
+        return account
+
+    async def get_key(self, sid: str) -> Record | None:
+        key, expires = await self.cache.lookup("key", sid)
+        self.expires = min(self.expires, expires)
+        return key
 
 
 @dataclass(frozen=True, slots=True)
