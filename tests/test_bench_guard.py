@@ -2,8 +2,9 @@
 
 A 1000-application SQLite database built through the store, one Switchboard and one bare ASGI
 baseline over it, a few seconds of fetch load on each from the Python load generator. It fails
-only on a gross regression: Switchboard's fetch throughput under a quarter of the baseline's
-(on a quiet machine the ratio is about 0.6-0.9), or any failed request.
+only on a gross regression: Switchboard's fetch throughput under 0.4 of the baseline's (on a
+quiet machine this generator measures 0.70-0.74; wrk in `python -m bench` 0.85-0.88), or any
+failed request.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from bench.workload import app_path  # noqa: E402
 from switchboard.store import migrate, open_store  # noqa: E402
 from switchboard.store.base import Keyset  # noqa: E402
 
-GUARD_RATIO = 0.25
+GUARD_RATIO = 0.4  # measured 0.70-0.74 on a quiet 2-core machine (2026-11-26)
 WARMUP_SECONDS = 1
 SECONDS = 3
 CONNECTIONS = 16
@@ -93,6 +94,7 @@ def test_fetch_is_not_grossly_slower_than_the_baseline(tmp_path: Path) -> None:
     assert base_result.errors == 0, base_result
     assert base_result.rps > 0
     ratio = ours_result.rps / base_result.rps
+    print(f"guard: fetch {ours_result.rps:.0f}, baseline {base_result.rps:.0f} req/s: {ratio:.2f}")
     assert ratio >= GUARD_RATIO, (
         f"Switchboard fetch {ours_result.rps:.0f} req/s is {ratio:.2f} x the bare baseline's "
         f"{base_result.rps:.0f} req/s (guard: >= {GUARD_RATIO})"
