@@ -43,8 +43,8 @@ _MEDIA = {JSON: (b"content-type", JSON.encode()), XML: (b"content-type", XML.enc
 class Reply:
     """One whole answer, sent as two raw ASGI messages.
 
-    What Starlette's `Response` would send (content-type, content-length, extra headers; neither
-    on a 204), without building header objects per request: the hot path's cheapest answer.
+    What Starlette's `Response` would send (content-type, content-length but not on a 204, extra
+    headers), without building header objects per request: the hot path's cheapest answer.
     """
 
     __slots__ = ("body", "headers", "status")

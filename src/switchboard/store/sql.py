@@ -620,8 +620,8 @@ class SqlStore(Store):
         excess = (row[0] if row else 0) - keep
         if excess <= 0:
             return
-        # Rows are only ever added at the new end (SIDs are time-ordered) and taken from the
-        # old end, so the oldest `excess` are exactly those beyond the newest `keep`.
+        # "Newest" is by SID (time-ordered), as the log is listed: the `excess` smallest go,
+        # which leaves exactly the newest `keep` while the count matches the rows.
         deleted = await tx.run(
             f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM {table} "
             "WHERE account_sid = ? ORDER BY sid LIMIT ?)",
