@@ -555,6 +555,15 @@ def _fixture_sid(value: Any, prefix: str, where: str) -> str:
     return value
 
 
+def _unseen_fixture_sid(value: Any, prefix: str, where: str, seen: set[str]) -> str:
+    """`_fixture_sid`, refusing a SID the fixture gave already (`seen` collects them)."""
+    sid = _fixture_sid(value, prefix, where)
+    if sid in seen:
+        raise FixtureError(f"{where}: {sid} appears twice")
+    seen.add(sid)
+    return sid
+
+
 def _fixture_text(value: Any, where: str) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise FixtureError(f"{where}: must be a string, not {value!r}")
@@ -663,10 +672,7 @@ def parse_fixture(data: Any) -> list[Any]:
         for required in ("sid", "auth_token", "friendly_name"):
             if raw.get(required) is None:
                 raise FixtureError(f"{where}: `{required}` is required")
-        sid = _fixture_sid(raw["sid"], "AC", f"{where}.sid")
-        if sid in seen_accounts:
-            raise FixtureError(f"{where}.sid: {sid} appears twice")
-        seen_accounts.add(sid)
+        sid = _unseen_fixture_sid(raw["sid"], "AC", f"{where}.sid", seen_accounts)
         token = raw["auth_token"]
         if not isinstance(token, str) or not token or len(token) > 128 or any(
             c.isspace() or not c.isprintable() for c in token
@@ -697,10 +703,7 @@ def parse_fixture(data: Any) -> list[Any]:
             app_raw = _mapping(app_item, app_where)
             app_sid = app_raw.get("sid")
             if app_sid is not None:
-                app_sid = _fixture_sid(app_sid, "AP", f"{app_where}.sid")
-                if app_sid in seen_apps:
-                    raise FixtureError(f"{app_where}.sid: {app_sid} appears twice")
-                seen_apps.add(app_sid)
+                app_sid = _unseen_fixture_sid(app_sid, "AP", f"{app_where}.sid", seen_apps)
             values = _fixture_values(APPLICATION_FIELDS, app_raw, app_where, _APP_KEYS)
             if app_sid is None and values["friendly_name"] is None:
                 raise FixtureError(
@@ -725,10 +728,7 @@ def parse_fixture(data: Any) -> list[Any]:
             n_raw = _mapping(number_item, n_where)
             n_sid = n_raw.get("sid")
             if n_sid is not None:
-                n_sid = _fixture_sid(n_sid, "PN", f"{n_where}.sid")
-                if n_sid in seen_number_sids:
-                    raise FixtureError(f"{n_where}.sid: {n_sid} appears twice")
-                seen_number_sids.add(n_sid)
+                n_sid = _unseen_fixture_sid(n_sid, "PN", f"{n_where}.sid", seen_number_sids)
             if n_raw.get("phone_number") is None:
                 raise FixtureError(f"{n_where}: `phone_number` is required")
             try:
