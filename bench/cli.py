@@ -280,8 +280,7 @@ class Bench:
             if store == "postgres":
                 await ds.drop_postgres_copy(url, o.pg_url)
             elif sqlite_file is not None:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{sqlite_file}{suffix}").unlink(missing_ok=True)
+                ds.remove_sqlite(sqlite_file)
 
     async def servers(
         self,

@@ -168,8 +168,9 @@ def _read_manifest(path: Path, size: Size) -> Dataset | None:
     )
 
 
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+def remove_sqlite(path: Path) -> None:
+    """A SQLite file and the files beside it: its WAL, shared memory, journal, writer lock."""
+    for suffix in ("", "-wal", "-shm", "-journal", "-writer.lock"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -184,9 +185,9 @@ async def sqlite_dataset(size: Size, log: Log, *, rebuild: bool = False) -> Data
     if cached is not None and db.exists():
         return cached
     manifest.unlink(missing_ok=True)
-    _remove_sqlite(db)
+    remove_sqlite(db)
     building = db.with_suffix(".building.db")
-    _remove_sqlite(building)
+    remove_sqlite(building)
     url = f"sqlite:///{building}"
     log(f"building the {size.name} SQLite data set ({size.apps:,} applications) ...")
     started = time.monotonic()
@@ -208,7 +209,7 @@ def sqlite_working_copy(dataset: Dataset) -> Path:
     src = Path(migrate.sqlite_path(dataset.url))
     work = DATA / "work" / f"sqlite-{dataset.size.name}.db"
     work.parent.mkdir(parents=True, exist_ok=True)
-    _remove_sqlite(work)
+    remove_sqlite(work)
     shutil.copyfile(src, work)
     for suffix in ("-wal",):
         if Path(f"{src}{suffix}").exists():

@@ -130,8 +130,7 @@ async def main_async(size: ds.Size, n: int) -> None:
         ours = await per_request_us(build_app(Settings(database_url=url)), targets, auth, count)
         base = await per_request_us(build_baseline(str(work)), targets, auth, count)
         print(f"{op:<10} {ours:>12.1f} {base:>10.1f} {ours - base:>11.1f}")
-    for suffix in ("", "-wal", "-shm"):
-        (work.parent / f"{work.name}{suffix}").unlink(missing_ok=True)
+    ds.remove_sqlite(work)
 
 
 def main() -> None:

@@ -64,14 +64,19 @@ def pick_driver(wanted: str) -> str:
     return wanted
 
 
+def wrk_argv(url: str, requests_file: Path, *, connections: int, duration: int) -> list[str]:
+    """wrk sending the requests of a file round robin (requests.lua), one thread."""
+    return [
+        "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
+        "-s", str(LUA), url, "--", str(requests_file),
+    ]  # fmt: skip
+
+
 def run_load(
     driver: str, url: str, requests_file: Path, *, connections: int, duration: int
 ) -> LoadResult:
     if driver == "wrk":
-        argv = [
-            "wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
-            "-s", str(LUA), url, "--", str(requests_file),
-        ]  # fmt: skip
+        argv = wrk_argv(url, requests_file, connections=connections, duration=duration)
     else:
         argv = [
             sys.executable, "-m", "bench.pyload", "--url", url,

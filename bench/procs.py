@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import httpx
@@ -147,18 +147,26 @@ def install_signal_handlers() -> None:
     signal.signal(signal.SIGHUP, _on_sigterm)
 
 
-def descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
+def _stats() -> Iterator[tuple[int, str]]:
+    """(pid, the text of /proc/<pid>/stat) of every live process.
+
+    The text is `pid (comm) state ppid ...`: comm may hold spaces and parentheses, so fields
+    are split after the last ')'.
+    """
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
+            yield int(entry.name), (entry / "stat").read_text()
         except OSError:
             continue
-        # pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
+
+
+def descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for child, stat in _stats():
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
+        children.setdefault(ppid, []).append(child)
     found: list[int] = []
     stack = [pid]
     while stack:
@@ -298,17 +306,11 @@ def tree_cpu(pid: int) -> dict[int, float]:
 def command_cpu(command: str) -> dict[int, float]:
     """CPU seconds, by pid, of every process named `command` (e.g. the PostgreSQL server's
     processes, which serve the run but are nobody's child here)."""
-    out: dict[int, float] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        if stat[stat.find("(") + 1 : stat.rfind(")")] == command:
-            out[int(entry.name)] = _cpu(stat)
-    return out
+    return {
+        pid: _cpu(stat)
+        for pid, stat in _stats()
+        if stat[stat.find("(") + 1 : stat.rfind(")")] == command
+    }
 
 
 def cpu_used(before: dict[int, float], after: dict[int, float]) -> float:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench import dataset as ds
 from bench import procs
-from bench.load import LUA
+from bench.load import wrk_argv
 from bench.workload import Workload
 from switchboard.store import open_store
 
@@ -109,10 +109,11 @@ async def profile(size: ds.Size, ops: list[str], seconds: int, top: int) -> None
                 requests = await workload.requests_for(op, 3000 * (seconds + 2))
                 out = Path(tmp) / f"{op}.txt"
                 load = subprocess.Popen(
-                    ["wrk", "-t1", "-c32", f"-d{seconds + 2}s", "--timeout", "10s",
-                     "-s", str(LUA), server.url, "--", str(requests)],
-                    cwd=procs.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                )  # fmt: skip
+                    wrk_argv(server.url, requests, connections=32, duration=seconds + 2),
+                    cwd=procs.REPO,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 try:
                     await asyncio.sleep(1)  # past wrk's connection set-up
                     subprocess.run(
@@ -129,8 +130,7 @@ async def profile(size: ds.Size, ops: list[str], seconds: int, top: int) -> None
             server.stop()
         receiver.stop()
         await store.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{work}{suffix}").unlink(missing_ok=True)
+        ds.remove_sqlite(work)
 
 
 def main() -> None:
