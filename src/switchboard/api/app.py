@@ -108,12 +108,12 @@ ROUTES: tuple[Endpoint, ...] = (
 )
 
 
-def _parse_query(raw: bytes | str) -> dict[str, str]:
+def _parse_query(raw: bytes) -> dict[str, str]:
     """Strict form/query parsing: UTF-8 only, bounded, the first value of a name wins."""
     if not raw:
         return {}
     try:
-        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+        text = raw.decode("utf-8")
         pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
     except UnicodeDecodeError as exc:
         raise errors.invalid_parameter("Parameters must be valid UTF-8") from exc

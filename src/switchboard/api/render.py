@@ -81,7 +81,6 @@ class Representation:
     def __init__(self, as_json: bool, suffix: str | None = None) -> None:
         self.as_json = as_json
         self.suffix = (".json" if as_json else "") if suffix is None else suffix
-        self.media_type = JSON if as_json else XML
 
 
 Plan = tuple[tuple[str, ...], tuple[str, ...], str | None]
