@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from receiver import Receiver
 from twilio.rest import Client
 
 REPO = Path(__file__).resolve().parent.parent
@@ -321,3 +322,14 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
         yield srv
     finally:
         srv.stop()
+
+
+@pytest.fixture
+def receiver(server: Server) -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 that checks every request's signature with the server's
+    main auth token. (Modules with a module-wide server define their own over it.)"""
+    rcv = Receiver(server.auth_token)
+    try:
+        yield rcv
+    finally:
+        rcv.close()

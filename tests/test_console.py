@@ -189,15 +189,6 @@ def console(browser: Any, server: Server, store_kind: str, request: Any) -> Iter
             c.close()
 
 
-@pytest.fixture
-def receiver(server: Server) -> Iterator[Receiver]:
-    rcv = Receiver(server.auth_token)
-    try:
-        yield rcv
-    finally:
-        rcv.close()
-
-
 def new_number() -> str:
     return f"+1500{secrets.randbelow(10**7):07d}"
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from conftest import Server, query
 from receiver import Receiver
 from twilio.rest import Client
@@ -27,15 +25,6 @@ ENVELOPE_KEYS = {
     "uri",
     "requests",
 }
-
-
-@pytest.fixture
-def receiver(server: Server) -> Iterator[Receiver]:
-    rcv = Receiver(server.auth_token)
-    try:
-        yield rcv
-    finally:
-        rcv.close()
 
 
 def base(server: Server, account_sid: str | None = None) -> str:
