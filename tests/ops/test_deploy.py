@@ -10,7 +10,7 @@ import httpx
 import pytest
 from conftest import POSTGRES_URL, REQUIRE_POSTGRES, Databases, Server, clean_env, run_cli
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "deploy.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "deploy.md"
 
 
 def test_every_command_named_here_is_in_the_doc() -> None:
