@@ -31,9 +31,10 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from switchboard.store.tables import APPLICATIONS
+from switchboard.store.schema import APPLICATIONS
 from switchboard.twilio.dates import rfc2822
-from switchboard.twilio.fields import APPLICATION_FIELDS, Kind
+from switchboard.twilio.fields import Kind
+from switchboard.twilio.resources import APPLICATION
 from switchboard.twilio.sids import SidSource
 
 Scope = MutableMapping[str, Any]
@@ -47,9 +48,9 @@ SELECT = APPLICATIONS.select
 INSERT = APPLICATIONS.insert
 _INDEX = {c: i for i, c in enumerate(COLUMNS)}
 # (json key, column index or -1, kind) in the JSON order.
-_PLAN = [(f.key, _INDEX.get(f.key, -1), f.kind) for f in APPLICATION_FIELDS]
-_PARAM_TO_COLUMN = {f.param: f.key for f in APPLICATION_FIELDS if f.writable}
-_DEFAULTS = {f.key: f.default for f in APPLICATION_FIELDS if f.writable}
+_PLAN = [(f.key, _INDEX.get(f.key, -1), f.kind) for f in APPLICATION.fields]
+_PARAM_TO_COLUMN = {f.param: f.key for f in APPLICATION.fields if f.writable}
+_DEFAULTS = {f.key: f.default for f in APPLICATION.fields if f.writable}
 JSON_HEADERS = [(b"content-type", b"application/json")]
 PREFIX = "/2010-04-01/Accounts/"
 

@@ -27,7 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from switchboard.store import migrate, open_store
 from switchboard.twilio import rules
-from switchboard.twilio.fields import APPLICATION_FIELDS, PHONE_NUMBER_FIELDS, parse_params
+from switchboard.twilio.params import parse_params
+from switchboard.twilio.resources import APPLICATION, INCOMING_PHONE_NUMBER
 
 DATA = Path(__file__).resolve().parent / ".data"
 BUILD_VERSION = 1  # bump when what a build contains changes
@@ -101,7 +102,7 @@ async def populate(url: str, size: Size, log: Log) -> list[AccountInfo]:
             account = await store.create_account(f"Bench {i:04d}")
             values = [
                 parse_params(
-                    APPLICATION_FIELDS,
+                    APPLICATION.fields,
                     {
                         "FriendlyName": f"App {i:04d}-{j:04d}",
                         "VoiceUrl": "https://example.com/voice",
@@ -115,7 +116,7 @@ async def populate(url: str, size: Size, log: Log) -> list[AccountInfo]:
             first = apps[0]["sid"]
             number_values = rules.apply_link_rules(
                 parse_params(
-                    PHONE_NUMBER_FIELDS,
+                    INCOMING_PHONE_NUMBER.fields,
                     {"VoiceApplicationSid": first, "SmsApplicationSid": first},
                     create=True,
                 )

@@ -25,7 +25,8 @@ from bench.dataset import APPS_PER_ACCOUNT, AccountInfo, Dataset
 from bench.load import Req, basic, write_requests
 from switchboard.store import Store
 from switchboard.store.base import Keyset
-from switchboard.twilio.fields import APPLICATION_FIELDS, parse_params
+from switchboard.twilio.params import parse_params
+from switchboard.twilio.resources import APPLICATION
 
 OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call")
 OP_HELP = {
@@ -176,7 +177,7 @@ class Workload:
     async def _top_up(self) -> None:
         account = await self._scratch_account()
         values = [
-            parse_params(APPLICATION_FIELDS, {"FriendlyName": f"Bench doomed {i}"}, create=True)
+            parse_params(APPLICATION.fields, {"FriendlyName": f"Bench doomed {i}"}, create=True)
             for i in range(APPS_PER_ACCOUNT)
         ]
         records = await self.store.create_applications(account.sid, values)

@@ -579,7 +579,8 @@ def _fixture_values(
     `date_created`, ...) are ignored, so API output can be pasted in; unknown keys are errors.
     """
     from switchboard.twilio.errors import TwilioError
-    from switchboard.twilio.fields import Kind, parse_value
+    from switchboard.twilio.fields import Kind
+    from switchboard.twilio.params import parse_value
 
     writable = {f.key: f for f in fields if f.writable}
     read_only = {f.key for f in fields if not f.writable}
@@ -645,11 +646,9 @@ def parse_fixture(data: Any) -> list[Any]:
     from switchboard.store.base import SeedAccount, SeedApplication, SeedNumber
     from switchboard.twilio import rules
     from switchboard.twilio.errors import TwilioError
-    from switchboard.twilio.fields import (
-        ACCOUNT_STATUSES,
-        APPLICATION_FIELDS,
-        PHONE_NUMBER_FIELDS,
-    )
+    from switchboard.twilio.resources import ACCOUNT_STATUSES, APPLICATION, INCOMING_PHONE_NUMBER
+
+    APPLICATION_FIELDS, PHONE_NUMBER_FIELDS = APPLICATION.fields, INCOMING_PHONE_NUMBER.fields
 
     top = _mapping(data, "the document")
     unknown = set(top) - {"accounts"}
@@ -811,7 +810,9 @@ def seed(fixture: Any, database_url: str | None) -> None:
 async def export_fixture(store: Store) -> dict[str, Any]:
     """Everything `seed` loads, from the store: accounts (with tokens), applications, numbers."""
     from switchboard.store.base import Keyset, NumberFilter
-    from switchboard.twilio.fields import APPLICATION_FIELDS, PHONE_NUMBER_FIELDS
+    from switchboard.twilio.resources import APPLICATION, INCOMING_PHONE_NUMBER
+
+    APPLICATION_FIELDS, PHONE_NUMBER_FIELDS = APPLICATION.fields, INCOMING_PHONE_NUMBER.fields
 
     # The name first, for a readable file; then the fields in the API's order.
     app_keys = ["friendly_name"] + [

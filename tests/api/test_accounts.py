@@ -424,7 +424,9 @@ def test_accounts_have_no_delete(srv: Server) -> None:
     parent = top_level(srv)
     child = sub(srv, parent)
     with http(srv, parent) as h:
-        assert_error(h.delete(account_path(child.sid)), 405, 20004)
+        refused = h.delete(account_path(child.sid))
+        assert_error(refused, 405, 20004)
+        assert refused.headers["allow"] == "GET, POST"
         assert_error(h.delete(ACCOUNTS), 405, 20004)
         fetched = h.get(account_path(child.sid))
         assert fetched.status_code == 200

@@ -724,6 +724,8 @@ def test_unsupported_method_is_405(
     path = shared.apps_path() if which == "list" else app_path(shared, app["sid"])
     resp = http.request(method, path, data={"FriendlyName": "put"})
     assert_error(resp, 405, 20004)
+    # RFC 9110: a 405 lists the methods the path does allow.
+    assert resp.headers["allow"] == ("GET, POST" if which == "list" else "GET, POST, DELETE")
     assert http.get(app_path(shared, app["sid"])).json() == app
 
 

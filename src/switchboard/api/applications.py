@@ -3,67 +3,51 @@
 from __future__ import annotations
 
 from switchboard.api import render
-from switchboard.api.context import Call
+from switchboard.api.context import ApiRequest
 from switchboard.api.listing import list_response
 from switchboard.api.render import Reply
 from switchboard.twilio import errors
-from switchboard.twilio.fields import APPLICATION_FIELDS, parse_params
-from switchboard.twilio.resources import Record
-
-FIELDS = APPLICATION_FIELDS
+from switchboard.twilio.params import parse_params
+from switchboard.twilio.resources import APPLICATION
 
 
-def _uri(call: Call, sid: str) -> str:
-    return f"{call.base('Applications', sid)}{call.rep.suffix}"
+async def create(req: ApiRequest) -> Reply:
+    values = parse_params(APPLICATION.fields, req.params, create=True)
+    record = await req.store.create_application(req.account.sid, values)
+    return render.one(req.rep, APPLICATION, record, 201)
 
 
-def _one(call: Call, record: Record, status: int = 200) -> Reply:
-    return render.one(call.rep, "Application", FIELDS, record, _uri(call, record["sid"]), status)
-
-
-async def create(call: Call) -> Reply:
-    values = parse_params(FIELDS, call.params, create=True)
-    record = await call.store.create_application(call.account.sid, values)
-    return _one(call, record, 201)
-
-
-async def list_(call: Call) -> Reply:
-    friendly_name = call.params.get("FriendlyName")
-    store, account_sid = call.store, call.account.sid
+async def list_(req: ApiRequest) -> Reply:
+    friendly_name = req.params.get("FriendlyName")
+    store, account_sid = req.store, req.account.sid
     return await list_response(
-        call,
-        sid_prefix="AP",
-        path=call.base("Applications"),
-        key="applications",
-        element="Applications",
-        item_element="Application",
-        fields=FIELDS,
+        req,
+        APPLICATION,
         filters=[("FriendlyName", friendly_name)] if friendly_name is not None else [],
         fetch=lambda page: store.list_applications(
             account_sid, friendly_name=friendly_name, page=page
         ),
         owner=store.application_account,
-        item=lambda r: (r, _uri(call, r["sid"])),
     )
 
 
-async def fetch(call: Call) -> Reply:
-    record = await call.store.get_application(call.account.sid, call.sid("AP"))
+async def fetch(req: ApiRequest) -> Reply:
+    record = await req.store.get_application(req.account.sid, req.sid(APPLICATION.prefix))
     if record is None:
-        raise errors.not_found(call.path)
-    return _one(call, record)
+        raise errors.not_found(req.path)
+    return render.one(req.rep, APPLICATION, record)
 
 
-async def update(call: Call) -> Reply:
-    sid = call.sid("AP")
-    changes = parse_params(FIELDS, call.params, create=False)
-    record = await call.store.update_application(call.account.sid, sid, changes)
+async def update(req: ApiRequest) -> Reply:
+    sid = req.sid(APPLICATION.prefix)
+    changes = parse_params(APPLICATION.fields, req.params, create=False)
+    record = await req.store.update_application(req.account.sid, sid, changes)
     if record is None:
-        raise errors.not_found(call.path)
-    return _one(call, record)
+        raise errors.not_found(req.path)
+    return render.one(req.rep, APPLICATION, record)
 
 
-async def delete(call: Call) -> Reply:
-    if not await call.store.delete_application(call.account.sid, call.sid("AP")):
-        raise errors.not_found(call.path)
+async def delete(req: ApiRequest) -> Reply:
+    if not await req.store.delete_application(req.account.sid, req.sid(APPLICATION.prefix)):
+        raise errors.not_found(req.path)
     return render.no_content()

@@ -1,34 +1,51 @@
-"""What a handler receives: the authorized account, the parsed parameters, the representation."""
+"""What handlers work with: the services the app shares, and one API request's context."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from switchboard.api.auth import Principal
+from switchboard.api.auth import CredentialCache, Principal
 from switchboard.api.render import Representation
+from switchboard.config import Settings
+from switchboard.routing.router import Router
 from switchboard.store.base import Store
 from switchboard.twilio import errors
 from switchboard.twilio.resources import Account
 from switchboard.twilio.sids import is_sid
 
-if TYPE_CHECKING:
-    from switchboard.api.app import Services
+
+class Services:
+    """What every handler shares: the store, the settings, the credential cache, and (once the
+    app has started) the router that runs simulated traffic."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.credentials = CredentialCache(store)
+        self._router: Router | None = None
+
+    @property
+    def router(self) -> Router:
+        if self._router is None:
+            raise RuntimeError("the app has not started")
+        return self._router
+
+    @router.setter
+    def router(self, router: Router | None) -> None:
+        self._router = router
 
 
 @dataclass(slots=True)
-class Call:
+class ApiRequest:
+    """One request, authenticated and authorized, as a handler receives it."""
+
     services: Services
     rep: Representation
     path: str  # the path as requested, for 404 messages
     principal: Principal
-    account: Account  # the account named in the path
-    args: dict[str, str]  # other path parameters
+    account: Account  # the account named in the path (or the principal's own)
+    args: dict[str, str]  # the path's other parameters
     params: dict[str, str]  # query (GET, DELETE) or form body (POST); first value wins
-
-    def base(self, *segments: str) -> str:
-        """`/2010-04-01/Accounts/{AccountSid}/...segments`, without suffix."""
-        return "/".join(("/2010-04-01/Accounts", self.account.sid, *segments))
 
     @property
     def store(self) -> Store:
@@ -38,7 +55,7 @@ class Call:
         return self.store.clock()
 
     def sid(self, prefix: str) -> str:
-        """The `{Sid}` path parameter; a SID of the wrong shape names nothing (404)."""
+        """The `{sid}` path parameter; a SID of the wrong shape names nothing (404)."""
         sid = self.args["sid"]
         if not is_sid(sid, prefix):
             raise errors.not_found(self.path)

@@ -11,22 +11,22 @@ from __future__ import annotations
 import logging
 
 from switchboard.api import render
-from switchboard.api.context import Call
+from switchboard.api.context import ApiRequest
 from switchboard.api.render import Reply
 from switchboard.twilio import errors
 
 log = logging.getLogger("switchboard.api")
 
 
-async def reset(call: Call) -> Reply:
-    if not call.services.settings.allow_reset:
+async def reset(req: ApiRequest) -> Reply:
+    if not req.services.settings.allow_reset:
         raise errors.forbidden("Reset is disabled: start the server with --allow-reset")
-    principal = call.principal
+    principal = req.principal
     if principal.key_sid is not None:
         raise errors.forbidden("Reset needs a main account's auth token, not an API key")
     if not principal.account.is_main:
         raise errors.forbidden("Only a main account can reset the server")
-    await call.store.reset()
-    call.services.credentials.clear()
+    await req.store.reset()
+    req.services.credentials.clear()
     log.warning("store reset by %s", principal.account_sid)
     return render.no_content()

@@ -11,15 +11,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from switchboard.twilio.errors import TwilioError
+from switchboard.twilio.errors import too_many
 
 Clock = Callable[[], float]
-
-
-def too_many(message: str, retry_after: float) -> TwilioError:
-    return TwilioError(
-        20429, 429, message, headers={"Retry-After": str(max(1, math.ceil(retry_after)))}
-    )
 
 
 @dataclass

@@ -6,46 +6,72 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from switchboard.api import paging, render
-from switchboard.api.context import Call
+from switchboard.api.context import ApiRequest
 from switchboard.api.render import Reply
-from switchboard.store.base import Keyset
+from switchboard.store.tx import Keyset
 from switchboard.twilio import errors
-from switchboard.twilio.fields import Field
+from switchboard.twilio.resources import Resource
+
+Fetch = Callable[[Keyset], Awaitable[list[Any]]]
+Owner = Callable[[str], Awaitable[str | None]]
 
 
-async def list_response(
-    call: Call,
-    *,
+async def _page(
+    req: ApiRequest,
     sid_prefix: str,
     path: str,
-    key: str,
-    element: str,
-    item_element: str,
-    fields: tuple[Field, ...] | None,
     filters: Sequence[tuple[str, str]],
-    fetch: Callable[[Keyset], Awaitable[list[Any]]],
-    owner: Callable[[str], Awaitable[str | None]] | None,
-    item: Callable[[Any], tuple[Mapping[str, Any], str]],
-) -> Reply:
-    """A Twilio list page.
+    fetch: Fetch,
+    owner: Owner | None,
+) -> tuple[list[Any], dict[str, Any]]:
+    """A page of rows and its envelope's metadata.
 
     `path`: the list's path without suffix; `filters`: the filter params as sent, echoed first in
     page URIs; `fetch`: a keyset page from the store; `owner`: which account owns a SID (a
-    `PageToken` naming another account's record is refused with 21481); `item`: a row -> its
-    record and URI.
+    `PageToken` naming another account's record is refused with 21481).
     """
-    req = paging.parse(call.params, sid_prefix)
-    if req.token_sid is not None and owner is not None:
-        found = await owner(req.token_sid)
-        if found is not None and found != call.account.sid:
-            raise errors.invalid_page_token(req.token or "")
-    rows = await fetch(Keyset(req.after, req.before, req.page_size + 1))
-    has_more = len(rows) > req.page_size
+    page = paging.parse(req.params, sid_prefix)
+    if page.token_sid is not None and owner is not None:
+        found = await owner(page.token_sid)
+        if found is not None and found != req.account.sid:
+            raise errors.invalid_page_token(page.token or "")
+    rows = await fetch(Keyset(page.after, page.before, page.page_size + 1))
+    has_more = len(rows) > page.page_size
     if has_more:
         # One row beyond the page tells whether another page exists.
-        rows = rows[1:] if req.before is not None else rows[:-1]
-    items = [item(r) for r in rows]
+        rows = rows[1:] if page.before is not None else rows[:-1]
     meta = paging.envelope(
-        f"{path}{call.rep.suffix}", filters, req, [r["sid"] for r, _ in items], has_more
+        f"{path}{req.rep.suffix}", filters, page, [r["sid"] for r in rows], has_more
     )
-    return render.page(call.rep, key, element, item_element, fields, items, meta)
+    return rows, meta
+
+
+async def list_response(
+    req: ApiRequest,
+    resource: Resource,
+    *,
+    fetch: Fetch,
+    owner: Owner | None,
+    filters: Sequence[tuple[str, str]] = (),
+    path: str | None = None,
+) -> Reply:
+    """A Twilio list page of `resource` (`path`: the list's path, by default the resource's
+    collection under the request's account)."""
+    if path is None:
+        path = resource.list_path.format(account_sid=req.account.sid)
+    rows, meta = await _page(req, resource.prefix, path, filters, fetch, owner)
+    return render.page(req.rep, resource, rows, meta)
+
+
+async def plain_list_response(
+    req: ApiRequest,
+    *,
+    key: str,
+    sid_prefix: str,
+    path: str,
+    fetch: Fetch,
+    item: Callable[[Any], Mapping[str, Any]],
+) -> Reply:
+    """A list page of our own extension, whose records `item` makes JSON-ready."""
+    rows, meta = await _page(req, sid_prefix, path, (), fetch, None)
+    return render.plain_page(key, [item(r) for r in rows], meta)

@@ -13,7 +13,8 @@ from starlette.types import Receive, Scope, Send
 
 from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.errors import TwilioError
-from switchboard.twilio.fields import Field, Kind, pascal
+from switchboard.twilio.fields import Kind, pascal
+from switchboard.twilio.resources import Resource
 
 JSON = "application/json"
 XML = "application/xml"
@@ -84,37 +85,39 @@ class Representation:
 
 
 Plan = tuple[tuple[str, ...], tuple[str, ...], str | None]
-_plans: dict[int, tuple[tuple[Field, ...], Plan]] = {}
+_plans: dict[int, tuple[Resource, Plan]] = {}
 
 
-def _plan(fields: tuple[Field, ...]) -> Plan:
-    """For a field list: every key in order, the date keys, the URI key.
+def _plan(resource: Resource) -> Plan:
+    """For a resource: every rendered key in order, the date keys, the URI key.
 
-    Cached by identity: field lists are module constants, and hashing 21 dataclasses on every
-    record would cost more than the rendering itself.
+    Cached by identity: resources are module constants, and hashing their fields on every record
+    would cost more than the rendering itself.
     """
-    cached = _plans.get(id(fields))
-    if cached is not None and cached[0] is fields:
+    cached = _plans.get(id(resource))
+    if cached is not None and cached[0] is resource:
         return cached[1]
+    fields = resource.rendered
     keys = tuple(f.key for f in fields)
     dates = tuple(f.key for f in fields if f.kind is Kind.DATE)
     uri = next((f.key for f in fields if f.kind is Kind.URI), None)
-    _plans[id(fields)] = (fields, (keys, dates, uri))
+    _plans[id(resource)] = (resource, (keys, dates, uri))
     return keys, dates, uri
 
 
-def record_json(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) -> dict[str, Any]:
-    """The record with the fields' keys, in their order; dates in RFC 2822; the URI filled in.
+def record_json(resource: Resource, record: Mapping[str, Any], suffix: str) -> dict[str, Any]:
+    """The record with the resource's keys, in their order; dates in RFC 2822; its URI (the
+    resource's path filled from the record, plus the representation's suffix).
 
     Hot: every record of every response goes through here, so it does its work in C-level
     builtins (`dict(zip(...))`) and touches only the few keys that need converting.
     """
-    keys, dates, uri_key = _plan(fields)
+    keys, dates, uri_key = _plan(resource)
     out: dict[str, Any] = dict(zip(keys, map(record.get, keys), strict=True))
     for key in dates:
         out[key] = rfc2822(out[key])
     if uri_key is not None:
-        out[uri_key] = uri
+        out[uri_key] = resource.path.format_map(record) + suffix
     return out
 
 
@@ -135,47 +138,37 @@ def _xml_value(value: Any) -> str:
     return escape(str(value))
 
 
-def record_xml(fields: tuple[Field, ...], record: Mapping[str, Any], uri: str) -> str:
-    values = record_json(fields, record, uri)
+def record_xml(resource: Resource, record: Mapping[str, Any], suffix: str) -> str:
+    values = record_json(resource, record, suffix)
     return "".join(
         f"<{f.xml}/>" if (v := values[f.key]) is None else f"<{f.xml}>{_xml_value(v)}</{f.xml}>"
-        for f in fields
+        for f in resource.rendered
     )
 
 
 def one(
-    rep: Representation,
-    element: str,
-    fields: tuple[Field, ...],
-    record: Mapping[str, Any],
-    uri: str,
-    status: int = 200,
+    rep: Representation, resource: Resource, record: Mapping[str, Any], status: int = 200
 ) -> Reply:
     if rep.as_json:
-        return Reply(orjson.dumps(record_json(fields, record, uri)), status, JSON)
-    inner = record_xml(fields, record, uri)
+        return Reply(orjson.dumps(record_json(resource, record, rep.suffix)), status, JSON)
+    inner = record_xml(resource, record, rep.suffix)
+    element = resource.name
     body = f"{XML_DECL}<TwilioResponse><{element}>{inner}</{element}></TwilioResponse>"
     return Reply(body, status, XML)
 
 
 def page(
     rep: Representation,
-    key: str,
-    element: str,
-    item_element: str,
-    fields: tuple[Field, ...] | None,
-    records: Iterable[tuple[Mapping[str, Any], str]],
+    resource: Resource,
+    records: Iterable[Mapping[str, Any]],
     meta: Mapping[str, Any],
 ) -> Reply:
-    """A list page: exactly the nine keys of Twilio's envelope (the SDK refuses any extra key).
-
-    `fields` None: the records are JSON-ready already (our own extension's lists, JSON only).
-    """
-    if fields is None:
-        body: dict[str, Any] = {key: [dict(r) for r, _ in records], **meta}
-        return Reply(orjson.dumps(body), 200, JSON)
+    """A list page: exactly the nine keys of Twilio's envelope (the SDK refuses any extra key)."""
+    suffix = rep.suffix
     if rep.as_json:
-        body = {key: [record_json(fields, r, uri) for r, uri in records]}
+        body: dict[str, Any] = {
+            resource.list_key: [record_json(resource, r, suffix) for r in records]
+        }
         body.update(meta)
         return Reply(orjson.dumps(body), 200, JSON)
     attrs = " ".join(
@@ -191,14 +184,25 @@ def page(
             ("uri", "uri"),
         )
     )
-    items = "".join(
-        f"<{item_element}>{record_xml(fields, r, uri)}</{item_element}>" for r, uri in records
-    )
+    item = resource.name
+    items = "".join(f"<{item}>{record_xml(resource, r, suffix)}</{item}>" for r in records)
+    element = resource.list_element
     return Reply(
         f"{XML_DECL}<TwilioResponse><{element} {attrs}>{items}</{element}></TwilioResponse>",
         200,
         media_type=XML,
     )
+
+
+def plain_page(key: str, records: Iterable[Mapping[str, Any]], meta: Mapping[str, Any]) -> Reply:
+    """A list page of our own extension: records already JSON-ready, in Twilio's envelope."""
+    body: dict[str, Any] = {key: [dict(r) for r in records], **meta}
+    return Reply(orjson.dumps(body), 200, JSON)
+
+
+def json(body: Any, status: int = 200) -> Reply:
+    """A JSON answer of our own extension."""
+    return Reply(orjson.dumps(body), status, JSON)
 
 
 def error(rep: Representation, exc: TwilioError) -> Reply:

@@ -12,8 +12,9 @@ from typing import Any, Protocol
 from switchboard.routing.router import Router, Trace
 from switchboard.store.base import Store
 from switchboard.twilio import errors
-from switchboard.twilio.fields import E164_RE, valid_url
+from switchboard.twilio.params import valid_url
 from switchboard.twilio.resources import Account
+from switchboard.twilio.rules import E164_RE
 
 
 class Flow(Protocol):

@@ -1,4 +1,4 @@
-"""The store interface. Implementations: `sqlite.SqliteStore` (PostgreSQL to follow).
+"""The store interface. Implementations: `sqlite.SqliteStore` and `postgres.PostgresStore`.
 
 Every method that changes data commits before it returns, so a 2xx built from its result is
 durable. Rules that must hold across processes (the application limit, SID uniqueness, links from
@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchboard.store.tx import Keyset
 from switchboard.twilio.dates import Clock
 from switchboard.twilio.resources import Account, Record
 from switchboard.twilio.sids import SidSource
@@ -23,13 +24,6 @@ from switchboard.twilio.sids import SidSource
 
 class StoreUnavailable(Exception):
     """The database could not be reached."""
-
-
-@dataclass(frozen=True)
-class Keyset:
-    after: str | None
-    before: str | None
-    limit: int
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from typing import Any, TypeVar
 import asyncpg
 
 from switchboard.store.base import StoreUnavailable
-from switchboard.store.sql import IntegrityError, Row, SqlStore, Tx
+from switchboard.store.sql import SqlStore
+from switchboard.store.tx import IntegrityError, Row, Tx
 from switchboard.twilio.dates import Clock
 from switchboard.twilio.sids import SidSource
 

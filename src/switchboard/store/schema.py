@@ -1,138 +1,162 @@
-"""The tables, in SQLAlchemy Core, derived from the field declarations.
+"""The tables: derived from the resource declarations, in two forms that cannot drift apart.
 
-Migrations (`store/migrations/`) are what create the tables; a test checks that the migrated
-database matches this metadata, so the two never drift apart.
+- `metadata` (SQLAlchemy Core): what the migrations (`store/migrations/`) must build; a test
+  checks that a migrated database matches it exactly.
+- `Table` specs (`APPLICATIONS`, `ACCOUNTS`, ...): the runtime SQL text and row <-> record
+  conversion the store's queries use, built from the same declarations.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import (
-    BigInteger,
-    Boolean,
-    Column,
-    ForeignKey,
-    Index,
-    MetaData,
-    String,
-    Table,
-    Text,
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from switchboard.twilio.fields import Field, Kind
+from switchboard.twilio.resources import (
+    ACCOUNT,
+    APPLICATION,
+    INCOMING_PHONE_NUMBER,
+    KEY,
+    Record,
+    Resource,
 )
 
-from switchboard.twilio.fields import (
-    APPLICATION_FIELDS,
-    PHONE_NUMBER_FIELDS,
-    Field,
-    Kind,
-    stored_fields,
-)
-
-metadata = MetaData()
+metadata = sa.MetaData()
 
 # SIDs sort by creation (see twilio/sids.py); byte order keeps that on any PostgreSQL locale.
-SID = String(34).with_variant(String(34, collation="C"), "postgresql")
+SID = sa.String(34).with_variant(sa.String(34, collation="C"), "postgresql")
 
 
-def _column(field: Field) -> Column:  # type: ignore[type-arg]
+def _column(field: Field) -> sa.Column:  # type: ignore[type-arg]
+    name, nullable = field.column, field.nullable
     if field.key == "sid":
-        return Column("sid", SID, primary_key=True)
-    if field.kind is Kind.SID:
-        return Column(field.key, SID, nullable=False)
+        return sa.Column(name, SID, primary_key=True)
+    if field.kind in (Kind.SID, Kind.REF):
+        if field.prefix == "AP":
+            # Deleting an application clears every link to it, in the delete's own transaction.
+            fk = sa.ForeignKey("applications.sid", ondelete="SET NULL")
+            return sa.Column(name, SID, fk, nullable=nullable)
+        return sa.Column(name, SID, nullable=nullable)
     if field.kind is Kind.DATE:
         # Microseconds since the epoch, UTC.
-        return Column(field.key, BigInteger, nullable=False)
+        return sa.Column(name, sa.BigInteger, nullable=nullable)
     if field.kind is Kind.BOOL:
-        return Column(field.key, Boolean, nullable=False)
+        return sa.Column(name, sa.Boolean, nullable=nullable)
     if field.kind is Kind.METHOD:
-        return Column(field.key, String(4), nullable=False)
-    if field.kind is Kind.REF and field.prefix == "AP":
-        # Deleting an application clears every link to it, in the delete's own transaction.
-        return Column(
-            field.key, SID, ForeignKey("applications.sid", ondelete="SET NULL"), nullable=True
-        )
-    if field.kind is Kind.REF:
-        return Column(field.key, SID, nullable=True)
+        return sa.Column(name, sa.String(4), nullable=nullable)
     if field.kind is Kind.PHONE:
-        return Column(field.key, String(16), nullable=False, unique=True)
-    if field.kind in (Kind.ENUM, Kind.OBJECT):
-        return Column(field.key, Text, nullable=False)
-    return Column(field.key, Text, nullable=True)
+        return sa.Column(name, sa.String(16), nullable=nullable, unique=True)
+    kind = sa.String(field.length) if field.length else sa.Text
+    return sa.Column(name, kind, nullable=nullable)
 
 
-accounts = Table(
-    "accounts",
-    metadata,
-    Column("sid", SID, primary_key=True),
-    Column("owner_account_sid", SID, nullable=False),
-    Column("friendly_name", Text, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("type", String(8), nullable=False),
-    Column("auth_token", Text, nullable=False),
-    Column("is_main", Boolean, nullable=False),
-    Column("date_created", BigInteger, nullable=False),
-    Column("date_updated", BigInteger, nullable=False),
-    Index("ix_accounts_owner", "owner_account_sid", "sid"),
-)
+def _table(resource: Resource, *indexes: sa.Index) -> sa.Table:
+    return sa.Table(resource.table, metadata, *(_column(f) for f in resource.stored), *indexes)
 
-applications = Table(
-    "applications",
-    metadata,
-    *(_column(f) for f in stored_fields(APPLICATION_FIELDS)),
+
+accounts = _table(ACCOUNT, sa.Index("ix_accounts_owner", "owner_account_sid", "sid"))
+applications = _table(
+    APPLICATION,
     # Keyset paging: ORDER BY sid within an account, optionally filtered by friendly_name.
-    Index("ix_applications_account", "account_sid", "sid"),
-    Index("ix_applications_account_name", "account_sid", "friendly_name", "sid"),
+    sa.Index("ix_applications_account", "account_sid", "sid"),
+    sa.Index("ix_applications_account_name", "account_sid", "friendly_name", "sid"),
 )
-
-incoming_phone_numbers = Table(
-    "incoming_phone_numbers",
-    metadata,
-    *(_column(f) for f in stored_fields(PHONE_NUMBER_FIELDS)),
-    Index("ix_numbers_account", "account_sid", "sid"),
-    Index("ix_numbers_voice_app", "voice_application_sid"),
-    Index("ix_numbers_sms_app", "sms_application_sid"),
+incoming_phone_numbers = _table(
+    INCOMING_PHONE_NUMBER,
+    sa.Index("ix_numbers_account", "account_sid", "sid"),
+    sa.Index("ix_numbers_voice_app", "voice_application_sid"),
+    sa.Index("ix_numbers_sms_app", "sms_application_sid"),
 )
+api_keys = _table(KEY, sa.Index("ix_keys_account", "account_sid", "sid"))
 
-keys = Table(
-    "api_keys",
-    metadata,
-    Column("sid", SID, primary_key=True),
-    Column("account_sid", SID, nullable=False),
-    Column("friendly_name", Text, nullable=True),
-    Column("secret_hash", Text, nullable=False),
-    Column("date_created", BigInteger, nullable=False),
-    Column("date_updated", BigInteger, nullable=False),
-    Index("ix_keys_account", "account_sid", "sid"),
-)
-
-traces = Table(
+traces = sa.Table(
     "traces",
     metadata,
-    Column("sid", SID, primary_key=True),
-    Column("account_sid", SID, nullable=False),
-    Column("kind", String(8), nullable=False),  # call | message
-    Column("status", String(16), nullable=False),
-    Column("body", Text, nullable=False),  # the trace, as JSON
-    Column("date_created", BigInteger, nullable=False),
-    Index("ix_traces_account", "account_sid", "sid"),
+    sa.Column("sid", SID, primary_key=True),
+    sa.Column("account_sid", SID, nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # call | message
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the trace, as JSON
+    sa.Column("date_created", sa.BigInteger, nullable=False),
+    sa.Index("ix_traces_account", "account_sid", "sid"),
 )
 
-webhook_requests = Table(
+webhook_requests = sa.Table(
     "webhook_requests",
     metadata,
-    Column("sid", SID, primary_key=True),
-    Column("account_sid", SID, nullable=False),
-    Column("trace_sid", SID, nullable=False),
-    Column("body", Text, nullable=False),  # the request and its outcome, as JSON
-    Column("date_created", BigInteger, nullable=False),
-    Index("ix_webhook_requests_account", "account_sid", "sid"),
+    sa.Column("sid", SID, primary_key=True),
+    sa.Column("account_sid", SID, nullable=False),
+    sa.Column("trace_sid", SID, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),  # the request and its outcome, as JSON
+    sa.Column("date_created", sa.BigInteger, nullable=False),
+    sa.Index("ix_webhook_requests_account", "account_sid", "sid"),
 )
 
 # How many rows each account has in `traces` and in `webhook_requests`, kept in the same
 # transaction as every insert and trim: trimming a log to its newest N then costs an index
 # lookup, not a walk over N entries.
-log_sizes = Table(
+log_sizes = sa.Table(
     "log_sizes",
     metadata,
-    Column("account_sid", SID, primary_key=True),
-    Column("log", String(16), primary_key=True),  # traces | webhook_requests
-    Column("size", BigInteger, nullable=False),
+    sa.Column("account_sid", SID, primary_key=True),
+    sa.Column("log", sa.String(16), primary_key=True),  # traces | webhook_requests
+    sa.Column("size", sa.BigInteger, nullable=False),
 )
+
+
+@dataclass(frozen=True)
+class Table:
+    """A resource's table at run time: its SQL text, prepared once, and row <-> record."""
+
+    resource: Resource
+    name: str = field(init=False)
+    columns: tuple[str, ...] = field(init=False)
+    keys: tuple[str, ...] = field(init=False)  # the record key of each column
+    select: str = field(init=False)
+    select_one: str = field(init=False)  # one record by (account_sid, sid)
+    insert: str = field(init=False)
+    bools: tuple[str, ...] = field(init=False)
+    objects: tuple[str, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        stored = self.resource.stored
+        cols = tuple(f.column for f in stored)
+        name = self.resource.table
+        select = f"SELECT {', '.join(cols)} FROM {name}"
+        placeholders = ", ".join("?" for _ in cols)
+        set_ = object.__setattr__
+        set_(self, "name", name)
+        set_(self, "columns", cols)
+        set_(self, "keys", tuple(f.key for f in stored))
+        set_(self, "select", select)
+        set_(self, "select_one", f"{select} WHERE account_sid = ? AND sid = ?")
+        set_(self, "insert", f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({placeholders})")
+        set_(self, "bools", tuple(f.key for f in stored if f.kind is Kind.BOOL))
+        set_(self, "objects", tuple(f.key for f in stored if f.kind is Kind.OBJECT))
+
+    def record(self, row: Sequence[Any]) -> Record:
+        record = dict(zip(self.keys, row, strict=True))
+        for key in self.bools:
+            record[key] = bool(record[key])
+        for key in self.objects:
+            if isinstance(record[key], str | bytes):
+                record[key] = orjson.loads(record[key])
+        return record
+
+    def row(self, record: Record) -> list[Any]:
+        return [self.value(k, record[k]) for k in self.keys]
+
+    def value(self, key: str, value: Any) -> Any:
+        if key in self.objects:
+            return orjson.dumps(value).decode()
+        return value
+
+
+ACCOUNTS = Table(ACCOUNT)
+APPLICATIONS = Table(APPLICATION)
+PHONE_NUMBERS = Table(INCOMING_PHONE_NUMBER)
+KEYS = Table(KEY)

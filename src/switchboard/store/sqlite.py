@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from switchboard.store.migrate import sqlite_path
-from switchboard.store.sql import IntegrityError, Row, SqlStore, Tx, just
+from switchboard.store.sql import SqlStore
+from switchboard.store.tx import IntegrityError, Row, Tx, just
 from switchboard.twilio.dates import Clock
 from switchboard.twilio.sids import SidSource
 

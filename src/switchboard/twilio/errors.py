@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
 
@@ -24,6 +26,10 @@ class TwilioError(Exception):
     def __repr__(self) -> str:
         return f"TwilioError({self.code}, {self.status}, {self.message!r})"
 
+    def prefixed(self, where: str) -> TwilioError:
+        """The same error, its message led by where it happened (`accounts[0].sid: ...`)."""
+        return TwilioError(self.code, self.status, f"{where}: {self.message}", self.headers)
+
 
 # The catalogue: one constructor per code we use, so messages stay consistent.
 
@@ -38,8 +44,11 @@ def authenticate() -> TwilioError:
     )
 
 
-def method_not_allowed(method: str, path: str) -> TwilioError:
-    return TwilioError(20004, 405, f"Method {method} not allowed on {path}")
+def method_not_allowed(method: str, path: str, allowed: str) -> TwilioError:
+    """`allowed`: the path's methods, for the `Allow` header (RFC 9110 requires it on a 405)."""
+    return TwilioError(
+        20004, 405, f"Method {method} not allowed on {path}", headers={"Allow": allowed}
+    )
 
 
 def invalid_parameter(message: str) -> TwilioError:
@@ -140,3 +149,27 @@ def no_numbers_in_area_code(value: str) -> TwilioError:
 
 def missing_parameter(message: str) -> TwilioError:
     return TwilioError(20001, 400, message)
+
+
+def too_many(message: str, retry_after: float) -> TwilioError:
+    return TwilioError(
+        20429, 429, message, headers={"Retry-After": str(max(1, math.ceil(retry_after)))}
+    )
+
+
+def number_not_found(phone_number: str, account_sid: str) -> TwilioError:
+    message = f"The phone number {phone_number} is not an IncomingPhoneNumber of {account_sid}"
+    return TwilioError(20404, 404, message)
+
+
+def missing_phone_number(code: int, name: str) -> TwilioError:
+    """21604 (To) or 21603 (From): a required phone number parameter is missing."""
+    return TwilioError(code, 400, f"'{name}' phone number is required")
+
+
+def invalid_to_number(value: str) -> TwilioError:
+    return TwilioError(21211, 400, f"Invalid 'To' Phone Number: {value}")
+
+
+def body_too_long() -> TwilioError:
+    return TwilioError(21617, 400, "The concatenated message body exceeds the 1600 character limit")

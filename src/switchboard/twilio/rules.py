@@ -10,8 +10,8 @@ import time
 from typing import Any
 
 from switchboard.twilio import errors
-from switchboard.twilio.fields import ACCOUNT_STATUSES, E164_RE
-from switchboard.twilio.fields import parse_friendly_name as parse_friendly_name
+from switchboard.twilio.params import parse_friendly_name as parse_friendly_name
+from switchboard.twilio.resources import ACCOUNT_STATUSES
 
 # Accounts
 
@@ -71,7 +71,22 @@ def verify_secret(secret: str, stored: str) -> bool:
     return hmac.compare_digest(candidate, digest)
 
 
+# Applications
+
+APPLICATION_LIMIT = 1000
+"""At most this many applications per account (Twilio's documented limit; error 21301)."""
+
 # Phone numbers
+
+E164_RE = re.compile(r"^\+[1-9][0-9]{6,14}\Z")
+
+
+def format_phone_number(e164: str) -> str:
+    """The friendly form Twilio gives a number by default: `+18089255327` -> `(808) 925-5327`."""
+    if e164.startswith("+1") and len(e164) == 12:
+        return f"({e164[2:5]}) {e164[5:8]}-{e164[8:]}"
+    return e164
+
 
 TOLL_FREE_AREA_CODES = frozenset({"800", "833", "844", "855", "866", "877", "888"})
 NUMBER_TYPES = {"Local": "local", "TollFree": "tollfree", "Mobile": "mobile"}
@@ -109,9 +124,3 @@ def apply_link_rules(changes: dict[str, Any]) -> dict[str, Any]:
     elif trunk:
         changes["voice_application_sid"] = None
     return changes
-
-
-def phone_like_pattern(raw: str) -> str:
-    """`PhoneNumber` filter -> SQL LIKE: partial match, `*` matches any one character."""
-    escaped = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return "%" + escaped.replace("*", "_") + "%"

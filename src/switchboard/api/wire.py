@@ -1,0 +1,77 @@
+"""The HTTP wire: headers, query strings and form bodies read straight from the ASGI scope.
+
+Strict where Twilio's clients never send anything else: parameters are UTF-8, bounded in number
+and size, free of NUL characters; the first value of a repeated name wins.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from starlette.types import Receive, Scope
+
+from switchboard.twilio import errors
+
+MAX_PARAMS = 1000
+
+
+class ClientGone(Exception):
+    """The client disconnected before its request body arrived: nobody to answer."""
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (ASGI servers give names in lower case), or None."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def parse_query(raw: bytes) -> dict[str, str]:
+    """Strict form/query parsing: UTF-8 only, bounded, the first value of a name wins."""
+    if not raw:
+        return {}
+    try:
+        text = raw.decode("utf-8")
+        pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
+    except UnicodeDecodeError as exc:
+        raise errors.invalid_parameter("Parameters must be valid UTF-8") from exc
+    except ValueError as exc:
+        raise errors.invalid_parameter(f"Too many parameters (at most {MAX_PARAMS})") from exc
+    params: dict[str, str] = {}
+    for name, value in pairs:
+        if "\x00" in name or "\x00" in value:
+            # No store can keep a NUL (PostgreSQL text cannot), and no Twilio value has one.
+            raise errors.invalid_parameter(f"Parameter {name!r} must not contain NUL characters")
+        params.setdefault(name, value)
+    return params
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    declared = header(scope, b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise errors.body_too_large(limit)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise errors.body_too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def read_form(scope: Scope, receive: Receive, limit: int) -> dict[str, str]:
+    """A POST's form body (application/x-www-form-urlencoded; 415 for anything else)."""
+    body = await read_body(scope, receive, limit)
+    if not body:
+        return {}
+    content_type = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
+    if content_type not in ("application/x-www-form-urlencoded", ""):
+        raise errors.unsupported_media_type(content_type)
+    return parse_query(body)
