@@ -128,12 +128,16 @@ class Console:
 
     def sign_in(self, username: str, password: str, account_sid: str = "") -> None:
         self.page.goto(f"{self.server.url}/console/")
+        self.submit_sign_in(username, password, account_sid)
+        self.ready(f"/accounts/{account_sid or username}")
+
+    def submit_sign_in(self, username: str, password: str, account_sid: str = "") -> None:
+        """Fill in and send the sign-in form the page shows."""
         self.page.get_by_label("Account SID or API key SID").fill(username)
         self.page.get_by_label("Auth token or API key secret").fill(password)
         if account_sid:
             self.page.get_by_label("Account SID (only with an API key)").fill(account_sid)
         self.page.get_by_role("button", name="Sign in").click()
-        self.ready(f"/accounts/{account_sid or username}")
 
     def shot(self, name: str, full_page: bool = True) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -171,8 +175,19 @@ class Console:
         )
         return found
 
+    def shown_though_hidden(self) -> list[str]:
+        """Elements with the `hidden` attribute that a style still draws (issue 12: a
+        `display` rule beat `hidden`, and the one-page pager showed)."""
+        found: list[str] = self.page.evaluate(
+            """() => [...document.querySelectorAll("[hidden]")]
+                .filter((el) => getComputedStyle(el).display !== "none")
+                .map((el) => el.outerHTML.slice(0, 120))"""
+        )
+        return found
+
     def check_clean(self) -> None:
         assert self.unlabelled() == [], self.page.url
+        assert self.shown_though_hidden() == [], self.page.url
         assert self.external == []
         assert self.errors == []
 
@@ -459,18 +474,23 @@ def test_api_key_sign_in_and_refused_credentials(console: Console, server: Serve
     page = console.page
     page.goto(f"{server.url}/console/")
     console.ready("/")
-    page.get_by_label("Account SID or API key SID").fill(server.account_sid)
-    page.get_by_label("Auth token or API key secret").fill("wrong")
-    page.get_by_role("button", name="Sign in").click()
+    console.submit_sign_in(server.account_sid, "wrong")
     box = page.locator("#signin-password-error")
     box.wait_for(state="visible")
     assert "refused" in box.inner_text()
     assert page.get_by_label("Auth token or API key secret").get_attribute("aria-invalid") == "true"
     console.shot("refused")
 
-    page.get_by_label("Account SID or API key SID").fill("SK" + "0" * 32)
-    page.get_by_label("Auth token or API key secret").fill("x")
-    page.get_by_role("button", name="Sign in").click()
+    # A suspended account's right token is not "refused": the account is not active (20005).
+    sub = server.client().api.v2010.accounts.create(friendly_name="Suspended")
+    server.client().api.v2010.accounts(sub.sid).update(status="suspended")
+    console.submit_sign_in(sub.sid, sub.auth_token)
+    summary = page.locator("#sign-in .form-error")
+    expect(summary).to_be_focused()
+    assert summary.inner_text() == "Not signed in: Account not active (code 20005)"
+    assert page.locator("#sign-in [aria-invalid]").count() == 0
+
+    console.submit_sign_in("SK" + "0" * 32, "x")
     page.wait_for_selector("text=an API key needs the SID of its account")
 
     key = server.client().new_keys.create(friendly_name="console key")
@@ -486,9 +506,9 @@ def test_api_key_sign_in_and_refused_credentials(console: Console, server: Serve
     console.check_clean()
 
 
-def test_every_page_renders_fast_with_1000_applications(
-    console: Console, server: Server, tmp_path: Path
-) -> None:
+def seed_big_account(server: Server, tmp_path: Path) -> tuple[str, str, str]:
+    """A top-level account at the 1000-application limit, with one number, seeded with the CLI;
+    its SID, auth token and phone number."""
     ac, token, phone = "AC" + secrets.token_hex(16), secrets.token_hex(16), new_number()
     apps = [
         {
@@ -514,6 +534,13 @@ def test_every_page_renders_fast_with_1000_applications(
     path.write_text(yaml.safe_dump(fixture))
     out = run_cli("seed", str(path), database_url=server.database_url)
     assert "applications: 1000 created" in out.stdout
+    return ac, token, phone
+
+
+def test_every_page_renders_fast_with_1000_applications(
+    console: Console, server: Server, tmp_path: Path
+) -> None:
+    ac, token, phone = seed_big_account(server, tmp_path)
 
     # Some traffic, so the log and the traces have rows.
     with httpx.Client(base_url=server.url, auth=(ac, token)) as h:
@@ -591,3 +618,200 @@ def test_every_page_renders_fast_with_1000_applications(
     (ARTIFACTS / f"{console.prefix}-timings.txt").write_text(report + "\n")
     slow = {name: t["renderMs"] for name, t in timings.items() if t["renderMs"] > RENDER_BUDGET_MS}
     assert slow == {}, report
+
+
+# Rough edges (issue 12): what the user sees when something goes wrong
+
+
+def test_hidden_stays_hidden_and_one_page_has_no_pager(console: Console, server: Server) -> None:
+    """A list of one page has no pager; nothing the script hides is drawn (check_clean looks at
+    every `[hidden]` element of each page)."""
+    page = console.page
+    client = server.client()
+    client.applications.create(friendly_name="Only one")
+    client.incoming_phone_numbers.create(phone_number=new_number())
+    console.sign_in(server.account_sid, server.auth_token)
+    for segment, table in (("applications", "app-table"), ("numbers", "number-table")):
+        console.goto(f"/accounts/{server.account_sid}/{segment}")
+        expect(page.locator(f"#{table} tbody tr")).to_have_count(1)
+        expect(page.locator(".pager")).to_be_hidden()
+        expect(page.locator(f"#{table}-next")).to_be_hidden()
+        console.check_clean()
+    # The simulate form hides the SMS fields until "An SMS" is chosen, then the call's.
+    console.goto(f"/accounts/{server.account_sid}/simulate")
+    expect(page.get_by_label("Message body")).to_be_hidden()
+    console.check_clean()
+    page.get_by_label("An SMS").check()
+    expect(page.get_by_label("Caller name")).to_be_hidden()
+    expect(page.get_by_label("Message body")).to_be_visible()
+    console.check_clean()
+    console.shot("simulate-sms")
+
+
+def test_another_accounts_url_says_not_found_and_keeps_the_session(
+    console: Console, server: Server
+) -> None:
+    page = console.page
+    own = server.account_sid
+    other = server.create_account("Someone else")["sid"]
+    console.sign_in(own, server.auth_token)
+    heading = page.locator("main h1")
+
+    missing = "0" * 32
+    for route in (
+        f"/accounts/{other}",  # the API answers 401 here: the path's account is not granted
+        f"/accounts/{other}/applications",
+        f"/accounts/{own}/applications/AP{missing}",  # 404
+        f"/accounts/{own}/calls/CA{missing}",
+    ):
+        console.goto(route)
+        expect(heading).to_have_text("Not found or not yours")
+        alert = page.get_by_role("alert")
+        assert "not found, or not yours" in alert.inner_text(), route
+        assert page.evaluate("sessionStorage.length") == 1, route
+        assert own in page.inner_text("#who")
+        console.check_clean()
+    console.shot("not-yours")
+
+    # Client-side too; and the navigation leads back to the signed-in account.
+    console.goto(f"/accounts/{own}")
+    page.evaluate(f"history.pushState(null, '', '/console/accounts/{other}/numbers')")
+    page.evaluate("dispatchEvent(new PopStateEvent('popstate'))")
+    console.ready(f"/accounts/{other}/numbers")
+    expect(heading).to_have_text("Not found or not yours")
+    expect(heading).to_be_focused()
+    console.nav("Account")
+    console.ready(f"/accounts/{own}")
+    assert "Not found" not in heading.inner_text()
+
+    # A new tab on that URL: sign in, and land on the same answer, signed in (no loop).
+    page.evaluate("sessionStorage.clear()")
+    console.goto(f"/accounts/{other}")
+    expect(heading).to_have_text("Sign in")
+    console.submit_sign_in(own, server.auth_token)
+    expect(heading).to_have_text("Not found or not yours")
+    assert page.evaluate("sessionStorage.length") == 1
+    console.check_clean()
+
+
+def test_refused_credentials_sign_out_once_and_sign_in_returns(
+    console: Console, server: Server
+) -> None:
+    """Only a 401 for the session's own credentials signs out; signing in again returns to the
+    page, once."""
+    page = console.page
+    own = server.account_sid
+    heading = page.locator("main h1")
+    key = server.client().new_keys.create(friendly_name="short-lived")
+    console.sign_in(key.sid, key.secret, own)
+    # A key reads no account, but it is told another account is not its own all the same.
+    console.goto(f"/accounts/{server.create_account('Someone else')['sid']}")
+    expect(heading).to_have_text("Not found or not yours")
+    console.goto(f"/accounts/{own}/applications")
+    server.client().keys(key.sid).delete()
+    console.nav("Numbers")
+    expect(heading).to_have_text("Sign in")
+    assert "credentials were refused" in page.locator("main > p.flash").inner_text()
+    assert page.evaluate("sessionStorage.length") == 0
+    assert page.url.endswith(f"/console/accounts/{own}/numbers")
+    console.submit_sign_in(own, server.auth_token)
+    expect(heading).to_have_text("Phone numbers")
+    assert page.evaluate("sessionStorage.length") == 1
+    console.check_clean()
+
+
+def test_errors_without_a_field_are_shown_where_the_user_looks(
+    console: Console, server: Server, tmp_path: Path
+) -> None:
+    page = console.page
+    ac, token, _ = seed_big_account(server, tmp_path)
+    console.sign_in(ac, token)
+
+    # 21301: the form is long, the button at its end; the error goes up top, with the focus.
+    console.goto(f"/accounts/{ac}/applications/new")
+    page.get_by_label("Friendly name").fill("One too many")
+    page.get_by_role("button", name="Create application").click()
+    alert = page.locator("#app-form .form-error")
+    expect(alert).to_be_focused()
+    expect(alert).to_be_in_viewport()
+    assert alert.get_attribute("role") == "alert"
+    assert "application limit exceeded (code 21301)" in alert.inner_text()
+    assert page.locator("#app-form [aria-invalid]").count() == 0
+    console.shot("application-limit", full_page=False)
+    console.check_clean()
+
+    # An error about a field the message names in lower case goes to that field, not to To.
+    console.goto(f"/accounts/{ac}/simulate")
+    page.get_by_label("An SMS").check()
+    page.get_by_label("Message body").fill("x" * 1601)
+    page.get_by_role("button", name="Simulate").click()
+    body_error = page.locator("#sim-body-error")
+    expect(body_error).to_be_visible()
+    assert "1600 character limit (code 21617)" in body_error.inner_text()
+    expect(page.get_by_label("Message body")).to_be_focused()
+    assert page.get_by_label("Message body").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("To (your number)").get_attribute("aria-invalid") is None
+    console.check_clean()
+
+    # Deleting what is already gone: the confirmation says so, with the focus on it.
+    with httpx.Client(base_url=server.url, auth=(ac, token)) as h:
+        listed = h.get(f"/2010-04-01/Accounts/{ac}/Applications.json", params={"PageSize": 1})
+        app_sid = listed.json()["applications"][0]["sid"]
+        console.goto(f"/accounts/{ac}/applications/{app_sid}")
+        page.get_by_role("button", name="Delete application…").click()
+        assert h.delete(f"/2010-04-01/Accounts/{ac}/Applications/{app_sid}.json").status_code == 204
+    page.get_by_role("button", name="Yes, delete").click()
+    gone = page.get_by_role("alertdialog").get_by_role("alert")
+    expect(gone).to_be_focused()
+    expect(gone).to_be_in_viewport()
+    assert "(code 20404)" in gone.inner_text()
+    console.shot("delete-gone", full_page=False)
+    console.check_clean()
+
+
+def test_delete_confirmation_defaults_to_cancel_and_escape_cancels(
+    console: Console, server: Server
+) -> None:
+    page = console.page
+    own = server.account_sid
+    client = server.client()
+    app = client.applications.create(friendly_name="Keep me")
+    number = client.incoming_phone_numbers.create(phone_number=new_number())
+    console.sign_in(own, server.auth_token)
+
+    for route, ask_name, edit_label, edit_value in (
+        (f"/accounts/{own}/applications/{app.sid}", "Delete application…", "Friendly name", "x"),
+        (f"/accounts/{own}/numbers/{number.sid}", "Release number…", "Voice application", ""),
+    ):
+        console.goto(route)
+        if edit_value:
+            page.get_by_label(edit_label).fill(edit_value)  # an edit not saved yet
+        ask = page.get_by_role("button", name=ask_name)
+        dialog = page.get_by_role("alertdialog")
+        cancel = dialog.get_by_role("button", name="Cancel")
+
+        ask.click()
+        expect(cancel).to_be_focused()
+        console.shot("confirm", full_page=False)
+        console.check_clean()
+        page.keyboard.press("Escape")
+        expect(dialog).to_have_count(0)
+        expect(ask).to_be_focused()
+
+        page.keyboard.press("Enter")  # opens it again; Enter on the default button cancels
+        expect(cancel).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(dialog).to_have_count(0)
+        expect(ask).to_be_focused()
+
+        ask.click()
+        page.keyboard.press("Shift+Tab")
+        expect(dialog.get_by_role("button", name="Yes, delete")).to_be_focused()
+        page.keyboard.press("Escape")  # from either button
+        expect(dialog).to_have_count(0)
+        if edit_value:  # the page was not redrawn: the edit is still there
+            assert page.get_by_label(edit_label).input_value() == edit_value
+        console.check_clean()
+
+    assert client.applications(app.sid).fetch().friendly_name == "Keep me"
+    assert client.incoming_phone_numbers(number.sid).fetch().phone_number == number.phone_number

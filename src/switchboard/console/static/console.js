@@ -57,6 +57,8 @@
     return at < 0 ? url : `${url.slice(0, at)}?… (query in the trace)`;
   };
   const show = (value) => (value === null || value === undefined || value === "" ? "—" : value);
+  /** An API error as the user reads it: its message and, when it has one, Twilio's code. */
+  const describe = (error) => error.message + (error.code ? ` (code ${error.code})` : "");
 
   // ---------------------------------------------------------------- session
 
@@ -97,10 +99,37 @@
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch { data = null; }
     if (!response.ok) {
-      if (response.status === 401 && !creds) expired();
-      throw new ApiError(response.status, data);
+      const error = new ApiError(response.status, data);
+      if (response.status === 401 && !creds) await refusedOrNotYours(error);
+      throw error;
     }
     return data;
+  }
+
+  /** Try credentials on their own account: what signing in checks, and what tells a refused
+   *  session from a page about an account the session cannot reach. */
+  const verify = (s) => (s.isKey
+    ? api("GET", `${acct(s.accountSid)}/Applications.json`, { PageSize: "1" }, s)
+    : api("GET", `${acct(s.accountSid)}.json`, null, s));
+
+  let checking = null; // one check, however many requests were refused together
+
+  /**
+   * A 401 for the session: the API answers 401 both for refused credentials and for a path that
+   * names an account they do not grant (another top-level account's SID in the URL). Only the
+   * first signs out; the second marks the error `notYours` and the session stays.
+   */
+  async function refusedOrNotYours(error) {
+    const s = getSession();
+    if (!s) return;
+    checking ??= verify(s)
+      .then(() => true, (e) => (e.status === 401 ? false : null))
+      .finally(() => { checking = null; });
+    const valid = await checking;
+    const same = getSession();
+    if (!same || same.username !== s.username) return; // signed out or in again meanwhile
+    if (valid) error.notYours = true;
+    else if (valid === false) expired();
   }
 
   const acct = (ac) => `${TW}/Accounts/${ac}`;
@@ -166,15 +195,17 @@
     return m ? m[1] : s && s.accountSid;
   }
 
-  function renderChrome() {
+  /** The navigation and who is signed in. `lost`: the page names something the session cannot
+   *  reach, so the links lead to the session's own account and none is current. */
+  function renderChrome(lost = false) {
     const s = getSession();
     if (!s) {
       nav.innerHTML = "";
       who.innerHTML = "";
       return;
     }
-    const ac = currentAccount();
-    const p = path();
+    const ac = lost ? s.accountSid : currentAccount();
+    const p = lost ? "" : path();
     const links = [
       ["Accounts", "/accounts", /^\/accounts$/],
       ["Account", `/accounts/${ac}`, new RegExp(`^/accounts/AC${SID}$`)],
@@ -266,37 +297,80 @@
     } catch (error) {
       if (seq !== navSeq) return;
       if (!getSession() && page !== signInPage) return; // expired() re-rendered already
+      if (error.notYours || error.status === 403 || error.status === 404) {
+        notYoursPage(ctx, error);
+        return;
+      }
       ctx.done("Error", html`<h1>Something went wrong</h1>
-        <p class="flash bad" role="alert">${error.message}${error.code ? ` (code ${error.code})` : ""}</p>
+        <p class="flash bad" role="alert">${describe(error)}</p>
         <p><a href="${BASE}/">Back to the start</a></p>`);
     }
   }
 
+  /** A page the API refused for a session whose credentials are good (401 for a path they do
+   *  not grant, 403, 404): it says so, and the session stays. */
+  function notYoursPage(ctx, error) {
+    const s = getSession();
+    renderChrome(true);
+    ctx.done("Not found or not yours", html`<h1>Not found or not yours</h1>
+      <p class="flash bad" role="alert">This is not found, or not yours: what this address names
+      does not exist, or the credentials you signed in with (<code>${s.username}</code>) cannot
+      reach it. You are still signed in.</p>
+      <p class="muted">The API answered HTTP ${error.status}: ${describe(error)}.</p>
+      <p><a href="${BASE}/accounts/${s.accountSid}">Go to your account</a></p>`);
+  }
+
   // ---------------------------------------------------------------- form helpers
 
-  /** Show an API error next to the field it names (by its parameter name), else above. */
+  /** The parameter an error's code is about, where its message does not spell the name
+   *  ("The concatenated message body exceeds..."). */
+  const CODE_PARAMS = { 21617: "Body" };
+
+  const visible = (el) => el.getClientRects().length > 0;
+
+  /**
+   * The input an error is about: the one its message names, else its code's, else (for a 400
+   * only) `fallbackParam`. None for an error about no field (21301, a 403, a 404, a 5xx), nor
+   * for an input that is not shown.
+   */
+  function fieldFor(form, error, fallbackParam) {
+    const inputs = [...form.querySelectorAll("[name][id]")].filter(visible);
+    const named = (input) => input.getAttribute("name");
+    const byName = (param) => inputs.find((input) => named(input) === param);
+    return inputs.find((input) => error.message.startsWith(`${named(input)} `) || error.message.startsWith(`${named(input)}:`))
+      || inputs.find((input) => new RegExp(`\\b${named(input)}\\b`).test(error.message))
+      || byName(CODE_PARAMS[error.code])
+      || (error.status === 400 ? byName(fallbackParam) : null)
+      || null;
+  }
+
+  /** Bring a message that belongs to no field to the user: into view, and the focus on it (it
+   *  is role=alert, so it is announced too). */
+  function reveal(box) {
+    box.tabIndex = -1;
+    box.scrollIntoView({ block: "center" });
+    box.focus({ preventScroll: true });
+  }
+
+  /** Show an error next to the field it is about and in the form's summary; an error about no
+   *  field in the summary alone, where the user is looking. */
   function showFormError(form, error, fallbackParam) {
     clearFormErrors(form);
-    const message = error.message + (error.code ? ` (code ${error.code})` : "");
-    const inputs = [...form.querySelectorAll("[name][id]")];
-    const named = (input) => input.getAttribute("name");
-    let target = inputs.find((input) => error.message.startsWith(`${named(input)} `) || error.message.startsWith(`${named(input)}:`))
-      || inputs.find((input) => new RegExp(`\\b${named(input)}\\b`).test(error.message))
-      || null;
-    if (!target && /FriendlyName/.test(error.message)) target = form.querySelector('[name="FriendlyName"]');
-    if (!target && fallbackParam) target = form.querySelector(`[name="${fallbackParam}"]`);
+    const message = describe(error);
+    const failed = `${form.dataset.failed || "Not saved"}: ${message}`;
+    const target = fieldFor(form, error, fallbackParam);
     const summary = form.querySelector(".form-error");
+    summary.textContent = failed;
+    summary.hidden = false;
     if (target) {
       const box = document.getElementById(`${target.id}-error`);
       target.setAttribute("aria-invalid", "true");
       if (box) { box.textContent = message; box.hidden = false; }
       target.focus();
+    } else {
+      reveal(summary);
     }
-    if (summary) {
-      summary.textContent = `Not saved: ${message}`;
-      summary.hidden = false;
-    }
-    announce(`Not saved: ${message}`);
+    announce(failed);
   }
 
   function clearFormErrors(form) {
@@ -352,7 +426,7 @@
       <h1>Sign in</h1>
       <p class="lead">Use an account SID and its auth token, or an API key SID (SK…) and its secret.
       The credentials stay in this browser tab (sessionStorage) and go to this server only.</p>
-      <form id="sign-in" class="stack" novalidate>
+      <form id="sign-in" class="stack" data-failed="Not signed in" novalidate>
         <p class="flash bad form-error" role="alert" hidden></p>
         ${textField("signin-username", "Username", "Account SID or API key SID", { required: true, autocomplete: "username", hint: "AC… or SK…" })}
         ${textField("signin-password", "Password", "Auth token or API key secret", { type: "password", required: true, autocomplete: "current-password" })}
@@ -378,15 +452,14 @@
     if (!password) return fail("Password", "enter the auth token or the key's secret");
     if (isKey && !/^AC[0-9a-fA-F]{32}$/.test(accountSid)) return fail("AccountSid", "an API key needs the SID of its account (AC…)");
     if (!isKey) accountSid = username;
-    const creds = { username, password };
+    const session = { username, password, accountSid, isKey };
     try {
-      if (isKey) await api("GET", `${acct(accountSid)}/Applications.json`, { PageSize: "1" }, creds);
-      else await api("GET", `${acct(accountSid)}.json`, null, creds);
+      await verify(session);
     } catch (error) {
-      const reason = error.status === 401 ? "these credentials were refused" : error.message;
-      return fail("Password", reason);
+      if (error.status === 401 && error.code === 20003) return fail("Password", "these credentials were refused");
+      return showFormError(form, error); // an account not active (20005), the server unreachable...
     }
-    setSession({ username, password, accountSid, isKey });
+    setSession(session);
     flash = { kind: "ok", text: "Signed in." };
     const p = path();
     go(p === "/" || p === "/signin" ? `${BASE}/accounts/${accountSid}` : location.pathname, { replace: true });
@@ -448,8 +521,11 @@
     const s = getSession();
     let account = null;
     let note = "";
-    if (s.isKey) note = "An API key cannot read account details.";
-    else account = await api("GET", `${acct(ac)}.json`);
+    if (s.isKey) {
+      // A key cannot read accounts; whether it reaches this one, its applications tell.
+      if (ac !== s.accountSid) await api("GET", `${acct(ac)}/Applications.json`, { PageSize: "1" });
+      note = "An API key cannot read account details.";
+    } else account = await api("GET", `${acct(ac)}.json`);
     ctx.dataArrived();
     const isSub = account && account.owner_account_sid !== account.sid;
     const props = account ? html`<dl class="props">
@@ -712,28 +788,48 @@
     });
   });
 
-  /** A two-step delete: the button reveals a confirmation with Delete and Cancel. */
+  /**
+   * A two-step delete: the button opens a confirmation whose default is Cancel (it has the
+   * focus, so Enter cancels). Cancel or Escape close it and give the focus back to the button;
+   * the rest of the page (an edit not saved yet) is left as it was.
+   */
   function confirmDelete(buttonId, question, action) {
     const button = document.getElementById(buttonId);
     const area = button.parentElement;
     button.addEventListener("click", () => {
-      area.innerHTML = html`<div class="confirm" role="group" aria-labelledby="${buttonId}-q">
+      area.innerHTML = html`<div class="confirm" role="alertdialog" aria-labelledby="${buttonId}-q">
         <p id="${buttonId}-q"><strong>${question}</strong></p>
         <p class="flash bad form-error" role="alert" hidden></p>
         <div class="actions"><button type="button" class="danger" id="${buttonId}-yes">Yes, delete</button>
         <button type="button" class="secondary" id="${buttonId}-no">Cancel</button></div></div>`.html;
+      const dialog = area.firstElementChild;
       const yes = document.getElementById(`${buttonId}-yes`);
-      yes.focus();
+      let deleting = false;
+      const close = () => {
+        if (deleting) return;
+        area.replaceChildren(button);
+        button.focus();
+      };
+      document.getElementById(`${buttonId}-no`).addEventListener("click", close);
+      dialog.addEventListener("keydown", (event) => {
+        if (event.key !== "Escape") return;
+        event.preventDefault();
+        close();
+      });
       yes.addEventListener("click", async () => {
+        deleting = true;
         yes.disabled = true;
         try { await action(); } catch (error) {
-          const box = area.querySelector(".form-error");
-          box.textContent = error.message;
+          const box = dialog.querySelector(".form-error");
+          box.textContent = `Not deleted: ${describe(error)}`;
           box.hidden = false;
+          reveal(box);
+        } finally {
+          deleting = false;
           yes.disabled = false;
         }
       });
-      document.getElementById(`${buttonId}-no`).addEventListener("click", () => go(location.pathname, { replace: true }));
+      document.getElementById(`${buttonId}-no`).focus();
     });
   }
 
@@ -861,7 +957,7 @@
       <p class="crumbs"><a href="${BASE}/accounts/${ac}">${ac}</a> › Simulate</p>
       <h1>Simulate a call or an SMS</h1>
       <p class="lead">Switchboard requests your webhooks now, as Twilio would, and shows every request it made.</p>
-      ${numbers.length ? html`<form id="simulate-form" class="stack" novalidate>
+      ${numbers.length ? html`<form id="simulate-form" class="stack" data-failed="Not simulated" novalidate>
         <p class="flash bad form-error" role="alert" hidden></p>
         <fieldset><legend>What arrives</legend><div class="radios">
           <span><input type="radio" id="sim-kind-call" name="Kind" value="call" checked> <label for="sim-kind-call">A call</label></span>
@@ -1051,7 +1147,7 @@
         seen = new Set(page.requests.map((r) => r.sid));
         state.textContent = `Live: updated ${new Date().toLocaleTimeString()}.`;
       } catch (error) {
-        state.textContent = `Could not update: ${error.message}`;
+        state.textContent = `Could not update: ${describe(error)}`;
       } finally {
         running = false;
       }
