@@ -162,13 +162,14 @@ class Server:
     # Clients
 
     def client(self, account_sid: str | None = None, auth_token: str | None = None) -> Client:
-        """The official SDK, pointed at this server."""
-        c = Client(
-            account_sid or self.account_sid,
-            auth_token or self.auth_token,
-            environment={},  # ignore TWILIO_EDGE / TWILIO_REGION, which would rewrite the host
-        )
+        """The official SDK, pointed at this server, as README says.
+
+        `edge`/`region` are cleared after construction: TWILIO_EDGE / TWILIO_REGION would rewrite
+        the host, and `environment={}` does not stop the SDK reading them from os.environ.
+        """
+        c = Client(account_sid or self.account_sid, auth_token or self.auth_token)
         c.api.base_url = self.url
+        c.edge = c.region = None
         return c
 
     def http(self, account_sid: str | None = None, auth_token: str | None = None) -> httpx.Client:

@@ -61,15 +61,21 @@ def main() -> None:
 
 
 def _snippet(account: Account, base_url: str) -> str:
+    """How to point the SDKs here. Clearing `edge`/`region` after construction is the one way
+    that works in both: they read TWILIO_EDGE/TWILIO_REGION even when given an empty
+    `environment`/`env`, and would turn 127.0.0.1 into 127.<edge>.<region>.0.1."""
     return f"""\
-Point twilio-python at this server (TWILIO_EDGE and TWILIO_REGION must be unset):
+Point twilio-python at this server:
 
     from twilio.rest import Client
 
     client = Client("{account.sid}", "{account.auth_token}")
     client.api.base_url = "{base_url}"
+    client.edge = client.region = None  # ignore TWILIO_EDGE and TWILIO_REGION
     app = client.applications.create(friendly_name="My app", voice_url="https://example.com/voice")
     print(app.sid)
+
+twilio-node: client.api.baseUrl = "{base_url}"; client.edge = client.region = undefined;
 """
 
 

@@ -136,8 +136,9 @@ def test_serve_generates_main_account_once(
     assert apps_status(url, sid, "0" * 32) == 401
     from twilio.rest import Client
 
-    client = Client(sid, token, environment={})
+    client = Client(sid, token)
     client.api.base_url = url
+    client.edge = client.region = None
     app = client.applications.create(friendly_name="from the banner")
     assert app.account_sid == sid
     first.stop()

@@ -3,6 +3,10 @@
 Paging is keyset-based on SIDs, which sort by creation (see `twilio/sids.py`): a page deep in a
 list costs the same as the first one, and rows inserted meanwhile never make a page repeat or skip
 rows that existed when the listing started.
+
+`PageSize` above 1000 is served as 1000 (and page URIs say so): both official SDKs send
+`list(limit=N)` as `PageSize=N` uncapped, documenting the page size as "min(limit, 1000)", so they
+rely on the server to cap it.
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from switchboard.twilio import errors
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 1000
+# The envelope's `start`/`end` are `Page * PageSize`: past this they would leave the integers every
+# JSON client reads exactly (JavaScript's 2**53) and the 64-bit ones the encoder writes.
+MAX_PAGE = 10**12 - 1
 _INT = re.compile(r"^-?[0-9]{1,18}\Z")
 
 
@@ -46,11 +53,12 @@ def parse(params: Mapping[str, str], sid_prefix: str) -> PageRequest:
     page_size = _int(params, "PageSize", DEFAULT_PAGE_SIZE)
     if page_size < 1:
         raise errors.invalid_parameter(f"PageSize must be at least 1, not {page_size}")
-    if page_size > MAX_PAGE_SIZE:
-        raise errors.page_size_too_large(page_size)
+    page_size = min(page_size, MAX_PAGE_SIZE)
     page = _int(params, "Page", 0)
     if page < 0:
         raise errors.invalid_parameter(f"Page must be at least 0, not {page}")
+    if page > MAX_PAGE:
+        raise errors.invalid_parameter(f"Page must be at most {MAX_PAGE}, not {page}")
     token = params.get("PageToken")
     after = before = None
     if token is not None and token != "":

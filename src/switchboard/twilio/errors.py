@@ -73,10 +73,6 @@ def invalid_method(param: str, value: str) -> TwilioError:
     )
 
 
-def page_size_too_large(value: int) -> TwilioError:
-    return TwilioError(20007, 400, f"Page size too large: {value}. The maximum page size is 1000")
-
-
 def invalid_page_token(value: str) -> TwilioError:
     return TwilioError(21481, 400, f"Invalid PageToken: {value}")
 
