@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -23,9 +22,8 @@ from switchboard.api.limits import Limits
 from switchboard.api.render import Reply
 from switchboard.config import Settings
 from switchboard.console import build_console
+from switchboard.routing.factory import open_router
 from switchboard.routing.router import Router
-from switchboard.routing.targets import TargetPolicy
-from switchboard.routing.webhooks import Webhooks
 from switchboard.store import Store, open_store
 from switchboard.twilio import errors
 from switchboard.twilio.errors import TwilioError
@@ -293,12 +291,8 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
-        async with httpx.AsyncClient() as client:
-            targets = TargetPolicy(
-                settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
-            )
-            webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
-            services._router = Router(the_store, webhooks)
+        async with open_router(the_store, settings) as router:
+            services._router = router
             try:
                 yield
             finally:

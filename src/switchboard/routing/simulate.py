@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from switchboard.routing.call_params import STIR_VERSTATS
 from switchboard.routing.router import Router, Trace
 from switchboard.store.base import Store
 from switchboard.twilio import errors
@@ -66,6 +67,11 @@ async def simulate_call(
     if not _DURATION.match(duration):
         raise errors.invalid_parameter(
             f"CallDuration must be a whole number of seconds: {duration!r}"
+        )
+    verstat = form.get("StirVerstat")
+    if verstat and verstat not in STIR_VERSTATS:
+        raise errors.invalid_parameter(
+            f"StirVerstat must be one of {', '.join(sorted(STIR_VERSTATS))}, or empty: {verstat!r}"
         )
     trace = await router.inbound_call(account, form, store.sids.new("CA"), store.clock())
     return await _save(store, trace, keep)
