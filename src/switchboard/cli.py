@@ -375,11 +375,8 @@ def _simulate(
     webhook_timeout: float | None,
     as_json: bool,
 ) -> None:
-    import httpx
-
-    from switchboard.routing.router import Router
+    from switchboard.routing.factory import open_router
     from switchboard.routing.simulate import simulate_call, simulate_message
-    from switchboard.routing.webhooks import Webhooks
     from switchboard.twilio.errors import TwilioError
 
     settings = Settings.from_env(database_url=database_url, webhook_timeout=webhook_timeout)
@@ -392,8 +389,7 @@ def _simulate(
             if found is None:
                 raise click.ClickException(f"no account {account_sid}")
             account = found
-        async with httpx.AsyncClient() as client:
-            router = Router(store, Webhooks(client, timeout=settings.webhook_timeout))
+        async with open_router(store, settings) as router:
             flow = simulate_call if kind == "call" else simulate_message
             try:
                 return await flow(router, account, form, keep=settings.request_log_limit)

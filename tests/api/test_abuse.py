@@ -617,6 +617,60 @@ def test_deny_list_by_address_and_by_domain(
         line.close()
 
 
+def test_deny_list_is_not_bypassed_by_other_spellings_of_loopback(
+    started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
+) -> None:
+    """`--webhook-deny 127.0.0.0/8` refuses the IPv4-mapped IPv6 spellings of 127.0.0.1 and
+    `0.0.0.0` (this host), whether configured as the URL or reached by a TwiML `<Redirect>`
+    from an allowed target."""
+    server = launch(started, database_url, tmp_path, "--webhook-deny", "127.0.0.0/8")
+    line = main_line(server)
+    one, two = hooks["one"], hooks["two"]  # 127.0.0.1 (denied), 127.0.0.2 (denied too)
+    port = one.port
+    spellings = [
+        f"http://[::ffff:127.0.0.1]:{port}/hook",
+        f"http://[::ffff:7f00:1]:{port}/hook",
+        f"http://0.0.0.0:{port}/hook",
+        f"http://0:{port}/hook",
+    ]
+    problems = []
+    try:
+        one.route("/hook")
+        for url in spellings:
+            line.point(url)
+            for kind, resp in (("call", line.call()), ("sms", line.message())):
+                try:
+                    assert_refused(resp, "denied")
+                except AssertionError as exc:
+                    problems.append(f"{kind} {url}: {exc}")
+        assert one.hits() == 0, one.seen
+        assert two.hits() == 0
+    finally:
+        line.close()
+    assert not problems, "\n".join(problems)
+    server.stop()
+
+    # Through <Redirect>: a server that denies only 127.0.0.1, so the first document (on
+    # 127.0.0.2) is fetched, and its redirect onto a spelling of 127.0.0.1 is refused.
+    server = launch(started, database_url, tmp_path, "--webhook-deny", "127.0.0.1/32")
+    line = main_line(server)
+    try:
+        for url in spellings:
+            twiml = f"<Response><Redirect>{url}</Redirect></Response>"
+            line.point(two.route("/start", body=twiml))
+            resp = line.call()
+            requests = trace_requests(resp)
+            assert [r["purpose"] for r in requests] == ["voice_url", "redirect"], requests
+            assert requests[0]["error_code"] is None, requests
+            assert requests[1]["error_code"] == 11200, requests
+            assert "denied" in requests[1]["error_message"], requests
+            assert resp.json()["status"] == "failed"
+        assert one.hits() == 0, one.seen
+        assert two.hits("/start") == len(spellings)
+    finally:
+        line.close()
+
+
 def test_allow_list_only(
     started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
 ) -> None:

@@ -6,17 +6,21 @@ every `X-Twilio-Signature` with twilio's own RequestValidator.
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 import pytest
-from conftest import Server, free_port, run_cli
+from conftest import Server, clean_env, free_port, run_cli
 from receiver import Receiver
 from twilio.rest import Client
 
@@ -411,6 +415,108 @@ def test_status_callback_reports_failed_flow(
     assert got.signature_valid
     assert got.params["CallStatus"] == "failed"
     assert got.params["CallSid"] == trace["call_sid"]
+    assert got.params["SipResponseCode"] == "500"  # our choice for a failed application
+
+
+@pytest.mark.parametrize(
+    ("seconds", "minutes"), [("0", "0"), ("49", "1"), ("60", "1"), ("61", "2")]
+)
+def test_status_callback_duration_is_whole_minutes_rounded_up(
+    seconds: str,
+    minutes: str,
+    fast_server: Server,
+    receiver: Receiver,
+    client: Client,
+    http: httpx.Client,
+) -> None:
+    number, _ = number_with_app(
+        client, voice_url=receiver.script("/voice"), status_callback=receiver.script("/status")
+    )
+
+    place_call(http, fast_server, number, CallDuration=seconds)
+
+    [got] = receiver.wait_for("/status", 1)
+    assert got.signature_valid
+    assert got.form["CallDuration"] == seconds
+    assert got.form["Duration"] == minutes
+    assert got.form["SipResponseCode"] == "200"
+    assert got.form["CallbackSource"] == "call-progress-events"
+    assert got.form["SequenceNumber"] == "0"
+
+
+# SHAKEN/STIR and CallToken
+
+
+def _b64url_json(part: str) -> dict[str, Any]:
+    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    return decoded
+
+
+def test_inbound_call_carries_stir_verstat_and_call_token(
+    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+) -> None:
+    number, _ = number_with_app(
+        client,
+        voice_url=receiver.script("/voice", body="<Response><Redirect>/next</Redirect></Response>"),
+        status_callback=receiver.script("/status"),
+    )
+    receiver.script("/next")
+
+    trace = place_call(http, fast_server, number)
+
+    [got] = receiver.requests("/voice")
+    assert got.signature_valid  # both are signed like every other parameter
+    assert got.form["StirVerstat"] == "TN-Validation-Passed-A"
+    token = got.form["CallToken"]
+    # As in real captures: URL-encoded JSON, so still percent-encoded once the form is decoded.
+    assert token.startswith("%7B%22parentCallInfoToken%22%3A%22eyJhbGciOiJFUzI1NiJ9.")
+    assert token.endswith("%22%2C%22identityHeaderTokens%22%3A%5B%5D%7D")
+    decoded = json.loads(unquote(token))
+    assert list(decoded) == ["parentCallInfoToken", "identityHeaderTokens"]
+    assert decoded["identityHeaderTokens"] == []
+    header, claims, signature = decoded["parentCallInfoToken"].split(".")
+    assert _b64url_json(header) == {"alg": "ES256"}
+    body = _b64url_json(claims)
+    assert list(body) == ["callSid", "from", "to", "iat"]
+    assert body["callSid"] == trace["call_sid"]
+    assert body["from"] == CALLER
+    assert body["to"] == number
+    assert re.fullmatch(r"[0-9]{10}", body["iat"]), body
+    assert abs(int(body["iat"]) - time.time()) < 600
+    assert len(base64.urlsafe_b64decode(signature + "==")) == 64  # an ES256 signature's size
+    # The same values follow the call: the redirect and the status callback carry them too.
+    [redirected] = receiver.requests("/next")
+    [status] = receiver.wait_for("/status", 1)
+    for later in (redirected, status):
+        assert later.signature_valid
+        assert later.form["CallToken"] == token
+        assert later.form["StirVerstat"] == "TN-Validation-Passed-A"
+
+
+@pytest.mark.parametrize("verstat", ["TN-Validation-Failed-C", "No-TN-Validation", ""])
+def test_stir_verstat_can_be_chosen_or_left_out(
+    verstat: str, fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+) -> None:
+    number, _ = number_with_app(client, voice_url=receiver.script("/voice"))
+
+    place_call(http, fast_server, number, StirVerstat=verstat)
+
+    [got] = receiver.requests("/voice")
+    assert got.signature_valid
+    if verstat:
+        assert got.form["StirVerstat"] == verstat
+    else:  # a call that carried no SHAKEN identity: Twilio sends no StirVerstat
+        assert "StirVerstat" not in got.form
+    assert "CallToken" in got.form
+
+
+def test_unknown_stir_verstat_is_refused(
+    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+) -> None:
+    number, _ = number_with_app(client, voice_url=receiver.script("/voice"))
+    form = {"To": number, "From": CALLER, "StirVerstat": "TN-Validation-Passed-Z"}
+    assert_error(http.post(calls_path(fast_server), data=form), 400, 20001)
+    assert receiver.requests() == []
 
 
 # <Redirect>
@@ -616,3 +722,39 @@ def test_cli_simulate_call_json(
     resp = http.get(f"{calls_path(fast_server)}/{trace['call_sid']}")
     assert resp.status_code == 200
     assert resp.json()["call_sid"] == trace["call_sid"]
+
+
+@pytest.mark.parametrize(
+    ("setting", "why"),
+    [
+        ({"SWITCHBOARD_WEBHOOK_DENY": "127.0.0.0/8"}, "denied"),
+        ({"SWITCHBOARD_WEBHOOK_DENY_PRIVATE": "1"}, "private"),
+        ({"SWITCHBOARD_WEBHOOK_ALLOW": "hooks.example.com"}, "not on the allow list"),
+    ],
+)
+def test_cli_simulate_applies_the_webhook_target_policy(
+    setting: dict[str, str], why: str, fast_server: Server, receiver: Receiver, client: Client
+) -> None:
+    """`switchboard simulate` builds its router as `serve` does: the same settings refuse the
+    same targets."""
+    number, _ = number_with_app(client, voice_url=receiver.script("/voice", body=SAY_PLAY))
+
+    out = subprocess.run(
+        [
+            sys.executable, "-m", "switchboard.cli", "simulate", "call",
+            "--to", number, "--from", CALLER, "--json",
+            "--database-url", fast_server.database_url,
+        ],
+        env=clean_env(**setting),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    trace = json.loads(out.stdout)
+    assert trace["status"] == "failed"
+    [request] = trace["requests"]
+    assert request["error_code"] == 11200, request
+    assert why in request["error_message"], request
+    assert receiver.requests() == []

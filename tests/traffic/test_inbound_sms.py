@@ -203,6 +203,62 @@ def test_reply_message_and_message_status_callback(
     assert len(purposes) == 3
 
 
+@pytest.mark.parametrize(
+    ("attribute", "served_at", "expected"),
+    [
+        ("/status", "/sms", "/status"),
+        ("status", "/hooks/sms", "/hooks/status"),
+        ("../status?x=1", "/hooks/deep/sms", "/hooks/status"),
+    ],
+)
+def test_relative_message_status_callback_resolves_against_the_document(
+    attribute: str,
+    served_at: str,
+    expected: str,
+    fast_server: Server,
+    receiver: Receiver,
+    client: Client,
+    http: httpx.Client,
+) -> None:
+    """A relative `<Message statusCallback>` is a URL relative to the document's, as Twilio
+    resolves `<Redirect>` (it was requested as a bare path and failed 11205)."""
+    twiml = f'<Response><Message statusCallback="{attribute}">Thanks</Message></Response>'
+    number, _ = number_with_app(client, sms_url=receiver.script(served_at, body=twiml))
+    receiver.script(expected)
+
+    trace = send_sms(http, fast_server, number)
+
+    [reply] = trace["messages"]
+    callbacks = receiver.wait_for(expected, 2)
+    assert [c.form["MessageStatus"] for c in callbacks] == ["sent", "delivered"]
+    assert all(c.signature_valid and c.form["MessageSid"] == reply["sid"] for c in callbacks)
+    status_requests = trace["requests"][1:]
+    assert [r["purpose"] for r in status_requests] == ["message_status_callback"] * 2
+    for request in status_requests:
+        assert request["error_code"] is None, request
+        assert request["url"].startswith(receiver.url(expected)), request
+
+
+def test_relative_status_callback_after_redirect_resolves_against_the_redirected_document(
+    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+) -> None:
+    number, _ = number_with_app(
+        client,
+        sms_url=receiver.script("/sms", body="<Response><Redirect>/b/reply</Redirect></Response>"),
+    )
+    receiver.script(
+        "/b/reply",
+        body='<Response><Message statusCallback="done">Thanks</Message></Response>',
+    )
+    receiver.script("/b/done")
+
+    trace = send_sms(http, fast_server, number)
+
+    assert len(receiver.wait_for("/b/done", 2)) == 2
+    assert [r["error_code"] for r in trace["requests"]] == [None] * 4
+    assert receiver.requests("/done") == []
+
+
 def test_sms_status_callback_used_when_message_status_callback_unset(
     fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
-import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -24,9 +23,7 @@ from switchboard.api.dispatch import AS_JSON, PREFIXES, Dispatcher
 from switchboard.api.render import Reply
 from switchboard.config import Settings
 from switchboard.console import build_console
-from switchboard.routing.router import Router
-from switchboard.routing.targets import TargetPolicy
-from switchboard.routing.webhooks import Webhooks
+from switchboard.routing.factory import open_router
 from switchboard.store import Store, open_store
 from switchboard.twilio import errors
 
@@ -58,12 +55,8 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
-        async with httpx.AsyncClient() as client:
-            targets = TargetPolicy(
-                settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
-            )
-            webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
-            services.router = Router(the_store, webhooks)
+        async with open_router(the_store, settings) as router:
+            services.router = router
             try:
                 yield
             finally:

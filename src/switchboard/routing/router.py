@@ -14,6 +14,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 from switchboard.routing import twiml
+from switchboard.routing.call_params import (
+    DEFAULT_STIR_VERSTAT,
+    SIP_RESPONSE_CODES,
+    billed_minutes,
+    call_token,
+)
 from switchboard.routing.webhooks import Delivery, Webhooks
 from switchboard.store.base import Store
 from switchboard.twilio import errors
@@ -87,6 +93,15 @@ def num_segments(body: str) -> int:
     return 1 if length <= single else math.ceil(length / multi)
 
 
+@dataclass(frozen=True)
+class Step:
+    """A verb that ran, and the URL of the document it came from (what its relative URLs
+    resolve against)."""
+
+    verb: dict[str, Any]
+    base_url: str
+
+
 @dataclass
 class Trace:
     kind: str  # "call" | "message"
@@ -133,9 +148,7 @@ class Router:
     async def _resolve(self, account: Account, to: str, link: str) -> tuple[Record, Record | None]:
         number = await self.store.find_number(account.sid, to)
         if number is None:
-            raise errors.TwilioError(
-                20404, 404, f"The phone number {to} is not an IncomingPhoneNumber of {account.sid}"
-            )
+            raise errors.number_not_found(to, account.sid)
         app = None
         if number[link]:
             app = await self.store.get_application(account.sid, number[link])
@@ -175,7 +188,7 @@ class Router:
         messaging: bool,
         url_purpose: str,
         fallback_purpose: str,
-    ) -> list[dict[str, Any]]:
+    ) -> list[Step]:
         """Primary URL, fallback on failure, then `<Redirect>`s; returns the executed verbs."""
         if plan.url is None:
             trace.status = "failed"
@@ -207,12 +220,12 @@ class Router:
             doc_url = plan.fallback_url
             if doc is None:
                 return self._failed(trace, trace.requests[-1])
-        executed: list[dict[str, Any]] = []
+        executed: list[Step] = []
         for _ in range(MAX_REDIRECTS + 1):
             trace.warnings.extend(doc.warnings)
             redirect = None
             for verb in doc.verbs:
-                executed.append(verb)
+                executed.append(Step(verb, doc_url))
                 if verb["verb"] in ("Hangup", "Reject"):
                     return executed
                 if verb["verb"] == "Redirect":
@@ -238,7 +251,7 @@ class Router:
         return executed
 
     @staticmethod
-    def _failed(trace: Trace, delivery: Delivery) -> list[dict[str, Any]]:
+    def _failed(trace: Trace, delivery: Delivery) -> list[Step]:
         trace.status = "failed"
         trace.error_code = delivery.error_code
         trace.error_message = delivery.error_message
@@ -276,8 +289,12 @@ class Router:
             params["CallerName"] = form.get("CallerName", "")
         if form.get("ForwardedFrom"):
             params["ForwardedFrom"] = form["ForwardedFrom"]
+        stir_verstat = form.get("StirVerstat", DEFAULT_STIR_VERSTAT)
+        if stir_verstat:  # empty: the call carried no SHAKEN identity, so Twilio sends none
+            params["StirVerstat"] = stir_verstat
+        params["CallToken"] = call_token(call_sid, from_, to, now // 1_000_000)
         token = account.auth_token
-        trace.verbs = await self._run(
+        steps = await self._run(
             trace,
             plan,
             params,
@@ -286,12 +303,15 @@ class Router:
             url_purpose="voice_url",
             fallback_purpose="voice_fallback_url",
         )
+        trace.verbs = [step.verb for step in steps]
         if plan.status_callback:
+            seconds = int(form.get("CallDuration", "0"))
             callback = {
                 **params,
                 "CallStatus": trace.status,
-                "CallDuration": form.get("CallDuration", "0"),
-                "Duration": form.get("CallDuration", "0"),
+                "CallDuration": str(seconds),
+                "Duration": str(billed_minutes(seconds)),
+                "SipResponseCode": str(SIP_RESPONSE_CODES[trace.status]),
                 "Timestamp": rfc2822(now),
                 "CallbackSource": "call-progress-events",
                 "SequenceNumber": "0",
@@ -342,7 +362,7 @@ class Router:
             params[f"MediaUrl{i}"] = url
             params[f"MediaContentType{i}"] = form.get(f"MediaContentType{i}") or _guess_type(url)
         token = account.auth_token
-        trace.verbs = await self._run(
+        steps = await self._run(
             trace,
             plan,
             params,
@@ -351,7 +371,9 @@ class Router:
             url_purpose="sms_url",
             fallback_purpose="sms_fallback_url",
         )
-        for verb in trace.verbs:
+        trace.verbs = [step.verb for step in steps]
+        for step in steps:
+            verb = step.verb
             if verb["verb"] != "Message":
                 continue
             attrs = verb["attributes"]
@@ -368,7 +390,11 @@ class Router:
                 "status": "delivered",
             }
             trace.messages.append(out)
-            callback_url = attrs.get("statusCallback") or plan.status_callback
+            if attrs.get("statusCallback"):
+                # Relative to the document, as `<Redirect>` is.
+                callback_url: str | None = urljoin(step.base_url, attrs["statusCallback"])
+            else:
+                callback_url = plan.status_callback
             if not callback_url:
                 continue
             for status in ("sent", "delivered"):

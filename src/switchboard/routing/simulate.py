@@ -9,6 +9,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Protocol
 
+from switchboard.routing.call_params import STIR_VERSTATS
 from switchboard.routing.router import Router, Trace
 from switchboard.store.base import Store
 from switchboard.twilio import errors
@@ -29,7 +30,7 @@ _DURATION = re.compile(r"^[0-9]{1,9}\Z")
 def _required(form: Mapping[str, str], name: str, code: int) -> str:
     value = form.get(name, "")
     if not value:
-        raise errors.TwilioError(code, 400, f"'{name}' phone number is required")
+        raise errors.missing_phone_number(code, name)
     return value
 
 
@@ -37,7 +38,7 @@ def _common(form: Mapping[str, str]) -> None:
     to = _required(form, "To", 21604)
     _required(form, "From", 21603)
     if not E164_RE.match(to):
-        raise errors.TwilioError(21211, 400, f"Invalid 'To' Phone Number: {to}")
+        raise errors.invalid_to_number(to)
 
 
 async def _save(store: Store, trace: Trace, keep: int) -> dict[str, Any]:
@@ -68,6 +69,11 @@ async def simulate_call(
         raise errors.invalid_parameter(
             f"CallDuration must be a whole number of seconds: {duration!r}"
         )
+    verstat = form.get("StirVerstat")
+    if verstat and verstat not in STIR_VERSTATS:
+        raise errors.invalid_parameter(
+            f"StirVerstat must be one of {', '.join(sorted(STIR_VERSTATS))}, or empty: {verstat!r}"
+        )
     trace = await router.inbound_call(account, form, store.sids.new("CA"), store.clock())
     return await _save(store, trace, keep)
 
@@ -86,9 +92,7 @@ async def simulate_message(
         if url and not valid_url(url):
             raise errors.invalid_url(f"MediaUrl{i}", url)
     if len(form.get("Body", "")) > 1600:
-        raise errors.TwilioError(
-            21617, 400, "The concatenated message body exceeds the 1600 character limit"
-        )
+        raise errors.body_too_long()
     trace = await router.inbound_message(
         account, form, store.sids.new("SM"), store.clock(), new_sid=store.sids.new
     )

@@ -2,12 +2,15 @@
 
 Failures carry Twilio's codes: 11205 when no connection could be made, 11200 for a timeout or a
 non-2xx answer (HTTP retrieval failure), 11750 for an answer over 64 KiB. Document errors (12100,
-12300) are the TwiML parser's. Twilio's connection overrides in the URL fragment are honoured:
-`#ct=` (connect timeout, ms) and `#rt=` (read timeout, ms); the fragment is never sent or signed.
+12300) are the TwiML parser's. The timeout bounds the request as a whole (connect, send, every
+byte of the answer, redirects included), so a receiver trickling bytes cannot hold a call.
+Twilio's connection overrides in the URL fragment are honoured within it: `#ct=` (connect
+timeout, ms) and `#rt=` (read timeout, ms); the fragment is never sent or signed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Mapping
@@ -17,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
+from switchboard.routing import answer
 from switchboard.routing.signature import compute_signature
 from switchboard.routing.targets import TargetPolicy
 
@@ -118,6 +122,7 @@ class Webhooks:
         signed_params: Mapping[str, str] = params if method == "POST" else {}
         headers = {
             "Accept": "*/*",
+            "Accept-Encoding": "gzip",
             "Cache-Control": "max-age=259200",
             "User-Agent": USER_AGENT,
             "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
@@ -128,7 +133,14 @@ class Webhooks:
             headers["Content-Type"] = "application/x-www-form-urlencoded; charset=UTF-8"
         delivery = Delivery(purpose, method, full_url, dict(params), headers)
         started = time.perf_counter()
-        raw = await self._exchange(delivery, timeout, urlencode(params).encode())
+        try:
+            async with asyncio.timeout(self.timeout):
+                raw = await self._exchange(delivery, timeout, urlencode(params).encode())
+        except TimeoutError:
+            delivery.fail(
+                11200, f"HTTP retrieval failure: no complete answer within {self.timeout:g} s"
+            )
+            raw = b""
         delivery.duration_ms = (time.perf_counter() - started) * 1000
         delivery.body = raw.decode("utf-8", errors="replace")
         delivery.response_body = delivery.body[:RECORDED_BODY] if raw else None
@@ -160,22 +172,13 @@ class Webhooks:
                         continue
                     delivery.status_code = response.status_code
                     delivery.content_type = response.headers.get("content-type", "")
-                    return await _read_capped(delivery, response)
+                    return await answer.read(response, MAX_BODY)
             delivery.fail(11215, "HTTP too many redirects")
+        except answer.AnswerError as exc:
+            delivery.fail(exc.code, str(exc))
         except httpx.TimeoutException as exc:
             delivery.fail(11200, f"HTTP retrieval failure: timed out ({type(exc).__name__})")
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             delivery.fail(11205, f"HTTP connection failure: {type(exc).__name__}")
         return b""
 
-
-async def _read_capped(delivery: Delivery, response: httpx.Response) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_BODY:
-            delivery.fail(11750, "TwiML response body too large (over 64 KiB)")
-            break
-        chunks.append(chunk)
-    return b"".join(chunks)

@@ -1,0 +1,141 @@
+"""Webhook receivers that attack the server that calls them, against a real `switchboard serve`
+with `--webhook-timeout 2`:
+
+- a receiver trickling one byte every 0.5 s (in its headers or its body, behind an HTTP
+  redirect or not) holds the call no longer than the timeout: 11200;
+- a gzip bomb (a few hundred KB inflating to 256 MiB) fails 11750 and the server's memory does not
+  grow; a small gzip answer is read as Twilio reads it (Twilio asks for `Accept-Encoding: gzip`);
+- an encoding that was not asked for (br) is refused: 11200.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from conftest import Server
+from hostile import TWIML, Hostile, gzip_bomb, gzipped
+from twilio.rest import Client
+
+TIMEOUT = 2.0
+MARGIN = 1.5  # the server's own work, on a busy two-core machine
+SERVER_ARGS = ("--webhook-timeout", str(TIMEOUT))
+CALLER = "+14155550123"
+_numbers = itertools.count(3000)
+
+
+@pytest.fixture
+def hostile() -> Iterator[Hostile]:
+    receiver = Hostile(interval=0.5)
+    try:
+        yield receiver
+    finally:
+        receiver.close()
+
+
+@pytest.fixture(scope="module")
+def bomb() -> bytes:
+    return gzip_bomb(256)
+
+
+@pytest.fixture
+def http(module_server: Server) -> Iterator[httpx.Client]:
+    with module_server.http() as c:
+        yield c
+
+
+def number_for(server: Server, voice_url: str) -> str:
+    client: Client = server.client()
+    number = f"+1500555{next(_numbers):04d}"
+    client.incoming_phone_numbers.create(phone_number=number, voice_url=voice_url)
+    return number
+
+
+def place_call(http: httpx.Client, server: Server, to: str) -> dict[str, Any]:
+    path = f"/switchboard/v1/Accounts/{server.account_sid}/InboundCalls"
+    resp = http.post(path, data={"To": to, "From": CALLER})
+    assert resp.status_code == 201, resp.text
+    trace: dict[str, Any] = resp.json()
+    return trace
+
+
+def rss_kib(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.parametrize("path", ["/trickle-body", "/trickle-head", "/bounce"])
+def test_trickling_receiver_is_cut_at_the_timeout(
+    path: str, module_server: Server, hostile: Hostile, http: httpx.Client
+) -> None:
+    hostile.answer("/bounce", status=302, Location="/trickle-body")
+    number = number_for(module_server, hostile.url(path))
+
+    started = time.monotonic()
+    trace = place_call(http, module_server, number)
+    elapsed = time.monotonic() - started
+
+    assert elapsed < TIMEOUT + MARGIN, f"the call took {elapsed:.1f} s"
+    assert trace["status"] == "failed", trace
+    [request] = trace["requests"]
+    assert request["error_code"] == 11200, request
+    assert "within 2 s" in request["error_message"], request
+    assert request["duration_ms"] < (TIMEOUT + MARGIN) * 1000, request
+
+
+def test_small_gzip_answer_is_read(
+    module_server: Server, hostile: Hostile, http: httpx.Client
+) -> None:
+    url = hostile.answer(
+        "/gzip", gzipped(TWIML), Content_Type="text/xml", Content_Encoding="gzip"
+    )
+    trace = place_call(http, module_server, number_for(module_server, url))
+
+    assert trace["status"] == "completed", trace
+    assert [v["verb"] for v in trace["verbs"]] == ["Say"]
+    [request] = trace["requests"]
+    assert request["headers"]["Accept-Encoding"] == "gzip"
+    assert request["response_body"] == TWIML.decode()
+
+
+def test_gzip_bomb_fails_11750_and_memory_does_not_grow(
+    module_server: Server, hostile: Hostile, http: httpx.Client, bomb: bytes
+) -> None:
+    assert len(bomb) < 300 * 1024
+    assert module_server.proc is not None
+    pid = module_server.proc.pid
+    fine = hostile.answer("/fine", gzipped(TWIML), Content_Type="text/xml", Content_Encoding="gzip")
+    url = hostile.answer("/bomb", bomb, Content_Type="text/xml", Content_Encoding="gzip")
+    fine_number, bomb_number = number_for(module_server, fine), number_for(module_server, url)
+    for _ in range(3):  # warm up every code path the bomb takes, bar the bomb itself
+        assert place_call(http, module_server, fine_number)["status"] == "completed"
+    before = rss_kib(pid)
+
+    for _ in range(7):
+        trace = place_call(http, module_server, bomb_number)
+        assert trace["status"] == "failed", trace
+        [request] = trace["requests"]
+        assert request["error_code"] == 11750, request
+    grown = rss_kib(pid) - before
+
+    assert hostile.count("/bomb") == 7
+    assert grown < 5 * 1024, f"the server's RSS grew by {grown} KiB"
+
+
+def test_unrequested_encoding_is_refused(
+    module_server: Server, hostile: Hostile, http: httpx.Client
+) -> None:
+    url = hostile.answer("/br", b"\x1b\x00\x00", Content_Type="text/xml", Content_Encoding="br")
+    trace = place_call(http, module_server, number_for(module_server, url))
+
+    assert trace["status"] == "failed", trace
+    [request] = trace["requests"]
+    assert request["error_code"] == 11200, request
+    assert "Content-Encoding" in request["error_message"], request

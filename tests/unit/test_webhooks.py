@@ -1,0 +1,228 @@
+"""Webhook delivery pieces, in-process: reading an answer within 64 KiB however it is encoded,
+the timeout as a bound on the whole request, the computed voice parameters, and the one factory
+that builds a Router from the settings.
+
+The deadline tests run a trickling HTTP server in the test's own event loop, on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import time
+import tracemalloc
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from switchboard.config import Settings
+from switchboard.routing import answer
+from switchboard.routing.call_params import billed_minutes, call_token
+from switchboard.routing.factory import open_router
+from switchboard.routing.targets import TargetPolicy
+from switchboard.routing.webhooks import MAX_BODY, Webhooks
+
+LIMIT = 64 * 1024
+
+
+class Chunks(httpx.AsyncByteStream):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self.chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+
+
+def response(body: bytes, size: int = 16 * 1024, **headers: str) -> httpx.Response:
+    """An answer arriving in chunks of `size` bytes, as a network read gives them."""
+    chunks = [body[i : i + size] for i in range(0, len(body), size)]
+    named = {k.replace("_", "-"): v for k, v in headers.items()}
+    return httpx.Response(200, headers=named, stream=Chunks(chunks))
+
+
+def read(resp: httpx.Response) -> bytes:
+    return asyncio.run(answer.read(resp, LIMIT))
+
+
+def failure(resp: httpx.Response) -> answer.AnswerError:
+    with pytest.raises(answer.AnswerError) as caught:
+        read(resp)
+    return caught.value
+
+
+def zeros_gzip(mib: int) -> bytes:
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    block = bytes(1024 * 1024)
+    return b"".join([*(packer.compress(block) for _ in range(mib)), packer.flush()])
+
+
+# Reading an answer
+
+
+def test_the_limit_is_64_kib() -> None:
+    assert MAX_BODY == LIMIT
+
+
+@pytest.mark.parametrize("encoding", ["", "identity", "gzip", "x-gzip", " GZIP "])
+def test_up_to_the_limit_is_read_in_any_accepted_encoding(encoding: str) -> None:
+    body = b"<Response>" + b" " * (LIMIT - 21) + b"</Response>"
+    assert len(body) == LIMIT
+    raw = gzip.compress(body) if "gzip" in encoding.lower() else body
+    assert read(response(raw, Content_Encoding=encoding)) == body
+
+
+@pytest.mark.parametrize("encoding", ["identity", "gzip"])
+def test_one_byte_over_the_limit_is_11750(encoding: str) -> None:
+    body = b"x" * (LIMIT + 1)
+    raw = gzip.compress(body) if encoding == "gzip" else body
+    assert failure(response(raw, Content_Encoding=encoding)).code == 11750
+
+
+def test_gzip_bomb_is_stopped_without_inflating_it() -> None:
+    bomb = zeros_gzip(64)  # ~64 KB inflating to 64 MiB, in one read
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        baseline = tracemalloc.get_traced_memory()[0]
+        error = failure(response(bomb, size=len(bomb), Content_Encoding="gzip"))
+        peak = tracemalloc.get_traced_memory()[1] - baseline
+    finally:
+        tracemalloc.stop()
+    assert error.code == 11750
+    assert peak < 1024 * 1024, f"reading the bomb took {peak} bytes"
+
+
+@pytest.mark.parametrize("encoding", ["br", "deflate", "zstd", "compress", "gzip, gzip"])
+def test_encodings_not_asked_for_are_refused(encoding: str) -> None:
+    error = failure(response(b"<Response/>", Content_Encoding=encoding))
+    assert error.code == 11200
+    assert "Content-Encoding" in str(error)
+
+
+def test_corrupt_and_truncated_gzip_are_11200() -> None:
+    good = gzip.compress(b"<Response/>")
+    corrupt = good[:10] + b"\xff" * 8 + good[18:]
+    assert failure(response(corrupt, Content_Encoding="gzip")).code == 11200
+    assert "truncated" in str(failure(response(good[:-6], Content_Encoding="gzip")))
+
+
+# The timeout bounds the whole request
+
+
+Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+async def _serve(handler: Handler) -> tuple[asyncio.Server, str]:
+    server = await asyncio.start_server(handler, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    return server, f"http://127.0.0.1:{port}"
+
+
+async def _trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Headers at once, then one body byte every 0.1 s (for at most 10 s)."""
+    await reader.readuntil(b"\r\n\r\n")
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 100\r\n\r\n")
+    try:
+        for _ in range(100):
+            writer.write(b" ")
+            await writer.drain()
+            await asyncio.sleep(0.1)
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        writer.close()
+
+
+async def _deliver(url_suffix: str, timeout: float, handler: Handler) -> tuple[Any, float]:
+    server, base = await _serve(handler)
+    try:
+        async with httpx.AsyncClient() as client:
+            webhooks = Webhooks(client, timeout=timeout)
+            started = time.monotonic()
+            delivery = await webhooks.send("voice_url", "POST", base + url_suffix, {}, "t" * 32)
+            return delivery, time.monotonic() - started
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.parametrize("suffix", ["/hook", "/hook#rt=15000", "/hook#ct=10000&rt=15000"])
+def test_a_trickle_is_cut_at_the_timeout(suffix: str) -> None:
+    """Each byte comes well within any read timeout; the request as a whole does not. The URL's
+    own overrides cannot lengthen it past the server's timeout."""
+    delivery, elapsed = asyncio.run(_deliver(suffix, 0.5, _trickle))
+    assert elapsed < 0.5 + 0.4, elapsed
+    assert delivery.error_code == 11200
+    assert "within 0.5 s" in (delivery.error_message or "")
+
+
+def test_a_prompt_answer_is_untouched_by_the_deadline() -> None:
+    async def prompt(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        body = gzip.compress(b"<Response/>")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Encoding: gzip\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )
+        await writer.drain()
+        writer.close()
+
+    delivery, _ = asyncio.run(_deliver("/hook", 0.5, prompt))
+    assert delivery.ok, delivery
+    assert delivery.body == "<Response/>"
+    assert delivery.headers["Accept-Encoding"] == "gzip"
+
+
+# Computed voice parameters
+
+
+@pytest.mark.parametrize(
+    ("seconds", "minutes"), [(0, 0), (1, 1), (49, 1), (59, 1), (60, 1), (61, 2), (3600, 60)]
+)
+def test_billed_minutes(seconds: int, minutes: int) -> None:
+    assert billed_minutes(seconds) == minutes
+
+
+def test_call_token_is_stable_and_shaped_like_twilios() -> None:
+    sid = "CA" + "a" * 32
+    token = call_token(sid, "+14155550123", "+15005550006", 1_700_000_000)
+    assert token == call_token(sid, "+14155550123", "+15005550006", 1_700_000_000)
+    assert token != call_token("CA" + "b" * 32, "+14155550123", "+15005550006", 1_700_000_000)
+    assert token.startswith("%7B%22parentCallInfoToken%22%3A%22eyJhbGciOiJFUzI1NiJ9.")
+    jwt = json.loads(unquote(token))["parentCallInfoToken"]
+    assert all(c.isalnum() or c in "-_." for c in jwt)
+    assert jwt.count(".") == 2
+
+
+# One factory for serve and simulate
+
+
+def test_open_router_applies_the_settings() -> None:
+    settings = Settings(
+        webhook_timeout=3.5,
+        webhook_allow=(".example.com",),
+        webhook_deny=("10.0.0.0/8",),
+        webhook_deny_private=True,
+    )
+
+    async def build() -> tuple[Any, bool]:
+        store: Any = object()
+        async with open_router(store, settings) as router:
+            assert router.store is store
+            webhooks = router.webhooks
+            client_open = not webhooks.client.is_closed
+        return webhooks, client_open
+
+    webhooks, client_open = asyncio.run(build())
+    assert client_open
+    assert webhooks.client.is_closed  # closed on exit
+    assert webhooks.timeout == 3.5
+    assert webhooks.targets == TargetPolicy((".example.com",), ("10.0.0.0/8",), True)
+    assert webhooks.client.trust_env is False
