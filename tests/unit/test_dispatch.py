@@ -183,3 +183,13 @@ def test_unexpected_store_failure_is_500_without_details(store: FakeStore) -> No
         "more_info": "https://www.twilio.com/docs/errors/20500",
         "status": 500,
     }
+
+
+def test_repeated_parameters_first_wins_and_getall_keeps_every_value() -> None:
+    from switchboard.api.wire import parse_query
+
+    params = parse_query(b"Input=1&Body=a&Input=2&Input=speech%3Ayes")
+    assert params["Input"] == "1"
+    assert params.getall("Input") == ["1", "2", "speech:yes"]
+    assert params.getall("Missing") == []
+    assert dict(params) == {"Input": "1", "Body": "a"}

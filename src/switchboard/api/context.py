@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from switchboard.api.auth import CredentialCache, Principal
 from switchboard.api.render import Representation
+from switchboard.api.wire import Params
 from switchboard.config import Settings
 from switchboard.routing.router import Router
 from switchboard.store.base import Store
@@ -45,7 +46,7 @@ class ApiRequest:
     principal: Principal
     account: Account  # the account named in the path (or the principal's own)
     args: dict[str, str]  # the path's other parameters
-    params: dict[str, str]  # query (GET, DELETE) or form body (POST); first value wins
+    params: Params  # query (GET, DELETE) or form body (POST); first value wins, `getall`
 
     @property
     def store(self) -> Store:

@@ -27,10 +27,27 @@ def header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def parse_query(raw: bytes) -> dict[str, str]:
-    """Strict form/query parsing: UTF-8 only, bounded, the first value of a name wins."""
+class Params(dict[str, str]):
+    """A request's parameters by name, the first value of a repeated name winning (as Twilio
+    reads a single-valued parameter); `getall` gives every value of a repeatable one
+    (`MediaUrl`, `Input`, `Param`), in the order sent."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: list[tuple[str, str]] | None = None) -> None:
+        super().__init__()
+        self.pairs = pairs or []
+        for name, value in self.pairs:
+            self.setdefault(name, value)
+
+    def getall(self, name: str) -> list[str]:
+        return [value for key, value in self.pairs if key == name]
+
+
+def parse_query(raw: bytes) -> Params:
+    """Strict form/query parsing: UTF-8 only, bounded, no NUL anywhere."""
     if not raw:
-        return {}
+        return Params()
     try:
         text = raw.decode("utf-8")
         pairs = parse_qsl(text, keep_blank_values=True, errors="strict", max_num_fields=MAX_PARAMS)
@@ -38,13 +55,11 @@ def parse_query(raw: bytes) -> dict[str, str]:
         raise errors.invalid_parameter("Parameters must be valid UTF-8") from exc
     except ValueError as exc:
         raise errors.invalid_parameter(f"Too many parameters (at most {MAX_PARAMS})") from exc
-    params: dict[str, str] = {}
     for name, value in pairs:
         if "\x00" in name or "\x00" in value:
             # No store can keep a NUL (PostgreSQL text cannot), and no Twilio value has one.
             raise errors.invalid_parameter(f"Parameter {name!r} must not contain NUL characters")
-        params.setdefault(name, value)
-    return params
+    return Params(pairs)
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
@@ -66,11 +81,11 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
-async def read_form(scope: Scope, receive: Receive, limit: int) -> dict[str, str]:
+async def read_form(scope: Scope, receive: Receive, limit: int) -> Params:
     """A POST's form body (application/x-www-form-urlencoded; 415 for anything else)."""
     body = await read_body(scope, receive, limit)
     if not body:
-        return {}
+        return Params()
     content_type = (header(scope, b"content-type") or "").split(";")[0].strip().lower()
     if content_type not in ("application/x-www-form-urlencoded", ""):
         raise errors.unsupported_media_type(content_type)
