@@ -332,7 +332,7 @@ def keys() -> None:
 def keys_create(
     account_sid: str, friendly_name: str | None, database_url: str | None, as_json: bool
 ) -> None:
-    """Make a standard API key; its secret is printed this once and stored only as a hash."""
+    """Make a standard API key; its secret is printed this once (the database keeps it)."""
     from switchboard.twilio import rules
 
     if friendly_name is not None and not 1 <= len(friendly_name) <= 64:
@@ -342,7 +342,7 @@ def keys_create(
     async def create(store: Store) -> dict[str, object]:
         if await store.get_account(account_sid) is None:
             raise click.ClickException(f"no account {account_sid}")
-        return await store.create_key(account_sid, friendly_name, rules.hash_secret(secret))
+        return await store.create_key(account_sid, friendly_name, secret)
 
     record = _with_store(_database_url(database_url), create)
     if as_json:
@@ -885,7 +885,7 @@ async def export_fixture(store: Store) -> dict[str, Any]:
 def export(database_url: str | None, output: str | None) -> None:
     """Write every account (with its auth token), application and number as a seed fixture.
 
-    API keys are not exported: only their hashes are stored.
+    API keys are not exported: their secrets stay in the database.
     """
     import yaml
 

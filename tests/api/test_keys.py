@@ -1,9 +1,13 @@
-"""API keys: the Keys resource, authenticating with a key, what a key may not do, hashed secrets."""
+"""API keys: the Keys resource, authenticating with a key, what a key may not do, stored secrets,
+and Access Tokens signed with a key made through the API or the CLI, verified against the
+server's database."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -12,7 +16,13 @@ import httpx
 import pytest
 from conftest import Server, query, random_number, run_cli
 from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
 from twilio.rest import Client
+
+from switchboard.store import open_store
+from switchboard.twilio import tokens
+from switchboard.twilio.errors import TwilioError
 
 ROOT = "/2010-04-01/Accounts"
 ERROR_KEYS = ["code", "message", "more_info", "status"]
@@ -284,22 +294,160 @@ def test_standard_key_cannot_manage_accounts_or_keys(srv: Server, account: Creds
 # Storage
 
 
-def test_secret_is_stored_only_as_a_hash(srv: Server, account: Creds) -> None:
-    key = create_key(srv, account)
-    secret = key["secret"]
-    columns = ("sid", "account_sid", "friendly_name", "secret_hash", "date_created", "date_updated")
-    rows = [
+def key_rows(database_url: str) -> list[dict[str, Any]]:
+    columns = ("sid", "account_sid", "friendly_name", "secret_hash", "secret")
+    return [
         dict(zip(columns, row, strict=True))
-        for row in query(srv.database_url, f"SELECT {', '.join(columns)} FROM api_keys")
+        for row in query(database_url, f"SELECT {', '.join(columns)} FROM api_keys")
     ]
-    assert rows, "no api_keys rows"
+
+
+def test_secret_is_stored_for_token_verification(srv: Server, account: Creds) -> None:
+    """A new key keeps its secret (an Access Token's HMAC is checked with it) and no hash; the
+    secret is in its own row's `secret` column and nowhere else in the table."""
+    key = create_key(srv, account)
+    rows = key_rows(srv.database_url)
     mine = [r for r in rows if r["sid"] == key["sid"]]
     assert len(mine) == 1
+    assert mine[0]["secret"] == key["secret"]
+    assert mine[0]["secret_hash"] is None
     for row in rows:
         for column, value in row.items():
-            text = value.decode(errors="replace") if isinstance(value, bytes) else str(value)
-            assert secret not in text, f"secret found in api_keys.{column}"
-    assert str(mine[0]["secret_hash"]).startswith("sha256$")
+            if row is not mine[0] or column != "secret":
+                assert key["secret"] not in str(value), f"secret found in api_keys.{column}"
+
+
+def test_secret_is_in_no_answer_but_the_create_response(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    sid, secret = key["sid"], key["secret"]
+    base = f"{ROOT}/{account.sid}/Keys"
+    with http(srv, account.sid, account.token) as h:
+        answers = [
+            h.get(f"{base}/{sid}.json"),
+            h.get(f"{base}/{sid}"),  # XML
+            h.get(f"{base}.json"),
+            h.get(base),
+            h.post(f"{base}/{sid}.json", data={"FriendlyName": "renamed"}),
+            h.post(f"{base}/{sid}", data={"FriendlyName": "renamed again"}),
+            h.post(f"{base}/{sid}.json"),  # no change: the stored record as it is
+            h.post(f"{base}/{sid}.json", data={"FriendlyName": "x" * 65}),  # an error
+        ]
+    assert [a.status_code for a in answers] == [200] * 7 + [400]
+    assert sid in answers[0].text and sid in answers[1].text and sid in answers[3].text
+    for answer in answers:
+        assert secret not in answer.text, answer.text
+        assert "secret" not in answer.text.lower(), answer.text
+
+
+# Access Tokens signed with a key's secret
+
+
+def verify_token(srv: Server, token: str) -> tokens.VoiceToken:
+    """Verify `token` in-process against the server's database (the flows that take tokens,
+    devices connecting, come later and will call the same `tokens.verify`)."""
+
+    async def run() -> tokens.VoiceToken:
+        store = open_store(srv.database_url)
+        await store.open()
+        try:
+            return await tokens.verify(token, store.get_key, time.time())
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def refused(srv: Server, token: str) -> TwilioError:
+    with pytest.raises(TwilioError) as info:
+        verify_token(srv, token)
+    return info.value
+
+
+def voice_token(account_sid: str, key: dict[str, Any], app_sid: str, identity: str) -> str:
+    token = AccessToken(account_sid, key["sid"], key["secret"], identity=identity, ttl=600)
+    token.add_grant(
+        VoiceGrant(
+            incoming_allow=True,
+            outgoing_application_sid=app_sid,
+            outgoing_application_params={"queue": "support"},
+        )
+    )
+    return str(token.to_jwt())
+
+
+def make_app(srv: Server, owner: Creds) -> str:
+    with http(srv, owner.sid, owner.token) as h:
+        resp = h.post(apps_path(owner.sid), data={"FriendlyName": "Voice SDK app"})
+    assert resp.status_code == 201, resp.text
+    sid: str = resp.json()["sid"]
+    return sid
+
+
+def test_token_signed_with_an_api_key_verifies(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account, "Token key")
+    app = make_app(srv, account)
+    verified = verify_token(srv, voice_token(account.sid, key, app, "alice"))
+    assert verified == tokens.VoiceToken(
+        identity="alice",
+        account_sid=account.sid,
+        key_sid=key["sid"],
+        incoming_allowed=True,
+        outgoing_application_sid=app,
+        outgoing_params={"queue": "support"},
+        expires=verified.expires,
+    )
+    # Made with the SDK's NewKey too.
+    new = srv.client(account.sid, account.token).new_keys.create(friendly_name="SDK key")
+    sdk_key = {"sid": new.sid, "secret": new.secret}
+    assert verify_token(srv, voice_token(account.sid, sdk_key, app, "bob")).key_sid == new.sid
+    # A wrong secret, the key's account swapped for another: refused.
+    forged = voice_token(account.sid, {**key, "secret": sdk_key["secret"]}, app, "alice")
+    assert refused(srv, forged).code == 20107
+    assert refused(srv, voice_token(srv.account_sid, key, app, "alice")).code == 20103
+
+
+def test_token_signed_with_a_cli_key_verifies(srv: Server, account: Creds) -> None:
+    out = run_cli(
+        "keys", "create", "--account", account.sid, "--json", database_url=srv.database_url
+    )
+    made = json.loads(out.stdout)
+    app = make_app(srv, account)
+    verified = verify_token(srv, voice_token(account.sid, made, app, "carol"))
+    assert (verified.identity, verified.key_sid, verified.account_sid) == (
+        "carol",
+        made["sid"],
+        account.sid,
+    )
+    row = [r for r in key_rows(srv.database_url) if r["sid"] == made["sid"]]
+    assert row[0]["secret"] == made["secret"] and row[0]["secret_hash"] is None
+
+
+def test_token_of_a_deleted_key_is_refused(srv: Server, account: Creds) -> None:
+    key = create_key(srv, account)
+    app = make_app(srv, account)
+    token = voice_token(account.sid, key, app, "alice")
+    assert verify_token(srv, token).identity == "alice"
+    with http(srv, account.sid, account.token) as h:
+        assert h.delete(keys_path(account.sid, key["sid"])).status_code == 204
+    err = refused(srv, token)
+    assert (err.code, err.status) == (20103, 401)
+    assert err.message.endswith(f"iss {key['sid']} is not an API key of account {account.sid}")
+
+
+def test_token_signed_with_another_accounts_key_is_refused(srv: Server, account: Creds) -> None:
+    """The main account's key cannot sign for its subaccount, nor the subaccount's for its
+    parent: a token is bound to the key's own account."""
+    with srv.http() as h:
+        resp = h.post(keys_path(srv.account_sid), data={"FriendlyName": "Main key"})
+    assert resp.status_code == 201, resp.text
+    main_key = resp.json()
+    sub_key = create_key(srv, account)
+    app = make_app(srv, account)
+    for token_account, key in [(account.sid, main_key), (srv.account_sid, sub_key)]:
+        err = refused(srv, voice_token(token_account, key, app, "alice"))
+        assert err.code == 20103, err
+        assert main_key["secret"] not in err.message and sub_key["secret"] not in err.message
+    assert verify_token(srv, voice_token(srv.account_sid, main_key, app, "alice"))
 
 
 # CLI

@@ -1,5 +1,6 @@
-"""Secrets: auth tokens and API-key secrets never leak into logs, traces or the request log;
-credentials are compared in constant time; key secrets are stored only as salted hashes.
+"""Secrets: auth tokens and API-key secrets never leak into logs, traces, the request log or an
+export; credentials are compared in constant time; key secrets are stored in their key's row only
+(Access Tokens are checked with them), those of keys made before migration 0005 as salted hashes.
 
 The leak test runs a server with `--access-log`, drives authenticated traffic of every kind
 (account tokens, subaccount tokens, key secrets, wrong tokens and secrets, errors, simulated calls
@@ -24,7 +25,8 @@ import pytest
 from conftest import REPO, Server, query, run_cli
 from receiver import Receiver
 
-from switchboard.twilio import rules
+from switchboard.twilio import rules, tokens
+from switchboard.twilio.resources import ApiKey
 
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
@@ -260,8 +262,8 @@ def test_no_secret_in_logs_traces_or_webhooks(logged_server: Server) -> None:
 
 
 def test_secrets_at_rest(server: Server) -> None:
-    """In the database: key secrets nowhere (only salted hashes), auth tokens only in the
-    accounts table (they sign webhooks, so they are kept), never in traces or request logs."""
+    """In the database: key secrets only in `api_keys` (they check Access Tokens' signatures),
+    auth tokens only in `accounts` (they sign webhooks), never in traces or request logs."""
     receiver = Receiver(server.auth_token)
     try:
         with server.http() as h:
@@ -290,15 +292,14 @@ def test_secrets_at_rest(server: Server) -> None:
     problems = []
     for table, text in dump.items():
         for key in keys:
-            if key["secret"] in text:
+            if key["secret"] in text and table != "api_keys":
                 problems.append(f"a key secret in {table}")
         for token in (server.auth_token, sub["auth_token"]):
             if token in text and table != "accounts":
                 problems.append(f"an auth token in {table}")
     assert not problems, problems
-    hashes = query(server.database_url, "SELECT secret_hash FROM api_keys")
-    assert len(hashes) == 3 and all(str(h[0]).startswith("sha256$") for h in hashes), hashes
-    assert len({h[0] for h in hashes}) == 3
+    stored = query(server.database_url, "SELECT sid, secret, secret_hash FROM api_keys")
+    assert sorted(stored) == sorted((k["sid"], k["secret"], None) for k in keys)
 
 
 # Constant-time comparison: read the code (a timing measurement would be flaky).
@@ -349,17 +350,24 @@ def test_auth_compares_in_constant_time() -> None:
     auth = REPO / "src" / "switchboard" / "api" / "auth.py"
     fn = _function(auth, "authenticate")
     assert "hmac.compare_digest" in _calls(fn), "authenticate must use hmac.compare_digest"
-    assert "rules.verify_secret" in _calls(fn), "key secrets must go through verify_secret"
+    assert "rules.key_secret_matches" in _calls(fn), "key secrets must go through the rules"
     assert not _plain_comparisons_of_secrets(fn), _plain_comparisons_of_secrets(fn)
     # Every function of the module, too (no helper compares a secret with ==).
     tree = ast.parse(auth.read_text())
     assert not _plain_comparisons_of_secrets(tree), _plain_comparisons_of_secrets(tree)
 
-    verify = Path(inspect.getsourcefile(rules) or "")
-    fn = _function(verify, "verify_secret")
+    source = Path(inspect.getsourcefile(rules) or "")
+    fn = _function(source, "verify_secret")
     assert "hmac.compare_digest" in _calls(fn), "verify_secret must use hmac.compare_digest"
     leftovers = [c for c in _plain_comparisons_of_secrets(fn) if "scheme" not in c]
     assert not leftovers, leftovers
+    fn = _function(source, "key_secret_matches")
+    assert {"hmac.compare_digest", "verify_secret"} <= set(_calls(fn))
+    assert not _plain_comparisons_of_secrets(fn), _plain_comparisons_of_secrets(fn)
+    # An Access Token's signature, too.
+    fn = _function(Path(inspect.getsourcefile(tokens) or ""), "_check_signature")
+    assert "hmac.compare_digest" in _calls(fn)
+    assert not _plain_comparisons_of_secrets(fn), _plain_comparisons_of_secrets(fn)
 
 
 def test_unknown_accounts_cost_a_comparison_too() -> None:
@@ -393,3 +401,32 @@ def test_verify_secret_behaves() -> None:
     assert not rules.verify_secret(secret, "")
     assert not rules.verify_secret(secret, "md5$x$y")
     assert not rules.verify_secret(secret, stored.replace("sha256", "sha1"))
+
+
+def test_key_secret_matches() -> None:
+    """A key made since 0005 is checked against its secret, one made before against its hash;
+    no key matches nothing, not even the dummy it compares against."""
+    secret = rules.new_key_secret()
+    new = ApiKey("SK" + "1" * 32, "AC" + "1" * 32, None, 0, 0, secret=secret, secret_hash=None)
+    old = ApiKey("SK" + "2" * 32, "AC" + "1" * 32, None, 0, 0, None, rules.hash_secret(secret))
+    for key in (new, old):
+        assert rules.key_secret_matches(secret, key)
+        assert not rules.key_secret_matches(secret + "x", key)
+        assert not rules.key_secret_matches("", key)
+    assert not rules.key_secret_matches(old.secret_hash or "", old)  # the hash is no password
+    broken = ApiKey("SK" + "3" * 32, "AC" + "1" * 32, None, 0, 0, None, None)
+    assert not rules.key_secret_matches("", broken)
+    for guess in (secret, "", "0" * 32):
+        assert not rules.key_secret_matches(guess, None)
+    assert secret not in repr(new) and (old.secret_hash or "?") not in repr(old)
+
+
+def test_export_holds_no_key_secret(server: Server) -> None:
+    """`switchboard export` writes accounts (with their tokens) and no API key, though the
+    database now keeps key secrets."""
+    with server.http() as h:
+        key = h.post(f"{ROOT}/{server.account_sid}/Keys.json").json()
+    out = run_cli("export", database_url=server.database_url)
+    assert server.account_sid in out.stdout
+    assert key["secret"] not in out.stdout
+    assert key["sid"] not in out.stdout

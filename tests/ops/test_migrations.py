@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,9 +15,13 @@ from alembic.script import ScriptDirectory
 from conftest import Server, query, run_cli
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
 
-from switchboard.store import migrate
+from switchboard.store import migrate, open_store
 from switchboard.store.schema import metadata
+from switchboard.twilio import rules, tokens
+from switchboard.twilio.errors import TwilioError
 
 
 @pytest.fixture
@@ -122,3 +128,101 @@ def test_upgrade_to_0004_counts_an_existing_request_log(database_url: str) -> No
         ("AC" + "1" * 32, "traces", 3),
         ("AC" + "2" * 32, "webhook_requests", 1),
     ]
+
+
+def _at(
+    database_url: str, revision: str, sql: str = "", *, down: bool = False, **params: object
+) -> None:
+    """Upgrade (or downgrade) the database to `revision`, then run `sql` in the same
+    transaction."""
+    engine = create_engine(migrate.sqlalchemy_url(database_url))
+    try:
+        with engine.begin() as conn:
+            config = migrate.alembic_config()
+            config.attributes["connection"] = conn
+            (command.downgrade if down else command.upgrade)(config, revision)
+            if sql:
+                conn.execute(text(sql), params)
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_to_0005_keeps_hashed_keys_working(database_url: str, tmp_path: Path) -> None:
+    """A key made at 0004 (a salted hash, no secret) still authenticates after the upgrade; it
+    cannot sign Access Tokens, and says so; keys made after keep their secret."""
+    server = Server(database_url, tmp_path)
+    key_sid, secret = "SK" + "5" * 32, rules.new_key_secret()
+    _at(
+        database_url,
+        "0004",
+        "INSERT INTO api_keys (sid, account_sid, friendly_name, secret_hash, date_created, "
+        "date_updated) VALUES (:sid, :account, 'old key', :hash, 0, 0)",
+        sid=key_sid,
+        account=server.account_sid,  # the main account the server makes on start
+        hash=rules.hash_secret(secret),
+    )
+    server.start()  # migrates to head
+    try:
+        with server.http(key_sid, secret) as h:
+            assert h.get(server.apps_path()).status_code == 200
+        with server.http(key_sid, secret[::-1]) as h:
+            assert h.get(server.apps_path()).status_code == 401
+        with server.http() as h:
+            new = h.post(f"/2010-04-01/Accounts/{server.account_sid}/Keys.json").json()
+            listed = h.get(f"/2010-04-01/Accounts/{server.account_sid}/Keys.json").json()
+        assert {k["sid"] for k in listed["keys"]} == {key_sid, new["sid"]}
+        with server.http(new["sid"], new["secret"]) as h:
+            assert h.get(server.apps_path()).status_code == 200
+    finally:
+        server.stop()
+    rows = {
+        sid: (stored, hashed)
+        for sid, stored, hashed in query(
+            database_url, "SELECT sid, secret, secret_hash FROM api_keys"
+        )
+    }
+    assert rows.keys() == {key_sid, new["sid"]}
+    assert rows[key_sid][0] is None and rules.verify_secret(secret, rows[key_sid][1])
+    assert rows[new["sid"]] == (new["secret"], None)
+
+    async def verify(key: str, key_secret: str) -> tokens.VoiceToken:
+        token = AccessToken(server.account_sid, key, key_secret, identity="alice")
+        token.add_grant(VoiceGrant(incoming_allow=True))
+        store = open_store(database_url)
+        await store.open()
+        try:
+            return await tokens.verify(str(token.to_jwt()), store.get_key, time.time())
+        finally:
+            await store.close()
+
+    with pytest.raises(TwilioError) as refused:
+        asyncio.run(verify(key_sid, secret))
+    assert refused.value.code == 20103
+    assert f"API key {key_sid} was created before Switchboard kept key secrets" in str(
+        refused.value
+    )
+    assert asyncio.run(verify(new["sid"], new["secret"])).identity == "alice"
+
+
+def test_downgrade_from_0005_hashes_new_keys(database_url: str) -> None:
+    """Back at 0004, a key made since keeps working: it gets the hash 0004 requires."""
+    secret = rules.new_key_secret()
+    _at(
+        database_url,
+        head_revision(),
+        "INSERT INTO api_keys (sid, account_sid, friendly_name, secret, date_created, "
+        "date_updated) VALUES (:sid, :account, 'new key', :secret, 0, 0)",
+        sid="SK" + "6" * 32,
+        account="AC" + "6" * 32,
+        secret=secret,
+    )
+    _at(database_url, "0004", down=True)
+    [(stored,)] = query(database_url, "SELECT secret_hash FROM api_keys")
+    assert rules.verify_secret(secret, stored) and secret not in stored
+    engine = create_engine(migrate.sqlalchemy_url(database_url))
+    try:
+        with engine.connect() as conn:
+            columns = {c["name"]: c for c in inspect(conn).get_columns("api_keys")}
+    finally:
+        engine.dispose()
+    assert "secret" not in columns and columns["secret_hash"]["nullable"] is False

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from switchboard.twilio import errors, rules
-from switchboard.twilio.resources import Account, Record
+from switchboard.twilio.resources import Account, ApiKey
 from switchboard.twilio.sids import is_sid
 
 _DUMMY = b"0" * 32
@@ -30,7 +30,7 @@ class Credentials(Protocol):
 
     async def get_account(self, sid: str) -> Account | None: ...
 
-    async def get_key(self, sid: str) -> Record | None: ...
+    async def get_key(self, sid: str) -> ApiKey | None: ...
 
 
 class CredentialCache:
@@ -76,8 +76,8 @@ class CredentialCache:
         account: Account | None = (await self.lookup("account", sid))[0]
         return account
 
-    async def get_key(self, sid: str) -> Record | None:
-        key: Record | None = (await self.lookup("key", sid))[0]
+    async def get_key(self, sid: str) -> ApiKey | None:
+        key: ApiKey | None = (await self.lookup("key", sid))[0]
         return key
 
     async def authenticate(self, header: str | None) -> Principal:
@@ -120,7 +120,7 @@ class _Reads:
         self.expires = min(self.expires, expires)
         return account
 
-    async def get_key(self, sid: str) -> Record | None:
+    async def get_key(self, sid: str) -> ApiKey | None:
         key, expires = await self.cache.lookup("key", sid)
         self.expires = min(self.expires, expires)
         return key
@@ -167,9 +167,10 @@ async def authenticate(store: Credentials, header: str | None) -> Principal:
             raise errors.authenticate()
     elif is_sid(username, "SK"):
         key = await store.get_key(username)
-        if key is None or not rules.verify_secret(password, key["secret_hash"]):
+        # Compare even when the key is missing, as for accounts.
+        if not rules.key_secret_matches(password, key) or key is None:
             raise errors.authenticate()
-        account = await store.get_account(key["account_sid"])
+        account = await store.get_account(key.account_sid)
         if account is None:
             raise errors.authenticate()
         key_sid = username

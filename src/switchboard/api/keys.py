@@ -1,6 +1,7 @@
 """`/2010-04-01/Accounts/{AccountSid}/Keys[/{Sid}]` handlers: standard API keys.
 
-The secret is in the create response only; the store keeps a salted hash.
+The secret is in the create response only (the store keeps it, to check Access Tokens' signatures,
+but no other answer shows it: handlers get records without it).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from switchboard.twilio.resources import KEY, NEW_KEY
 async def create(req: ApiRequest) -> Reply:
     name = friendly_name_param(req.params)
     secret = rules.new_key_secret()
-    record = await req.store.create_key(req.account.sid, name, rules.hash_secret(secret))
+    record = await req.store.create_key(req.account.sid, name, secret)
     return render.one(req.rep, NEW_KEY, {**record, "secret": secret}, status=201)
 
 
@@ -26,7 +27,7 @@ async def list_(req: ApiRequest) -> Reply:
 
     async def owner(sid: str) -> str | None:
         key = await store.get_key(sid)
-        return key["account_sid"] if key else None
+        return key.account_sid if key else None
 
     return await list_response(
         req, KEY, fetch=lambda page: store.list_keys(account_sid, page), owner=owner
@@ -35,9 +36,9 @@ async def list_(req: ApiRequest) -> Reply:
 
 async def fetch(req: ApiRequest) -> Reply:
     key = await req.store.get_key(req.sid(KEY.prefix))
-    if key is None or key["account_sid"] != req.account.sid:
+    if key is None or key.account_sid != req.account.sid:
         raise errors.not_found(req.path)
-    return render.one(req.rep, KEY, key)
+    return render.one(req.rep, KEY, key.record())
 
 
 async def update(req: ApiRequest) -> Reply:
@@ -45,7 +46,7 @@ async def update(req: ApiRequest) -> Reply:
     name = friendly_name_param(req.params)
     if name is None:
         key = await req.store.get_key(sid)
-        record = key if key and key["account_sid"] == req.account.sid else None
+        record = key.record() if key and key.account_sid == req.account.sid else None
     else:
         record = await req.store.update_key(req.account.sid, sid, name)
         req.services.credentials.forget(sid)

@@ -18,7 +18,7 @@ from typing import Any
 
 from switchboard.store.tx import Keyset
 from switchboard.twilio.dates import Clock
-from switchboard.twilio.resources import Account, Record
+from switchboard.twilio.resources import Account, ApiKey, Record
 from switchboard.twilio.sids import SidSource
 
 
@@ -146,15 +146,15 @@ class Store(ABC):
         fresh one generated.
         """
 
-    # API keys (records: sid, account_sid, friendly_name, secret_hash, date_created, date_updated)
+    # API keys (records: sid, account_sid, friendly_name, date_created, date_updated; never the
+    # secret, which only `get_key`'s ApiKey carries)
 
     @abstractmethod
-    async def create_key(
-        self, account_sid: str, friendly_name: str | None, secret_hash: str
-    ) -> Record: ...
+    async def create_key(self, account_sid: str, friendly_name: str | None, secret: str) -> Record:
+        """A new key that keeps `secret` (to check Basic auth and Access Token signatures)."""
 
     @abstractmethod
-    async def get_key(self, sid: str) -> Record | None:
+    async def get_key(self, sid: str) -> ApiKey | None:
         """The key with this SID, whatever its account (for authentication)."""
 
     @abstractmethod

@@ -8,7 +8,7 @@ from switchboard.store.schema import ACCOUNTS, KEYS
 from switchboard.store.sql_base import SqlBase
 from switchboard.store.tx import Keyset, Row, Tx, in_list_order, keyset
 from switchboard.twilio import rules
-from switchboard.twilio.resources import Account, Record
+from switchboard.twilio.resources import Account, ApiKey, Record
 from switchboard.twilio.sids import new_auth_token
 
 _BY_SID = f"{ACCOUNTS.select} WHERE sid = ?"
@@ -16,6 +16,11 @@ _BY_SID = f"{ACCOUNTS.select} WHERE sid = ?"
 
 def _account(row: Row) -> Account:
     return Account(**ACCOUNTS.record(row))
+
+
+def _public(record: Record) -> Record:
+    """A key's record without its secret or hash: what handlers get to render."""
+    return ApiKey(**record).record()
 
 
 class AccountsSql(SqlBase):
@@ -157,37 +162,31 @@ class AccountsSql(SqlBase):
 
     # API keys
 
-    async def create_key(
-        self, account_sid: str, friendly_name: str | None, secret_hash: str
-    ) -> Record:
+    async def create_key(self, account_sid: str, friendly_name: str | None, secret: str) -> Record:
         async def run(tx: Tx) -> Record:
-            values = {
-                "account_sid": account_sid,
-                "friendly_name": friendly_name,
-                "secret_hash": secret_hash,
-            }
+            values = {"account_sid": account_sid, "friendly_name": friendly_name, "secret": secret}
             record = self._new_record(KEYS, values)
             await tx.run(KEYS.insert, KEYS.row(record))
-            return record
+            return _public(record)
 
         return await self._write(run)
 
-    async def get_key(self, sid: str) -> Record | None:
+    async def get_key(self, sid: str) -> ApiKey | None:
         async with self.reading() as tx:
             row = await tx.one(f"{KEYS.select} WHERE sid = ?", (sid,))
-        return KEYS.record(row) if row else None
+        return ApiKey(**KEYS.record(row)) if row else None
 
     async def list_keys(self, account_sid: str, page: Keyset) -> list[Record]:
-        return await self._list(KEYS, ["account_sid = ?"], [account_sid], page)
+        records = await self._list(KEYS, ["account_sid = ?"], [account_sid], page)
+        return [_public(r) for r in records]
 
     async def update_key(self, account_sid: str, sid: str, friendly_name: str) -> Record | None:
         async def run(tx: Tx) -> Record | None:
             record = await self._get(tx, KEYS, account_sid, sid)
             if record is None:
                 return None
-            return await self._update(
-                tx, KEYS, record, {"friendly_name": friendly_name}, account_sid
-            )
+            changes = {"friendly_name": friendly_name}
+            return _public(await self._update(tx, KEYS, record, changes, account_sid))
 
         return await self._write(run)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from enum import Enum
 
 MORE_INFO = "https://www.twilio.com/docs/errors/{code}"
 
@@ -169,3 +170,29 @@ def invalid_to_number(value: str) -> TwilioError:
 
 def body_too_long() -> TwilioError:
     return TwilioError(21617, 400, "The concatenated message body exceeds the 1600 character limit")
+
+
+# Access Tokens: the Voice SDK's codes, each titled as Twilio titles it. Every refusal is 401 (the
+# token fails to authenticate its bearer) and says after the title what exactly is wrong.
+
+
+class TokenRefusal(Enum):
+    INVALID = (20101, "Invalid Access Token")
+    HEADER_INVALID = (20102, "Invalid Access Token header")
+    ISSUER_INVALID = (20103, "Invalid Access Token issuer/subject")
+    EXPIRED = (20104, "Access Token expired or expiration date invalid")
+    NOT_YET_VALID = (20105, "Access Token not yet valid")
+    GRANTS_INVALID = (20106, "Invalid Access Token grants")
+    SIGNATURE_INVALID = (20107, "Invalid Access Token signature")
+    LIFETIME_TOO_LONG = (20157, "Expiration Time Exceeds Maximum Time Allowed")
+
+
+def token_refused(refusal: TokenRefusal, detail: str) -> TwilioError:
+    code, title = refusal.value
+    return TwilioError(code, 401, f"{title}: {detail}")
+
+
+def invalid_application_sid(sid: str) -> TwilioError:
+    """21218: an Access Token's outgoing application is not an application of its account (the
+    Voice SDK's `ApplicationNotFound`; checked where a device connects, against the store)."""
+    return TwilioError(21218, 400, f"Invalid ApplicationSid: {sid}")

@@ -190,7 +190,9 @@ ACCOUNT = Resource(
     ),
 )
 
-# API keys: the secret is shown once, when the key is made (`NEW_KEY`); the store keeps a hash.
+# API keys: the secret is shown once, when the key is made (`NEW_KEY`). The store keeps it, as it
+# keeps auth tokens: verifying an Access Token's HMAC needs the secret itself. Keys made before
+# migration 0005 have only a salted hash of theirs (`secret_hash`), which still checks Basic auth.
 _KEY_FIELDS = (
     Field("sid", Kind.SID),
     Field("friendly_name", Kind.TEXT),
@@ -204,7 +206,11 @@ KEY = Resource(
     path=_sub("Keys"),
     list_key="keys",
     table="api_keys",
-    fields=(*_KEY_FIELDS, Field("secret_hash", Kind.TEXT, required=True, rendered=False)),
+    fields=(
+        *_KEY_FIELDS,
+        Field("secret_hash", Kind.TEXT, rendered=False),  # keys made before 0005
+        Field("secret", Kind.TEXT, rendered=False),  # keys made since
+    ),
 )
 NEW_KEY = Resource(
     name="Key",
@@ -243,3 +249,22 @@ class Account:
 
     def __repr__(self) -> str:  # never leak the token into logs or tracebacks
         return f"Account(sid={self.sid!r}, status={self.status!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as authentication and Access Token verification use it: with its secret (or,
+    made before migration 0005, the salted hash of it), which its repr never shows. Handlers
+    render `record()`, which has neither."""
+
+    sid: str
+    account_sid: str
+    friendly_name: str | None
+    date_created: int
+    date_updated: int
+    secret: str | None = field(repr=False)
+    secret_hash: str | None = field(repr=False)
+
+    def record(self) -> Record:
+        """The key without its secret: what the Keys resource shows."""
+        return {f.key: getattr(self, f.key) for f in _KEY_FIELDS}

@@ -11,7 +11,7 @@ from typing import Any
 
 from switchboard.twilio import errors
 from switchboard.twilio.params import parse_friendly_name as parse_friendly_name
-from switchboard.twilio.resources import ACCOUNT_STATUSES
+from switchboard.twilio.resources import ACCOUNT_STATUSES, ApiKey
 
 # Accounts
 
@@ -46,8 +46,11 @@ def check_status_change(current: str, new: str) -> None:
         raise errors.account_closed()
 
 
-# API keys: the secret is shown once; only a salted hash is stored. Secrets are 32 random
+# API keys: the secret is shown once, and stored (Access Token signatures are checked with it).
+# Keys made before migration 0005 have only a salted hash of theirs. Secrets are 32 random
 # characters (~190 bits), so a fast hash is enough: nothing to brute-force.
+
+_NO_SECRET = "0" * 32  # compared against when there is no key, so that costs a compare too
 
 
 def new_key_secret() -> str:
@@ -69,6 +72,15 @@ def verify_secret(secret: str, stored: str) -> bool:
         return False
     candidate = hashlib.sha256(f"{salt}:{secret}".encode()).hexdigest()
     return hmac.compare_digest(candidate, digest)
+
+
+def key_secret_matches(given: str, key: ApiKey | None) -> bool:
+    """Whether `given` is the key's secret, compared in constant time: against the stored
+    secret, or the salted hash of a key made before 0005. No key compares against a dummy."""
+    if key is not None and key.secret is None:
+        return key.secret_hash is not None and verify_secret(given, key.secret_hash)
+    expected = key.secret if key is not None and key.secret is not None else _NO_SECRET
+    return hmac.compare_digest(given.encode(), expected.encode()) and key is not None
 
 
 # Applications
