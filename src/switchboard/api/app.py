@@ -34,11 +34,6 @@ log = logging.getLogger("switchboard.api")
 
 Handler = Callable[[Call], Awaitable[Reply]]
 
-# How an answer is written, by path: `.json` -> JSON, no suffix -> XML, our extension -> JSON.
-_AS_JSON = render.Representation(True)
-_AS_XML = render.Representation(False)
-_EXTENSION = render.Representation(True, suffix="")
-
 MAX_PARAMS = 1000
 _ACCOUNT = r"^/2010-04-01/Accounts/(?P<account_sid>[^/]+?)"
 _SUFFIX = r"(?P<json>\.json)?\Z"
@@ -221,10 +216,7 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
         # The decoded path as sent. (Not a URL rebuilt from it: that drops control characters
         # such as an encoded newline, and `AC…%0A` would pass for `AC…`.)
         path: str = scope["path"]
-        if path.startswith("/switchboard/"):
-            rep = _EXTENSION
-        else:
-            rep = _AS_JSON if path.endswith(".json") else _AS_XML
+        rep = render.representation(path)
         try:
             reply = await _dispatch(scope, receive, path, rep)
         except TwilioError as exc:
@@ -288,7 +280,7 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     async def healthz(request: Request) -> Reply:
         if await the_store.ping():
             return Reply(b'{"status":"ok"}', 200, render.JSON)
-        return render.error(_AS_JSON, errors.service_unavailable())
+        return render.error(render.AS_JSON, errors.service_unavailable())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
