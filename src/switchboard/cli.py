@@ -159,6 +159,8 @@ def serve(
     """Run the server. The schema is created or migrated on start."""
     import uvicorn
 
+    from switchboard.api import protocol
+
     try:
         settings = Settings.from_env(
             host=host,
@@ -217,6 +219,7 @@ def serve(
         access_log=settings.access_log,
         log_level="info",
         server_header=False,
+        **protocol.uvicorn_options(),  # bounded request heads (431)
         # The client address (for --auth-failure-limit) is the peer's own unless a proxy is
         # named with FORWARDED_ALLOW_IPS: nobody may spoof it with X-Forwarded-For.
         proxy_headers=bool(os.environ.get("FORWARDED_ALLOW_IPS")),

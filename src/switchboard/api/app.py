@@ -19,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from switchboard.api import render
 from switchboard.api.context import Services
-from switchboard.api.dispatch import AS_JSON, PREFIXES, Dispatcher
+from switchboard.api.dispatch import PREFIXES, Dispatcher
 from switchboard.api.render import Reply
 from switchboard.config import Settings
 from switchboard.console import build_console
@@ -50,7 +50,7 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     async def healthz(request: Request) -> Reply:
         if await the_store.ping():
             return Reply(b'{"status":"ok"}', 200, render.JSON)
-        return render.error(AS_JSON, errors.service_unavailable())
+        return render.error(render.AS_JSON, errors.service_unavailable())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

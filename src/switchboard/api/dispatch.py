@@ -22,17 +22,7 @@ from switchboard.twilio.errors import TwilioError
 
 log = logging.getLogger("switchboard.api")
 
-# How an answer is written, by path: `.json` -> JSON, no suffix -> XML, our extension -> JSON.
-AS_JSON = Representation(True)
-AS_XML = Representation(False)
-EXTENSION = Representation(True, suffix="")
 PREFIXES = ("/2010-04-01/", f"{EXTENSION_ROOT}/")
-
-
-def representation(path: str) -> Representation:
-    if path.startswith(EXTENSION_ROOT):
-        return EXTENSION
-    return AS_JSON if path.endswith(".json") else AS_XML
 
 
 class Dispatcher:
@@ -61,7 +51,7 @@ class Dispatcher:
         # The decoded path as sent. (Not a URL rebuilt from it: that drops control characters
         # such as an encoded newline, and `AC…%0A` would pass for `AC…`.)
         path: str = scope["path"]
-        rep = representation(path)
+        rep = render.representation(path)
         try:
             return await self._dispatch(scope, receive, path, rep)
         except TwilioError as exc:

@@ -141,5 +141,7 @@ class PostgresStore(SqlStore):
             | asyncpg.InterfaceError
             | asyncpg.CannotConnectNowError
             | asyncpg.PostgresConnectionError
-            | asyncpg.AdminShutdownError,
+            | asyncpg.AdminShutdownError
+            # Class 53: disk full, out of memory, too many connections.
+            | asyncpg.InsufficientResourcesError,
         )

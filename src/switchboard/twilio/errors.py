@@ -90,6 +90,15 @@ def body_too_large(limit: int) -> TwilioError:
     return TwilioError(20001, 413, f"Request body is larger than {limit} bytes")
 
 
+def request_head_too_large(max_bytes: int, max_fields: int) -> TwilioError:
+    return TwilioError(
+        20001,
+        431,
+        f"Request header fields too large: at most {max_bytes} bytes of request line and "
+        f"headers, and at most {max_fields} header fields",
+    )
+
+
 def unsupported_media_type(content_type: str) -> TwilioError:
     return TwilioError(
         20001,
@@ -103,7 +112,7 @@ def internal_error() -> TwilioError:
 
 
 def service_unavailable() -> TwilioError:
-    return TwilioError(20503, 503, "Service unavailable: the database could not be reached")
+    return TwilioError(20503, 503, "Service unavailable: the database cannot be used right now")
 
 
 def application_not_accessible(param: str, value: str) -> TwilioError:
