@@ -15,7 +15,7 @@ import pytest
 
 from switchboard.api import render
 from switchboard.api.render import GZIP_MIN_BYTES, JSON, ListReply, Reply, accepts_gzip
-from switchboard.twilio.fields import APPLICATION_FIELDS
+from switchboard.twilio.resources import APPLICATION
 
 
 class Untouchable(list[tuple[bytes, bytes]]):
@@ -106,12 +106,13 @@ def test_the_threshold_is_inclusive() -> None:
 
 
 def test_one_record_however_large_never_reads_the_headers() -> None:
-    record: dict[str, Any] = {field.key: None for field in APPLICATION_FIELDS}
+    record: dict[str, Any] = {field.key: None for field in APPLICATION.fields}
+    record.update(account_sid="AC" + "0" * 32, sid="AP" + "0" * 32)
     record.update(date_created=1_700_000_000_000_000, date_updated=1_700_000_000_000_000)
     record["friendly_name"] = "z" * 64
     record["voice_url"] = "https://example.com/" + "v" * (2 * GZIP_MIN_BYTES)
     for rep in (render.AS_JSON, render.AS_XML):
-        reply = render.one(rep, "Application", APPLICATION_FIELDS, record, "/uri")
+        reply = render.one(rep, APPLICATION, record)
         assert len(reply.body) > GZIP_MIN_BYTES
         assert type(reply) is Reply
         headers, out = sent(reply, {"type": "http", "headers": Untouchable()})
@@ -123,5 +124,6 @@ def test_every_list_page_is_a_list_reply() -> None:
     meta = {k: None for k in ("end", "first_page_uri", "next_page_uri", "page", "page_size")}
     meta.update({"previous_page_uri": None, "start": 0, "uri": "/u"})
     for rep in (render.AS_JSON, render.AS_XML):
-        page = render.page(rep, "applications", "Applications", "Application", None, [], meta)
+        page = render.page(rep, APPLICATION, [], meta)
         assert isinstance(page, ListReply)
+    assert isinstance(render.plain_page("requests", [], meta), ListReply)

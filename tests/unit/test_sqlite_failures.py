@@ -28,9 +28,10 @@ from switchboard.store import migrate, open_store
 from switchboard.store.base import StoreUnavailable
 from switchboard.store.sqlite import SqliteStore, unavailable_reason
 from switchboard.twilio.errors import TwilioError
-from switchboard.twilio.fields import APPLICATION_FIELDS, parse_params
+from switchboard.twilio.params import parse_params
+from switchboard.twilio.resources import APPLICATION
 
-VALUES = parse_params(APPLICATION_FIELDS, {"FriendlyName": "app"}, create=True)
+VALUES = parse_params(APPLICATION.fields, {"FriendlyName": "app"}, create=True)
 
 
 def run(test: Callable[[SqliteStore, Path], Awaitable[None]], tmp_path: Path) -> None:
