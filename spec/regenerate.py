@@ -25,20 +25,21 @@ OUTPUT = HERE / "twilio_api_v2010_subset.json"
 DEFAULT_FULL = HERE.parent.parent / "shared" / "reference" / "twilio_api_v2010.json"
 
 ACCOUNT = "/2010-04-01/Accounts/{AccountSid}"
-# The paths Switchboard serves (src/switchboard/api/app.py ROUTES), one line each. The second
-# value: True where a standard API key is refused with 403 (routes with keys_allowed=False).
+KEYS_ALLOWED, KEYS_REFUSED = False, True  # whether a standard API key gets 403 there
+# The paths Switchboard serves (src/switchboard/api/app.py ROUTES), one line each, with whether
+# the route refuses standard API keys (keys_allowed=False there).
 SERVED_PATHS: dict[str, bool] = {
-    "/2010-04-01/Accounts.json": True,
-    "/2010-04-01/Accounts/{Sid}.json": True,
-    f"{ACCOUNT}/Applications.json": False,
-    f"{ACCOUNT}/Applications/{{Sid}}.json": False,
-    f"{ACCOUNT}/IncomingPhoneNumbers.json": False,
-    f"{ACCOUNT}/IncomingPhoneNumbers/{{Sid}}.json": False,
-    f"{ACCOUNT}/IncomingPhoneNumbers/Local.json": False,
-    f"{ACCOUNT}/IncomingPhoneNumbers/TollFree.json": False,
-    f"{ACCOUNT}/IncomingPhoneNumbers/Mobile.json": False,
-    f"{ACCOUNT}/Keys.json": True,
-    f"{ACCOUNT}/Keys/{{Sid}}.json": True,
+    "/2010-04-01/Accounts.json": KEYS_REFUSED,
+    "/2010-04-01/Accounts/{Sid}.json": KEYS_REFUSED,
+    f"{ACCOUNT}/Applications.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Applications/{{Sid}}.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/IncomingPhoneNumbers.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/IncomingPhoneNumbers/{{Sid}}.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/IncomingPhoneNumbers/Local.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/IncomingPhoneNumbers/TollFree.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/IncomingPhoneNumbers/Mobile.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Keys.json": KEYS_REFUSED,
+    f"{ACCOUNT}/Keys/{{Sid}}.json": KEYS_REFUSED,
 }
 
 METHODS = ("get", "post", "put", "patch", "delete")
