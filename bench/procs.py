@@ -26,7 +26,7 @@ from bench.dataset import DATA
 REPO = Path(__file__).resolve().parent.parent
 LOGS = DATA / "logs"
 NODE = Path(__file__).resolve().parent / ".node"
-SPEC_SUBSET = REPO.parent / "shared" / "reference" / "twilio_api_v2010_subset.json"
+SPEC_SUBSET = REPO / "spec" / "twilio_api_v2010_subset.json"
 
 _live: list[Proc] = []
 

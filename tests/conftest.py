@@ -6,11 +6,13 @@ import json
 import os
 import secrets
 import signal
+import site
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,8 @@ from receiver import Receiver
 from twilio.rest import Client
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-SPEC_SUBSET = SHARED / "reference" / "twilio_api_v2010_subset.json"
+# The OpenAPI description Switchboard conforms to, vendored with its provenance (spec/README.md).
+SPEC_SUBSET = REPO / "spec" / "twilio_api_v2010_subset.json"
 
 
 # The Application's 21 JSON keys, in the order the spec's example shows (the contract, spelled out
@@ -334,3 +336,103 @@ def receiver(server: Server) -> Iterator[Receiver]:
         yield rcv
     finally:
         rcv.close()
+
+
+# Nothing outside the repository (issue 12). A test that opens a file beside the repository (a
+# sibling checkout such as ../shared) passes on one machine and fails on a fresh clone. Every
+# `open` of this process is audited: a file under the repository's parent folder but outside the
+# repository fails the session, naming the file and the test. Exempt, because they may sit beside
+# a repository without being another checkout: pytest's temporary folders, the Python
+# installation, and hidden entries (a home folder's ~/.netrc or ~/.cache). A repository at the
+# filesystem root has the whole system beside it: the guard is off there. (Only this process is
+# audited; the servers the tests start run with their working folder in a temporary folder.)
+
+_PARENT = str(REPO.parent)
+_GUARDED = REPO.parent != REPO.parent.parent  # not the filesystem root
+_exempt: set[str] = set()
+opened_beside: dict[str, list[str]] = {}  # file -> the tests (or collections) that opened it
+_opener = "startup"
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def exempt(*places: str) -> None:
+    """Let files under `places` be opened (only places strictly inside the parent matter)."""
+    for place in places:
+        place = os.path.normpath(os.path.abspath(place))
+        if _within(place, _PARENT) and place != _PARENT:
+            _exempt.add(place)
+
+
+def beside_repository(path: str) -> bool:
+    """Under the repository's parent folder, not inside the repository, and not exempt."""
+    if not _GUARDED or not _within(path, _PARENT) or _within(path, str(REPO)):
+        return False
+    if path[len(_PARENT) :].lstrip(os.sep).startswith("."):
+        return False
+    return not any(_within(path, place) for place in _exempt)
+
+
+def _audit_open(event: str, args: tuple[Any, ...]) -> None:
+    if event != "open" or isinstance(args[0], int) or args[0] is None:
+        return
+    try:
+        path = os.path.normpath(os.path.abspath(os.fsdecode(args[0])))
+    except (TypeError, ValueError, OSError):
+        return
+    if beside_repository(path):
+        openers = opened_beside.setdefault(path, [])
+        if _opener not in openers:
+            openers.append(_opener)
+
+
+exempt(
+    sys.prefix,
+    sys.base_prefix,
+    sys.exec_prefix,
+    *site.getsitepackages(),
+    site.getusersitepackages(),
+    tempfile.gettempdir(),
+)
+sys.addaudithook(_audit_open)
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    global _opener
+    _opener = f"collecting {collector.nodeid or 'the session'}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, object, object]:
+    global _opener
+    _opener = item.nodeid
+    try:
+        return (yield)
+    finally:
+        _opener = "between tests"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _temporary_folders_are_not_beside(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """pytest's temporary folders are exempt, wherever they are (e.g. a clone in /tmp)."""
+    basetemp = tmp_path_factory.getbasetemp()
+    exempt(str(basetemp), str(basetemp.resolve()))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if opened_beside:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if not opened_beside:
+        return
+    terminalreporter.section("files opened outside the repository", red=True)
+    for path, openers in sorted(opened_beside.items()):
+        terminalreporter.line(f"{path}: opened by {', '.join(openers)}", red=True)
+    terminalreporter.line(
+        f"Tests must read nothing beside the repository ({REPO}); vendor what they need.",
+        red=True,
+    )

@@ -390,11 +390,14 @@ PERCENT_CASES = ["%zz", "%4", "%", "100%", "%%41", "%g0", "a%2", "%2%41", "%%"]
 @pytest.mark.parametrize("raw", PERCENT_CASES)
 def test_malformed_percent_encoding_is_kept_literally(live: Live, raw: str) -> None:
     expected = parse_qsl(f"FriendlyName={raw}", keep_blank_values=True)[0][1]
-    body = f"FriendlyName={raw}&VoiceUrl=https://example.com/{raw.replace('%', '%25')}"
+    # In a URL, `%` must be an escape (RFC 3986): the raw text goes escaped, and is kept so.
+    url = f"https://example.com/{raw.replace('%', '%25')}"
+    body = f"FriendlyName={raw}&VoiceUrl={url.replace('%', '%25')}"
     resp = post_raw(live, live.paths()["app-create"], body.encode())
     assert resp.status_code == 201, describe(resp)
     app = resp.json()
     assert app["friendly_name"] == expected
+    assert app["voice_url"] == url
     listed = live.http.get(
         httpx.URL(live.server.url + list_paths(live)["applications"]).copy_with(
             query=f"FriendlyName={raw}&PageSize=1000".encode()

@@ -1,9 +1,10 @@
-"""Property-based conformance of the Accounts and IncomingPhoneNumbers APIs (schemathesis).
+"""Property-based conformance of the Accounts, IncomingPhoneNumbers and Keys APIs (schemathesis).
 
-Every operation of those paths in the subset spec, with generated valid and invalid requests,
-against one live server authenticated as its main account: no 5xx, every 2xx body matches the
-spec's response schema, and every 4xx is Twilio's four-key JSON error. Path parameters are forced
-to real SIDs (or left generated, which must give a clean 4xx).
+Every operation of those paths in the vendored description (spec/), with generated valid and
+invalid requests, against one live server authenticated as its main account: no 5xx, and every
+response, 2xx or 4xx, has a status, headers and a body the description documents for the
+operation; a 4xx is Twilio's four-key JSON error. Path parameters are forced to real SIDs (or left
+generated, which must give a clean 4xx).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import json
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,107 +23,42 @@ from conftest import SPEC_SUBSET, Server, random_number
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error, response_schema_conformance
+from test_schemathesis import ERROR_KEYS, check_response
 
 MAX_EXAMPLES = 60
 MAX_ACCOUNT_CREATES = 4  # each example of POST /Accounts.json makes a real subaccount
-ERROR_KEYS = {"code", "message", "more_info", "status"}
 ACCOUNTS_CREATE = "POST /2010-04-01/Accounts.json"
+NUMBERS = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers"
+KEYS = "/2010-04-01/Accounts/{AccountSid}/Keys"
 
-# As in tests/test_schemathesis.py: the spec marks the list envelope's `uri`, `first_page_uri`,
-# `next_page_uri` and `previous_page_uri` as `format: uri` (absolute), yet Twilio answers (and
-# twilio-python needs) host-relative paths. Only those four keys are relaxed to URI references.
-RELATIVE_URI_KEYS = {"uri", "first_page_uri", "next_page_uri", "previous_page_uri"}
-
-
-def relative_page_uris(node: Any) -> Any:
-    if isinstance(node, dict):
-        out = {k: relative_page_uris(v) for k, v in node.items()}
-        props = out.get("properties")
-        if isinstance(props, dict):
-            for key in RELATIVE_URI_KEYS & set(props):
-                if isinstance(props[key], dict) and props[key].get("format") == "uri":
-                    props[key] = {**props[key], "format": "uri-reference"}
-        return out
-    if isinstance(node, list):
-        return [relative_page_uris(v) for v in node]
-    return node
-
-
-def empty_in_examples(spec: dict[str, Any]) -> set[str]:
-    """Keys whose value is "" in some response example of the spec."""
-    found: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if value == "":
-                    found.add(key)
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    for item in spec["paths"].values():
-        for op in item.values():
-            if isinstance(op, dict):
-                walk(op.get("responses", {}))
-    return found
-
-
-def allow_example_empty_urls(spec: dict[str, Any]) -> dict[str, Any]:
-    """Let the IncomingPhoneNumber `format: uri` fields be "" where the spec's examples are "".
-
-    The spec's own fetch/create/list examples answer `sms_url: ""`, `sms_fallback_url: ""` and
-    `status_callback: ""` for unset URLs (contract section 4), and Switchboard copies them; the
-    schema's `format: uri` refuses "". Only "" is added for those keys; any other value must
-    still be a URI.
-    """
-    empty = empty_in_examples(spec)
-    for name, schema in spec["components"]["schemas"].items():
-        if not name.startswith("api.v2010.account.incoming_phone_number"):
-            continue
-        props = schema.get("properties", {})
-        for key in sorted(empty & set(props)):
-            prop = props[key]
-            if prop.get("format") != "uri":
-                continue
-            inner = {k: v for k, v in prop.items() if k != "nullable"}
-            props[key] = {
-                "anyOf": [inner, {"type": "string", "maxLength": 0}],
-                "nullable": prop.get("nullable", False),
-            }
-    return spec
-
-
-RAW_SPEC = allow_example_empty_urls(
-    relative_page_uris(json.loads(Path(SPEC_SUBSET).read_text()))
-)
-SCHEMA = schemathesis.openapi.from_dict(RAW_SPEC).include(
+SCHEMA = schemathesis.openapi.from_dict(json.loads(SPEC_SUBSET.read_text())).include(
     path_regex=(
         r"^/2010-04-01/Accounts(/\{Sid\})?\.json$"
         r"|^/2010-04-01/Accounts/\{AccountSid\}/IncomingPhoneNumbers"
         r"(/\{Sid\}|/Local|/TollFree|/Mobile)?\.json$"
+        r"|^/2010-04-01/Accounts/\{AccountSid\}/Keys(/\{Sid\})?\.json$"
     )
 )
 OPERATIONS: list[Any] = [result.ok() for result in SCHEMA.get_all_operations()]  # type: ignore[union-attr]
 
 
 def test_all_tenancy_operations_are_covered() -> None:
-    numbers = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers"
     expected = [
         "GET /2010-04-01/Accounts.json",
         "POST /2010-04-01/Accounts.json",
         "GET /2010-04-01/Accounts/{Sid}.json",
         "POST /2010-04-01/Accounts/{Sid}.json",
-        f"GET {numbers}.json",
-        f"POST {numbers}.json",
-        f"GET {numbers}/{{Sid}}.json",
-        f"POST {numbers}/{{Sid}}.json",
-        f"DELETE {numbers}/{{Sid}}.json",
     ]
+    for base in (NUMBERS, KEYS):
+        expected += [
+            f"GET {base}.json",
+            f"POST {base}.json",
+            f"GET {base}/{{Sid}}.json",
+            f"POST {base}/{{Sid}}.json",
+            f"DELETE {base}/{{Sid}}.json",
+        ]
     for kind in ("Local", "TollFree", "Mobile"):
-        expected += [f"GET {numbers}/{kind}.json", f"POST {numbers}/{kind}.json"]
+        expected += [f"GET {NUMBERS}/{kind}.json", f"POST {NUMBERS}/{kind}.json"]
     assert sorted(op.label for op in OPERATIONS) == sorted(expected)
 
 
@@ -134,11 +69,16 @@ class Live:
     http: httpx.Client
     child_sid: str  # a subaccount of the main account (may end up suspended or closed)
     number_sid: str  # a number of the main account that exists for the whole module
+    key_sid: str  # an API key of the main account that exists for the whole module
 
-    def new_number(self) -> str:
+    def existing(self, collection: str) -> str:
+        return self.key_sid if collection == "Keys" else self.number_sid
+
+    def new(self, collection: str) -> str:
+        """A fresh number or key of the main account, for a DELETE to remove."""
         resp = self.http.post(
-            f"/2010-04-01/Accounts/{self.server.account_sid}/IncomingPhoneNumbers.json",
-            data={"AreaCode": "415"},
+            f"/2010-04-01/Accounts/{self.server.account_sid}/{collection}.json",
+            data={"AreaCode": "415"} if collection == "IncomingPhoneNumbers" else {},
         )
         assert resp.status_code == 201, resp.text
         sid: str = resp.json()["sid"]
@@ -162,26 +102,19 @@ def live(module_server: Server) -> Iterator[Live]:
             data={"PhoneNumber": "+18089255327", "VoiceApplicationSid": app.json()["sid"]},
         )
         assert number.status_code == 201, number.text
-        yield Live(server, session, http, child.json()["sid"], number.json()["sid"])
+        key = http.post(f"{base}/Keys.json", data={"FriendlyName": "kept"})
+        assert key.status_code == 201, key.text
+        yield Live(
+            server,
+            session,
+            http,
+            child.json()["sid"],
+            number.json()["sid"],
+            key.json()["sid"],
+        )
     finally:
         http.close()
         session.close()
-
-
-def check_response(case: Any, response: Any) -> None:
-    case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
-    status = response.status_code
-    if 400 <= status < 500:
-        try:
-            body = response.json()
-        except ValueError:
-            raise AssertionError(f"4xx body is not JSON: {response.text[:200]!r}") from None
-        assert isinstance(body, dict), response.text
-        assert set(body) == ERROR_KEYS, response.text
-        assert body["status"] == status
-        assert isinstance(body["code"], int)
-        assert isinstance(body["message"], str)
-        assert body["more_info"] == f"https://www.twilio.com/docs/errors/{body['code']}"
 
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=str)
@@ -191,7 +124,8 @@ def test_tenancy_conforms(live: Live, operation: Any, mode: GenerationMode) -> N
     path_params = {"AccountSid": main_sid} if "{AccountSid}" in operation.path else {}
     strategy = operation.as_strategy(generation_mode=mode, path_parameters=path_params)
     is_account = operation.path == "/2010-04-01/Accounts/{Sid}.json"
-    is_number = "{Sid}" in operation.path and not is_account
+    is_owned = "{Sid}" in operation.path and not is_account  # a number's or a key's
+    collection = "Keys" if operation.path.startswith(KEYS) else "IncomingPhoneNumbers"
     is_delete = operation.method.upper() == "DELETE"
     # Generated phone numbers are almost never valid E.164: to reach the 201 answers (and check
     # their bodies), a valid, unused number replaces the generated one in some positive cases.
@@ -219,8 +153,9 @@ def test_tenancy_conforms(live: Live, operation: Any, mode: GenerationMode) -> N
             case.path_parameters["AccountSid"] = main_sid
         if is_account and account_choice is not None:
             case.path_parameters["Sid"] = account_choice
-        if is_number and use_real_sid:
-            case.path_parameters["Sid"] = live.new_number() if is_delete else live.number_sid
+        if is_owned and use_real_sid:
+            sid = live.new(collection) if is_delete else live.existing(collection)
+            case.path_parameters["Sid"] = sid
         if (
             is_number_create
             and valid_number

@@ -24,14 +24,17 @@ _HOST_RE = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?)\Z"
 )
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}\Z")
-_URL_FORBIDDEN = re.compile(r"[\x00-\x20\x7f<>\"\\^`{|}\ufffe\uffff]")
+# RFC 3986's characters, `%` only in an escape: the spec's `format: uri`, which the URL fields we
+# answer with must pass. (Anything else, e.g. a non-ASCII character, must be sent escaped.)
+_URI = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*\Z")
 # Characters XML 1.0 cannot carry (and PostgreSQL cannot store, for NUL): refused in text values.
 _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def valid_url(value: str) -> bool:
-    """An absolute http(s) URL with a host, and nothing a webhook client would choke on."""
-    if len(value) > URL_MAX or _URL_FORBIDDEN.search(value):
+    """An absolute http(s) URL with a host, and a valid URI (RFC 3986): nothing a webhook
+    client would choke on, and nothing the spec's `format: uri` refuses when we answer it."""
+    if len(value) > URL_MAX or not _URI.match(value) or value.count("#") > 1:
         return False
     try:
         parts = urlsplit(value)
@@ -40,6 +43,10 @@ def valid_url(value: str) -> bool:
         return False
     if parts.scheme.lower() not in ("http", "https"):
         return False
+    if any(c in "[]" for c in parts.path + parts.query + parts.fragment):
+        return False  # brackets only around an IPv6 host
+    if parts.netloc.count("@") > 1:
+        return False  # one `user:password@` at most, without an `@` of its own
     host = parts.hostname
     if not host:
         return False
