@@ -1,4 +1,5 @@
-"""The field declarations (src/switchboard/twilio/fields.py) held against the vendored schemas.
+"""The resource declarations (src/switchboard/twilio/resources.py) held against the vendored
+schemas.
 
 For each resource: the schema's keys, no more and no fewer, in Twilio's wire order; null only
 where the schema allows it; enum choices and defaults the schema accepts. No server: this reads
@@ -14,24 +15,27 @@ import jsonschema_rs
 import pytest
 from conftest import SPEC_SUBSET
 
-from switchboard.twilio.fields import (
-    ACCOUNT_FIELDS,
-    APPLICATION_FIELDS,
-    KEY_FIELDS,
-    METHODS,
-    NEW_KEY_FIELDS,
-    PHONE_NUMBER_FIELDS,
-    Field,
-    Kind,
+from switchboard.twilio.fields import Field, Kind
+from switchboard.twilio.params import METHODS
+from switchboard.twilio.resources import (
+    ACCOUNT,
+    APPLICATION,
+    INCOMING_PHONE_NUMBER,
+    KEY,
+    NEW_KEY,
+    Resource,
 )
 
-# Schema name -> the declarations that render it (these will move into resource descriptors).
+# Schema name -> the resource it describes; its rendered fields are what goes on the wire.
+RESOURCES: dict[str, Resource] = {
+    "api.v2010.account.application": APPLICATION,
+    "api.v2010.account.incoming_phone_number": INCOMING_PHONE_NUMBER,
+    "api.v2010.account": ACCOUNT,
+    "api.v2010.account.key": KEY,
+    "api.v2010.account.new_key": NEW_KEY,
+}
 DECLARATIONS: dict[str, tuple[Field, ...]] = {
-    "api.v2010.account.application": APPLICATION_FIELDS,
-    "api.v2010.account.incoming_phone_number": PHONE_NUMBER_FIELDS,
-    "api.v2010.account": ACCOUNT_FIELDS,
-    "api.v2010.account.key": KEY_FIELDS,
-    "api.v2010.account.new_key": NEW_KEY_FIELDS,
+    name: resource.rendered for name, resource in RESOURCES.items()
 }
 # Kinds whose value Switchboard always fills in, whatever the declared default.
 ALWAYS_SET = {Kind.SID, Kind.DATE, Kind.URI, Kind.PHONE}
@@ -102,6 +106,7 @@ def test_null_only_where_the_schema_allows_it(name: str) -> None:
         nullable = bool(prop.get("nullable") or resolved(prop).get("nullable"))
         if nullable:
             continue
+        assert not field.nullable or field.kind is Kind.URI or field.default is not None, field.key
         # Not nullable: never answered null, so always set or with a non-null default.
         assert field.kind in ALWAYS_SET or field.default is not None, field.key
 
@@ -129,3 +134,12 @@ def test_defaults_validate(name: str) -> None:
         schema = {"$ref": f"{REF}{name}/properties/{field.key}", "components": SPEC["components"]}
         validator = jsonschema_rs.Draft4Validator(schema, validate_formats=True)
         assert validator.is_valid(field.default), (field.key, field.default)
+
+
+@pytest.mark.parametrize("name", RESOURCES)
+def test_paths_are_the_specs(name: str) -> None:
+    """A resource's record and collection paths are operations of the description."""
+    resource = RESOURCES[name]
+    for path in (resource.path, resource.list_path):
+        spec_path = path.replace("{account_sid}", "{AccountSid}").replace("{sid}", "{Sid}")
+        assert f"{spec_path}.json" in SPEC["paths"], path

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from switchboard.twilio.fields import valid_url
+from switchboard.twilio.params import valid_url
 
 URI = jsonschema_rs.Draft4Validator({"type": "string", "format": "uri"}, validate_formats=True)
 
