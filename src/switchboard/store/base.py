@@ -12,7 +12,7 @@ ascending; `before` the `limit` closest rows with a smaller SID, still returned 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +30,20 @@ class Keyset:
     after: str | None
     before: str | None
     limit: int
+
+
+async def every_page(
+    fetch: Callable[[Keyset], Awaitable[list[Record]]], size: int = 1000
+) -> list[Record]:
+    """Every row of a keyset-paged list, page after page (export, the CLI's lists)."""
+    rows: list[Record] = []
+    after = None
+    while True:
+        page = await fetch(Keyset(after, None, size))
+        rows.extend(page)
+        if len(page) < size:
+            return rows
+        after = page[-1]["sid"]
 
 
 @dataclass(frozen=True)
