@@ -6,6 +6,7 @@ the API's parameters in kebab-case, one for each writable field; errors are one 
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from click.testing import CliRunner
 from switchboard import __version__
 from switchboard.cli import main
 from switchboard.cli.output import Failure
+from switchboard.cli.serve import listen
 from switchboard.fixtures import FixtureError, load
 from switchboard.twilio import errors
 from switchboard.twilio.fields import APPLICATION_FIELDS, PHONE_NUMBER_FIELDS, Field
@@ -131,3 +133,20 @@ def test_fixture_files_that_are_not_fixtures(raw: bytes, expected: str) -> None:
     assert caught.value.message.startswith("bad fixture: ")
     assert expected in caught.value.message
     assert "\n" not in caught.value.message
+
+
+def test_serve_binds_before_anything_else() -> None:
+    """`listen` holds the port (listening, so nobody else can take it) or fails in one line."""
+    sock = listen("127.0.0.1", 0)
+    try:
+        port = sock.getsockname()[1]
+        assert port != 0
+        with pytest.raises(Failure) as caught:
+            listen("127.0.0.1", port)
+        assert caught.value.format_message() == (
+            f"cannot listen on 127.0.0.1:{port}: Address already in use"
+        )
+        with socket.create_connection(("127.0.0.1", port), timeout=5):
+            pass  # already accepting into the backlog, before uvicorn takes the socket over
+    finally:
+        sock.close()
