@@ -1,94 +1,172 @@
-"""One Settings object, from flags and SWITCHBOARD_* environment variables."""
+"""One Settings object, from flags and SWITCHBOARD_* environment variables.
+
+Each server setting is declared once, as a field of `Settings` carrying a `Setting` (help,
+bounds): its flag (`--name-with-dashes`), its variable (`SWITCHBOARD_NAME`), its type and default
+come from the field itself. `serve`'s options, `from_env` and `to_env` all derive from `SETTINGS`,
+so a new setting is one line here.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///./switchboard.db"
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off", ""})
+
+
+@dataclass(frozen=True)
+class Setting:
+    """How one setting is given on the command line and in the environment."""
+
+    help: str
+    low: float | None = None  # bounds for numbers, inclusive
+    high: float | None = None
+    off_flag: str | None = None  # a switch's "off" flag, when not `--no-NAME`
+    # Filled in from the field that declares the setting:
+    name: str = ""
+    default: Any = None
+
+    @property
+    def env(self) -> str:
+        return "SWITCHBOARD_" + self.name.upper()
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.name.replace("_", "-")
+
+    @property
+    def switch(self) -> str:
+        """`--on/--off`, for a boolean setting."""
+        return f"{self.flag}/{self.off_flag or '--no-' + self.name.replace('_', '-')}"
+
+    @property
+    def kind(self) -> type:
+        """str, int, float, bool, or tuple (a list of strings: repeatable, comma-separated)."""
+        return type(self.default)
+
+    def parse(self, raw: str) -> Any:
+        """An environment value -> the setting's value, or ValueError naming the variable."""
+        kind = self.kind
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered not in _TRUE | _FALSE:
+                raise ValueError(f"{self.env} must be 1 or 0 (true/false, yes/no), not {raw!r}")
+            return lowered in _TRUE
+        if kind is tuple:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if kind is str:
+            return raw
+        try:
+            value = kind(raw)
+        except ValueError:
+            noun = "a whole number" if kind is int else "a number"
+            raise ValueError(f"{self.env} must be {noun}, not {raw!r}") from None
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ValueError(f"{self.env} must be {self.bounds}, not {raw!r}")
+        return value
+
+    @property
+    def bounds(self) -> str:
+        if self.high is None:
+            return f"at least {self.low:g}"
+        return f"between {self.low:g} and {self.high:g}"
+
+    def render(self, value: Any) -> str:
+        """The value as `parse` reads it back (for worker processes' environment)."""
+        if self.kind is bool:
+            return "1" if value else "0"
+        if self.kind is tuple:
+            return ",".join(value)
+        return str(value)
+
+    @property
+    def described(self) -> str:
+        """The help text with where else the value comes from: `… (env X; default Y)`."""
+        if self.kind is tuple:
+            return f"{self.help} (repeatable; env {self.env}, comma-separated; default none)"
+        return f"{self.help} (env {self.env}; default {self.shown_default()})"
+
+    def shown_default(self) -> str:
+        if self.kind is bool:
+            return "on" if self.default else "off"
+        if self.kind is float:
+            return f"{self.default:g}"
+        return str(self.default)
+
+    def resolve(self, flag: Any, env: Mapping[str, str] | None = None) -> Any:
+        """This one setting: the flag when given, else the variable, else the default."""
+        if flag is not None and flag != ():
+            return flag
+        env = os.environ if env is None else env
+        return self.parse(env[self.env]) if self.env in env else self.default
+
+
+def _setting(default: Any, help: str, **extra: Any) -> Any:
+    return field(default=default, metadata={"setting": Setting(help, **extra)})
 
 
 @dataclass(frozen=True)
 class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    database_url: str = DEFAULT_DATABASE_URL
-    workers: int = 1
-    access_log: bool = False
-    max_body_bytes: int = 1_048_576
-    webhook_timeout: float = 15.0  # seconds Twilio waits for a webhook's answer
-    request_log_limit: int = 10_000  # traces and webhook requests kept per account
-    allow_reset: bool = False  # POST /switchboard/v1/reset empties the store (test suites)
+    host: str = _setting("127.0.0.1", "Interface to bind")
+    port: int = _setting(8080, "Port", low=0, high=65535)
+    database_url: str = _setting(DEFAULT_DATABASE_URL, "Database URL")
+    workers: int = _setting(1, "Server processes", low=1, high=64)
+    access_log: bool = _setting(False, "Log every request")
+    webhook_timeout: float = _setting(
+        15.0, "Seconds to wait for a webhook's answer", low=0.1, high=60
+    )
+    request_log_limit: int = _setting(
+        10_000, "Simulated traces and webhook requests kept per account", low=1
+    )
     # Abuse limits, all off (0) by default for local use.
-    rate_limit: float = 0.0  # requests per second per account
-    concurrency_limit: int = 0  # requests in flight per account
-    auth_failure_limit: int = 0  # failed authentications per client address per minute
+    rate_limit: float = _setting(0.0, "Requests per second per account, 0 = off", low=0)
+    concurrency_limit: int = _setting(0, "Requests in flight per account, 0 = off", low=0)
+    auth_failure_limit: int = _setting(
+        0, "Failed logins per client address per minute, 0 = off", low=0
+    )
     # Webhook targets: allow/deny lists (CIDRs, hosts, .domain suffixes), private ranges.
-    webhook_allow: tuple[str, ...] = ()
-    webhook_deny: tuple[str, ...] = ()
-    webhook_deny_private: bool = False
+    webhook_allow: tuple[str, ...] = _setting(
+        (), "Only these webhook targets: CIDR, host or .domain"
+    )
+    webhook_deny: tuple[str, ...] = _setting(
+        (), "Never these webhook targets: CIDR, host or .domain"
+    )
+    webhook_deny_private: bool = _setting(
+        False,
+        "Refuse webhook targets on private, loopback and link-local addresses",
+        off_flag="--webhook-allow-private",
+    )
+    allow_reset: bool = _setting(
+        False, "Let a main account empty the store with POST /switchboard/v1/reset, for test suites"
+    )
+    max_body_bytes: int = 1_048_576  # not a setting: Twilio's own limit
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
-        """Flags (overrides that are not None) win over SWITCHBOARD_* variables over defaults."""
+        """Flags (overrides that are not None, nor an empty tuple: a repeatable flag not given)
+        win over SWITCHBOARD_* variables, which win over defaults. A bad variable raises
+        ValueError naming it."""
         env = os.environ if env is None else env
-        values: dict[str, object] = {}
-        if "SWITCHBOARD_HOST" in env:
-            values["host"] = env["SWITCHBOARD_HOST"]
-        if "SWITCHBOARD_PORT" in env:
-            values["port"] = int(env["SWITCHBOARD_PORT"])
-        if "SWITCHBOARD_DATABASE_URL" in env:
-            values["database_url"] = env["SWITCHBOARD_DATABASE_URL"]
-        if "SWITCHBOARD_WORKERS" in env:
-            values["workers"] = int(env["SWITCHBOARD_WORKERS"])
-        if "SWITCHBOARD_ACCESS_LOG" in env:
-            values["access_log"] = env["SWITCHBOARD_ACCESS_LOG"].lower() in ("1", "true", "yes")
-        if "SWITCHBOARD_WEBHOOK_TIMEOUT" in env:
-            values["webhook_timeout"] = float(env["SWITCHBOARD_WEBHOOK_TIMEOUT"])
-        if "SWITCHBOARD_REQUEST_LOG_LIMIT" in env:
-            values["request_log_limit"] = int(env["SWITCHBOARD_REQUEST_LOG_LIMIT"])
-        for name, key, cast in _EXTRA_ENV:
-            if name in env:
-                values[key] = cast(env[name])  # type: ignore[operator]
-        if "SWITCHBOARD_ALLOW_RESET" in env:
-            values["allow_reset"] = env["SWITCHBOARD_ALLOW_RESET"].lower() in ("1", "true", "yes")
-        values.update({k: v for k, v in overrides.items() if v is not None})
+        values: dict[str, object] = {s.name: s.parse(env[s.env]) for s in SETTINGS if s.env in env}
+        values.update({k: v for k, v in overrides.items() if v is not None and v != ()})
         return cls(**values)  # type: ignore[arg-type]
 
     def to_env(self) -> dict[str, str]:
         """The same settings as environment variables (handed to worker processes)."""
-        return {
-            "SWITCHBOARD_HOST": self.host,
-            "SWITCHBOARD_PORT": str(self.port),
-            "SWITCHBOARD_DATABASE_URL": self.database_url,
-            "SWITCHBOARD_WORKERS": str(self.workers),
-            "SWITCHBOARD_ACCESS_LOG": "1" if self.access_log else "0",
-            "SWITCHBOARD_WEBHOOK_TIMEOUT": str(self.webhook_timeout),
-            "SWITCHBOARD_REQUEST_LOG_LIMIT": str(self.request_log_limit),
-            "SWITCHBOARD_ALLOW_RESET": "1" if self.allow_reset else "0",
-            "SWITCHBOARD_RATE_LIMIT": str(self.rate_limit),
-            "SWITCHBOARD_CONCURRENCY_LIMIT": str(self.concurrency_limit),
-            "SWITCHBOARD_AUTH_FAILURE_LIMIT": str(self.auth_failure_limit),
-            "SWITCHBOARD_WEBHOOK_ALLOW": ",".join(self.webhook_allow),
-            "SWITCHBOARD_WEBHOOK_DENY": ",".join(self.webhook_deny),
-            "SWITCHBOARD_WEBHOOK_DENY_PRIVATE": "1" if self.webhook_deny_private else "0",
-        }
+        return {s.env: s.render(getattr(self, s.name)) for s in SETTINGS}
 
 
-def _list(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
-def _flag(raw: str) -> bool:
-    return raw.lower() in ("1", "true", "yes")
-
-
-_EXTRA_ENV: tuple[tuple[str, str, object], ...] = (
-    ("SWITCHBOARD_RATE_LIMIT", "rate_limit", float),
-    ("SWITCHBOARD_CONCURRENCY_LIMIT", "concurrency_limit", int),
-    ("SWITCHBOARD_AUTH_FAILURE_LIMIT", "auth_failure_limit", int),
-    ("SWITCHBOARD_WEBHOOK_ALLOW", "webhook_allow", _list),
-    ("SWITCHBOARD_WEBHOOK_DENY", "webhook_deny", _list),
-    ("SWITCHBOARD_WEBHOOK_DENY_PRIVATE", "webhook_deny_private", _flag),
+SETTINGS: tuple[Setting, ...] = tuple(
+    dataclasses.replace(f.metadata["setting"], name=f.name, default=f.default)
+    for f in dataclasses.fields(Settings)
+    if "setting" in f.metadata
 )
+SETTING: dict[str, Setting] = {s.name: s for s in SETTINGS}

@@ -153,6 +153,35 @@ def test_serve_generates_main_account_once(
     assert token not in second.output
 
 
+def test_serve_json_on_any_free_port(
+    tmp_path: Path, database_url: str, serve_processes: list[ServeProcess]
+) -> None:
+    """`--port 0` binds a free port and says which; `--json` says it to a script, with the
+    credentials only on the run that made the account."""
+    args = ["--port", "0", "--json", "--database-url", database_url]
+
+    def started() -> tuple[ServeProcess, dict[str, str]]:
+        p = serve(serve_processes, args, clean_env(), tmp_path)
+        deadline = time.monotonic() + 60
+        while "\n" not in p.output:
+            assert p.proc.poll() is None and time.monotonic() < deadline, p.output
+            time.sleep(0.05)
+        first = json.loads(p.output.splitlines()[0])
+        p.wait_healthy(first["url"])
+        return p, first
+
+    p, first = started()
+    port = int(first["url"].rsplit(":", 1)[1])
+    assert port != 0
+    assert first["console"] == f"http://127.0.0.1:{port}/console/"
+    assert apps_status(first["url"], first["account_sid"], first["auth_token"]) == 200
+    p.stop()
+    again, second = started()
+    assert second["account_sid"] == first["account_sid"]
+    assert "auth_token" not in second
+    assert first["auth_token"] not in again.output
+
+
 # (b) TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN from the environment
 
 
@@ -313,6 +342,7 @@ def test_accounts_list_json_never_tokens(server: Server) -> None:
 
 
 def test_accounts_create_plain_output(database_url: str) -> None:
+    run_cli("db", "upgrade", database_url=database_url)
     out = run_cli("accounts", "create", "--friendly-name", "Plain", database_url=database_url)
     sid = re.findall(r"TWILIO_ACCOUNT_SID=(\S+)", out.stdout)
     assert len(sid) == 1
@@ -352,10 +382,16 @@ def test_console_script_help() -> None:
         [*cmd, "--help"], env=clean_env(), capture_output=True, text=True, timeout=60
     )
     assert out.returncode == 0, out.stderr
-    for word in ("serve", "accounts", "db"):
+    for word in ("serve", "accounts", "db", "applications", "numbers", "keys"):
         assert word in out.stdout
+    short = subprocess.run(
+        [*cmd, "applications", "create", "-h"],
+        env=clean_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert short.returncode == 0, short.stderr
+    assert "--voice-url URL" in short.stdout
     version = subprocess.run(
         [*cmd, "--version"], env=clean_env(), capture_output=True, text=True, timeout=60
     )
     assert version.returncode == 0
-    assert "switchboard" in version.stdout
+    assert version.stdout.startswith("switchboard, version ")

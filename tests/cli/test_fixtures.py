@@ -18,8 +18,8 @@ import pytest
 import yaml
 from conftest import Databases, Server, query, run_cli
 
-from switchboard.cli import FixtureError, parse_fixture
 from switchboard.config import Settings
+from switchboard.fixtures import FixtureError, parse_fixture
 
 ROOT = "/2010-04-01/Accounts"
 RESET = "/switchboard/v1/reset"
@@ -229,6 +229,7 @@ def test_export_then_seed_reproduces_the_data(
     assert order.index(ids["account"]) < order.index(ids["sub"])
 
     fresh = databases.new(store_kind, tmp_path)
+    run_cli("db", "upgrade", database_url=fresh)  # seed fills a database; it makes none
     out = seed(dump, fresh)
     assert "accounts: 3 created" in out
     assert export(fresh) == first
@@ -245,6 +246,7 @@ def test_seeded_database_serves_its_main_account(
             {"sid": (ac := sid("AC")), "auth_token": token, "friendly_name": "M", "main": True}
         ]
     }
+    run_cli("db", "upgrade", database_url=url)
     seed(write(tmp_path / "main.yaml", doc), url)
     listed = run_cli("accounts", "list", "--json", database_url=url)
     assert '"main": true' in listed.stdout

@@ -21,7 +21,7 @@ import pytest
 from conftest import REPO, Server, clean_env
 from twilio.rest import Client
 
-from switchboard.cli import _snippet
+from switchboard.cli.serve import _snippet
 from switchboard.twilio.resources import Account
 
 EDGE_ENV = {"TWILIO_EDGE": "ie1", "TWILIO_REGION": "au1"}

@@ -8,7 +8,7 @@ statement text (see `postgres.py`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -23,6 +23,20 @@ class Keyset:
     after: str | None
     before: str | None
     limit: int
+
+
+async def every_page(
+    fetch: Callable[[Keyset], Awaitable[list[Any]]], size: int = 1000
+) -> list[Any]:
+    """Every row of a keyset-paged list, page after page (export, the CLI's lists)."""
+    rows: list[Any] = []
+    after = None
+    while True:
+        page = await fetch(Keyset(after, None, size))
+        rows.extend(page)
+        if len(page) < size:
+            return rows
+        after = page[-1]["sid"]
 
 
 class IntegrityError(Exception):
