@@ -20,7 +20,8 @@ from switchboard.cli.output import Failure
 from switchboard.cli.serve import listen
 from switchboard.fixtures import FixtureError, load
 from switchboard.twilio import errors
-from switchboard.twilio.fields import APPLICATION_FIELDS, PHONE_NUMBER_FIELDS, Field
+from switchboard.twilio.fields import Field
+from switchboard.twilio.resources import APPLICATION, INCOMING_PHONE_NUMBER
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -82,7 +83,7 @@ def options_of(path: str) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize(
     ("resource", "fields"),
-    [("applications", APPLICATION_FIELDS), ("numbers", PHONE_NUMBER_FIELDS)],
+    [("applications", APPLICATION.fields), ("numbers", INCOMING_PHONE_NUMBER.fields)],
 )
 @pytest.mark.parametrize("verb", ["create", "update"])
 def test_options_are_the_writable_fields_in_kebab_case(
