@@ -169,3 +169,15 @@ def invalid_to_number(value: str) -> TwilioError:
 
 def body_too_long() -> TwilioError:
     return TwilioError(21617, 400, "The concatenated message body exceeds the 1600 character limit")
+
+
+def call_not_in_progress(call_sid: str) -> TwilioError:
+    """Input or a hangup for a simulated call that is not paused waiting for its caller."""
+    return TwilioError(21220, 400, f"Invalid call state: call {call_sid} is not in-progress")
+
+
+def call_busy(call_sid: str) -> TwilioError:
+    """Another request is continuing the same paused call right now."""
+    return TwilioError(
+        21220, 409, f"Invalid call state: call {call_sid} is being continued by another request"
+    )
