@@ -289,11 +289,13 @@ class CallRun:
     def _loops(self, verb: Verb) -> int:
         return _int(verb, "loop", 1, 0, 1000, self.trace.warnings)
 
-    async def _prompt(self, verb: Verb, *, answering: bool = False) -> None:
-        """A `<Say>`, `<Play>` or `<Pause>`, top level or inside a `<Gather>` (`answering`: the
-        caller will answer once it has played, so a `loop="0"` plays once)."""
+    async def _prompt(
+        self, verb: Verb, *, nested: bool = False, answering: bool = False
+    ) -> None:
+        """A `<Say>`, `<Play>` or `<Pause>`, top level or `nested` in a `<Gather>` (logged with
+        it; `answering`: the caller will answer once it has played, so `loop="0"` plays once)."""
         name = verb["verb"]
-        if not answering:
+        if not nested:
             self._log(verb)
         if name == "Pause":
             self._advance(_int(verb, "length", 1, 0, 14_400, self.trace.warnings) * 1000)
@@ -316,7 +318,7 @@ class CallRun:
         entry = self._log(verb)
         answering = self.interactive or bool(self.script.inputs)
         for child in verb.get("children", []):
-            await self._prompt(child, answering=answering)
+            await self._prompt(child, nested=True, answering=answering)
         heard = self.script.next_input()
         if heard is None and self.interactive:
             self._pause(verb, entry)
