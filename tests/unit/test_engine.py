@@ -85,7 +85,9 @@ def plan(url: str = "/voice", status_callback: str | None = "/status") -> Plan:
 
 
 class Harness:
-    def __init__(self, docs: Mapping[str, str], numbers: Mapping[str, Callee] | None = None) -> None:
+    def __init__(
+        self, docs: Mapping[str, str], numbers: Mapping[str, Callee] | None = None
+    ) -> None:
         self.webhooks = FakeWebhooks(docs)
         self.recordings = FakeRecordings()
         counter = itertools.count()
