@@ -1,7 +1,9 @@
 """A real webhook receiver for tests: a threaded HTTP server on 127.0.0.1, scripted per path.
 
 A path answers a fixed document (`script`) or one computed from the request (`respond`: an IVR
-that reads `Digits`). Every request is recorded (method, path with query, headers, form params with blank values
+that reads `Digits`).
+
+Every request is recorded (method, path with query, headers, form params with blank values
 kept) and its `X-Twilio-Signature` is checked with twilio's own `RequestValidator`.
 """
 

@@ -172,7 +172,8 @@ def test_a_voicemail_records_and_its_wav_downloads(
     assert saved.form["RecordingDuration"] == "7"
     assert saved.form["Digits"] == ""
     url = saved.form["RecordingUrl"]
-    assert url == f"{module_server.url}/2010-04-01/Accounts/{module_server.account_sid}/Recordings/{sid}"
+    account = module_server.account_sid
+    assert url == f"{module_server.url}/2010-04-01/Accounts/{account}/Recordings/{sid}"
     [status] = receiver.wait_for("/recording")
     assert status.signature_valid
     assert status.form["RecordingStatus"] == "completed"
@@ -186,7 +187,8 @@ def test_a_voicemail_records_and_its_wav_downloads(
         with wave.open(io.BytesIO(resp.content)) as wav:
             assert wav.getnframes() / wav.getframerate() == 7.0
             assert wav.getnchannels() == 1
-    assert httpx.get(url + ".mp3", auth=(module_server.account_sid, module_server.auth_token)).status_code == 404
+    auth = (module_server.account_sid, module_server.auth_token)
+    assert httpx.get(url + ".mp3", auth=auth).status_code == 404  # MP3 is not served
     assert httpx.get(url + ".wav").status_code == 401  # media needs the account's credentials
 
     recording = client.recordings(sid).fetch()
@@ -292,7 +294,10 @@ def test_the_caller_hangs_up_mid_gather(
     module_server: Server, receiver: Receiver, http: httpx.Client
 ) -> None:
     client = module_server.client()
-    body = '<Response><Gather timeout="10" action="/g"><Say>Enter your PIN</Say></Gather></Response>'
+    body = (
+        '<Response><Gather timeout="10" action="/g"><Say>Enter your PIN</Say></Gather>'
+        "</Response>"
+    )
     number = app_number(
         client,
         voice_url=receiver.script("/pin", body=body),

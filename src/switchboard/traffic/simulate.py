@@ -213,6 +213,8 @@ class Simulator:
 
     async def call_input(self, account: Account, sid: str, form: Form, path: str) -> TraceView:
         """A paused interactive call hears one `Input` and runs on."""
+        if await self.store.get_trace(account.sid, sid, "call") is None:
+            raise errors.not_found(path)  # before judging the input: another's call is unknown
         values = form.getall("Input")
         if len(values) != 1:
             raise errors.invalid_parameter("Give exactly one Input to continue a call")
