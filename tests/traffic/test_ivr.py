@@ -13,13 +13,14 @@ import itertools
 import time
 import wave
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import Server, run_cli
+from conftest import REQUIRE_POSTGRES, Databases, Server, run_cli
 from receiver import Receiver, Recorded
 from twilio.rest import Client
 
@@ -454,42 +455,46 @@ def test_cli_refuses_a_bad_script(module_server: Server, receiver: Receiver) -> 
 
 
 def test_an_interactive_call_continues_in_another_process(
-    store_kind: str, module_server: Server, receiver: Receiver, tmp_path: Path
+    databases: Databases, tmp_path: Path
 ) -> None:
-    """Paused in one server process, continued through another: the state is in the database,
-    and two continuations sent at once never both run."""
-    if store_kind != "postgres":
-        pytest.skip("several server processes share PostgreSQL, not a SQLite file")
-    second = Server(module_server.database_url, tmp_path)
-    second.account_sid, second.auth_token = module_server.account_sid, module_server.auth_token
+    """Paused in one server process, continued through another over one PostgreSQL: the state
+    is in the database, and two continuations sent at once never both run."""
+    problem = databases.postgres_problem()
+    if problem is not None:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
+        pytest.skip(problem)
+    url = databases.new("postgres", tmp_path)
+    first = Server(url, tmp_path)
+    first.start()
+    second = Server(url, tmp_path)
+    second.account_sid, second.auth_token = first.account_sid, first.auth_token
     second.start()
+    receiver = Receiver(first.auth_token)
     try:
-        client = module_server.client()
-        receiver.respond("/choice", choice)
-        slow = receiver.script(
-            "/slow", body="<Response><Say>done</Say></Response>", delay=1.0
-        )
+        client = first.client()
+        slow = receiver.script("/slow", body="<Response><Say>done</Say></Response>", delay=1.0)
         body = MENU.replace('action="/choice"', f'action="{slow}"')
         number = app_number(
             client,
             voice_url=receiver.script("/menu", body=body),
             status_callback=receiver.script("/status"),
         )
-        with module_server.http() as one, second.http() as two:
-            first = call(one, module_server, number, ("Interactive", "true"))
-            path = f"{calls(module_server)}/{first['call_sid']}/Input"
-            import concurrent.futures
-
-            with concurrent.futures.ThreadPoolExecutor(2) as pool:
-                answers = list(
-                    pool.map(lambda h: h.post(path, data={"Input": "2"}), [two, one])
-                )
+        with first.http() as one, second.http() as two:
+            paused = call(one, first, number, ("Interactive", "true"))
+            path = f"{calls(first)}/{paused['call_sid']}/Input"
+            with ThreadPoolExecutor(2) as pool:
+                answers = list(pool.map(lambda h: h.post(path, data={"Input": "2"}), [two, one]))
         codes = sorted(a.status_code for a in answers)
         assert codes == [200, 409], [a.text for a in answers]
         [won] = [a for a in answers if a.status_code == 200]
         assert won.json()["status"] == "completed"
+        [busy] = [a for a in answers if a.status_code == 409]
+        assert busy.json()["code"] == 21220
         assert len(receiver.requests("/slow")) == 1  # the action ran once
         assert len(receiver.wait_for("/status")) == 1
         all_signed(receiver)
     finally:
+        receiver.close()
         second.stop()
+        first.stop()
