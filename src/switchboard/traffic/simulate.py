@@ -20,7 +20,7 @@ from switchboard.traffic.plans import sms_plan, voice_plan
 from switchboard.traffic.trace import Trace
 from switchboard.twilio import errors
 from switchboard.twilio.params import valid_url
-from switchboard.twilio.resources import Account
+from switchboard.twilio.resources import Account, Record
 from switchboard.twilio.rules import E164_RE
 
 DEFAULT_INTERACTIVE_TIMEOUT = 60  # seconds a paused call waits for its next input
@@ -127,6 +127,17 @@ class Simulator:
             _Recordings(self.store),
         )
 
+    async def _number(self, account: Account, to: str, link: str) -> tuple[Record, Record | None]:
+        """The account's number `to` (404 when it has none) and the application its `link`
+        names, if any."""
+        number = await self.store.find_number(account.sid, to)
+        if number is None:
+            raise errors.number_not_found(to, account.sid)
+        app = None
+        if number[link]:
+            app = await self.store.get_application(account.sid, number[link])
+        return number, app
+
     # Calls
 
     async def call(self, account: Account, form: Form) -> TraceView:
@@ -146,13 +157,7 @@ class Simulator:
             )
         script = Script.from_form(form)
         interactive, ttl = _interactive(form)
-        number = await self.store.find_number(account.sid, to)
-        if number is None:
-            raise errors.number_not_found(to, account.sid)
-        app = None
-        if number["voice_application_sid"]:
-            app = await self.store.get_application(account.sid, number["voice_application_sid"])
-        plan = voice_plan(number, app)
+        plan = voice_plan(*await self._number(account, to, "voice_application_sid"))
         sid = self.store.sids.new("CA")
         now = self.store.clock()
         params = inbound_params(
@@ -273,13 +278,7 @@ class Simulator:
         body = form.get("Body", "")
         if len(body) > 1600:
             raise errors.body_too_long()
-        number = await self.store.find_number(account.sid, to)
-        if number is None:
-            raise errors.number_not_found(to, account.sid)
-        app = None
-        if number["sms_application_sid"]:
-            app = await self.store.get_application(account.sid, number["sms_application_sid"])
-        plan = sms_plan(number, app)
+        plan = sms_plan(*await self._number(account, to, "sms_application_sid"))
         message = Message(
             self.store.sids.new("SM"),
             account.sid,
