@@ -33,7 +33,7 @@ from switchboard.store import open_store
 LAYERS = (
     ("switchboard/api/", "switchboard API (auth, routing, parsing, rendering)"),
     ("switchboard/store/", "switchboard store (SQL statements, sqlite3/asyncpg calls, rows)"),
-    ("switchboard/routing/", "switchboard routing (webhooks, TwiML)"),
+    ("switchboard/traffic/", "switchboard traffic (engine, webhooks, TwiML)"),
     ("switchboard/twilio/", "switchboard rules (fields, SIDs, dates)"),
     ("uvicorn/", "uvicorn (HTTP parsing in httptools, ASGI messages, socket writes)"),
     ("asyncio/runners.py", "event loop (uvloop's C code: epoll, callbacks, transports)"),

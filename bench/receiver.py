@@ -1,6 +1,8 @@
 """A minimal voice webhook for the simulated-call load: a bare ASGI app under uvicorn.
 
-Every request (any path, any method) gets `<Response><Say>hi</Say></Response>` as text/xml.
+The `ivr` op's three documents answer at `/ivr` (a `<Gather>`), `/ivr/choice` (a `<Dial>` with
+an action) and `/ivr/after`; every other request (any path, any method) gets
+`<Response><Say>hi</Say></Response>`. All as text/xml.
 
     python -m bench.receiver --port 9001
 """
@@ -17,7 +19,19 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 BODY = b"<Response><Say>hi</Say></Response>"
-HEADERS = [(b"content-type", b"text/xml"), (b"content-length", str(len(BODY)).encode())]
+IVR = {
+    "/ivr": b'<Response><Gather numDigits="1" action="/ivr/choice"><Say>Press 1</Say></Gather>'
+    b"</Response>",
+    "/ivr/choice": b'<Response><Dial action="/ivr/after">+15005550199</Dial></Response>',
+    "/ivr/after": b"<Response><Say>bye</Say></Response>",
+}
+
+
+def _headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    return [(b"content-type", b"text/xml"), (b"content-length", str(len(body)).encode())]
+
+
+HEADERS = {path: _headers(body) for path, body in [*IVR.items(), ("", BODY)]}
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
@@ -27,8 +41,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         if not message.get("more_body"):
             break
-    await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
-    await send({"type": "http.response.body", "body": BODY})
+    path = scope["path"] if scope["path"] in IVR else ""
+    body = IVR.get(path, BODY)
+    await send({"type": "http.response.start", "status": 200, "headers": HEADERS[path]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def main() -> None:

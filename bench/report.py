@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call")
+OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call", "ivr")
 
 
 def _find(measures: list[dict[str, Any]], **key: Any) -> dict[str, Any] | None:

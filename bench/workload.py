@@ -10,7 +10,8 @@ from the data set through the store. Writes that consume something get a fresh f
   followed, later, by a delete).
 
 `call` posts simulated inbound calls to numbers whose application's voice URL is the local
-receiver.
+receiver; `ivr` the same with a scripted caller (`Input=1`) through three documents: a
+`<Gather>`, its action (a `<Dial>` with an action) and the Dial's action.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from bench.load import Req, basic, write_requests
 from switchboard.store import Store
 from switchboard.store.base import Keyset
 from switchboard.twilio.params import parse_params
-from switchboard.twilio.resources import APPLICATION
+from switchboard.twilio.resources import APPLICATION, INCOMING_PHONE_NUMBER
 
-OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call")
+OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call", "ivr")
 OP_HELP = {
     "fetch": "GET one application (random over sampled accounts)",
     "list": "GET the first page of 50 of an account",
@@ -37,6 +38,7 @@ OP_HELP = {
     "update": "POST FriendlyName to an application",
     "delete": "DELETE an application made earlier",
     "call": "POST a simulated inbound call; the voice URL is a local receiver",
+    "ivr": "POST a simulated call pressing 1: a Gather, its action, a Dial and its action",
 }
 CREATE_BODY = urlencode({"FriendlyName": "Bench create", "VoiceUrl": "https://example.com/voice"})
 CALLER = "+15005550006"
@@ -117,16 +119,39 @@ class Workload:
         self._write("update", updates)
 
         calls: list[Req] = []
-        for account in accounts[:CALL_ACCOUNTS]:
+        ivrs: list[Req] = []
+        for i, account in enumerate(accounts[:CALL_ACCOUNTS]):
             await self.store.update_application(
                 account.sid,
                 account.first_app,
                 {"voice_url": f"{self.receiver_url}/voice", "voice_method": "POST"},
             )
-            body = f"To={quote(account.phone_number)}&From={quote(CALLER)}"
             path = f"/switchboard/v1/Accounts/{account.sid}/InboundCalls"
+            body = f"To={quote(account.phone_number)}&From={quote(CALLER)}"
             calls.append(Req("POST", path, self.auth(account), body))
+            ivr_number = await self._ivr_number(account, i)
+            body = f"To={quote(ivr_number)}&From={quote(CALLER)}&Input=1"
+            ivrs.append(Req("POST", path, self.auth(account), body))
         self._write("call", calls)
+        self._write("ivr", ivrs)
+
+    async def _ivr_number(self, account: AccountInfo, i: int) -> str:
+        """A second number of the account, served by its second application pointed at the
+        receiver's IVR (a new application would pass the 1000 per account)."""
+        number = f"+1415{3_000_000 + i:07d}"
+        apps = self.samples.get(account.sid) or await self._apps(account.sid)
+        app_sid = apps[1] if len(apps) > 1 else account.first_app
+        await self.store.update_application(
+            account.sid, app_sid, {"voice_url": f"{self.receiver_url}/ivr", "voice_method": "POST"}
+        )
+        if await self.store.find_number(account.sid, number) is None:
+            values = parse_params(
+                INCOMING_PHONE_NUMBER.fields, {"VoiceApplicationSid": app_sid}, create=True
+            )
+            await self.store.create_number(
+                account.sid, values, phone_number=number, area_code=None, number_type=None
+            )
+        return number
 
     def _write(self, op: str, requests: list[Req], tag: str = "") -> Path:
         path = write_requests(self.directory / f"{op}{tag}.tsv", requests)

@@ -1,5 +1,8 @@
 """A real webhook receiver for tests: a threaded HTTP server on 127.0.0.1, scripted per path.
 
+A path answers a fixed document (`script`) or one computed from the request (`respond`: an IVR
+that reads `Digits`).
+
 Every request is recorded (method, path with query, headers, form params with blank values
 kept) and its `X-Twilio-Signature` is checked with twilio's own `RequestValidator`.
 """
@@ -8,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -25,6 +29,7 @@ class Script:
     content_type: str = "text/xml"
     body: str = EMPTY_TWIML
     delay: float = 0.0
+    respond: Callable[[Recorded], str] | None = None  # the body, from the request
 
 
 @dataclass
@@ -106,6 +111,12 @@ class Receiver:
             self._scripts[path] = Script(status, content_type, body, delay)
         return self.url(path)
 
+    def respond(self, path: str, respond: Callable[[Recorded], str]) -> str:
+        """Answer `path` with the TwiML `respond` makes of each request; returns its URL."""
+        with self._lock:
+            self._scripts[path] = Script(respond=respond)
+        return self.url(path)
+
     def url(self, path: str) -> str:
         return f"{self.base_url}{path}"
 
@@ -165,7 +176,8 @@ class Receiver:
             script = Script(status=404, content_type="text/plain", body="no such path")
         if script.delay:
             time.sleep(script.delay)
-        payload = script.body.encode()
+        body = script.respond(recorded) if script.respond is not None else script.body
+        payload = body.encode()
         try:
             handler.send_response(script.status)
             handler.send_header("Content-Type", script.content_type)

@@ -45,7 +45,7 @@ ALWAYS_REFUSED: dict[str, tuple[int, int]] = {
     "deleted_key": (401, 20003),
     "none": (401, 20003),
 }
-PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM)\}")
+PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM|RE)\}")
 
 
 def random_sid(prefix: str) -> str:
@@ -59,7 +59,7 @@ class Owner:
     name: str
     sid: str
     token: str
-    ids: dict[str, str] = field(default_factory=dict)  # AC, AP, PN, SK, CA, SM -> SID
+    ids: dict[str, str] = field(default_factory=dict)  # AC, AP, PN, SK, CA, SM, RE -> SID
     number: str = ""
 
 
@@ -107,7 +107,8 @@ def describe(resp: httpx.Response) -> str:
 
 def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner) -> None:
     with httpx.Client(base_url=world_server.url, auth=(owner.sid, owner.token), timeout=30) as h:
-        voice = receiver.script(f"/{owner.name}/voice")
+        # A voicemail: a call with a scripted caller leaves a recording; without one, nothing.
+        voice = receiver.script(f"/{owner.name}/voice", body="<Response><Record/></Response>")
         sms = receiver.script(f"/{owner.name}/sms")
         app = expect_ok(
             h.post(
@@ -134,6 +135,14 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             201,
         )
         assert call["status"] == "completed", call
+        voicemail = expect_ok(
+            h.post(
+                f"{EXT}/{owner.sid}/InboundCalls",
+                data={"To": owner.number, "From": "+1415", "Input": "record:2"},
+            ),
+            201,
+        )
+        [recording] = voicemail["recordings"]
         message = expect_ok(
             h.post(
                 f"{EXT}/{owner.sid}/InboundMessages",
@@ -153,6 +162,7 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             SK=key["sid"],
             CA=call["call_sid"],
             SM=message["message_sid"],
+            RE=recording,
         )
 
 
@@ -207,6 +217,7 @@ class Op:
     fresh: str | None = None  # DELETE: make a fresh resource of this kind for allowed cases
     item: str | None = None  # the kind of resource in the path (for "does not exist" variants)
     webhook: str | None = None  # a simulated call/message: the receiver path that gets hit
+    media: bool = False  # the success is a WAV, not JSON
 
     @property
     def label(self) -> str:
@@ -267,6 +278,21 @@ OPS: list[Op] = [
     ),
     Op("GET", f"{EXT}/{A}/InboundMessages/{{SM}}", 200, item="SM"),
     Op("GET", f"{EXT}/{A}/Requests", 200),
+    # A call that is over can be neither continued nor hung up: 400 for its owner, and the
+    # same refusals as everywhere for everybody else.
+    Op(
+        "POST",
+        f"{EXT}/{A}/InboundCalls/{{CA}}/Input",
+        400,
+        form=lambda o: {"Input": "1"},
+        item="CA",
+    ),
+    Op("POST", f"{EXT}/{A}/InboundCalls/{{CA}}/Hangup", 400, item="CA"),
+    Op("GET", f"{ROOT}/{A}/Recordings.json", 200),
+    Op("GET", f"{ROOT}/{A}/Recordings/{{RE}}.json", 200, item="RE"),
+    Op("GET", f"{ROOT}/{A}/Recordings/{{RE}}.xml", 200, item="RE", media=True),
+    Op("GET", f"{ROOT}/{A}/Recordings/{{RE}}.wav", 200, item="RE", media=True),
+    Op("DELETE", f"{ROOT}/{A}/Recordings/{{RE}}.json", 204, fresh="RE", item="RE"),
 ]
 
 
@@ -276,7 +302,7 @@ def test_every_served_route_is_in_the_matrix() -> None:
     own test below.)"""
     from switchboard.api.routes import build_routes
 
-    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM")}
+    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM", "RE")}
     missing = []
     for route in build_routes():
         if route.account is None:
@@ -315,6 +341,13 @@ def fresh_resource(world: World, owner: Owner, kind: str) -> str:
             f"{ROOT}/{owner.sid}/IncomingPhoneNumbers.json",
             data={"PhoneNumber": random_number()},
         )
+    elif kind == "RE":
+        resp = h.post(
+            f"{EXT}/{owner.sid}/InboundCalls",
+            data={"To": owner.number, "From": "+1415", "Input": "record:1"},
+        )
+        made: str = expect_ok(resp, 201)["recordings"][0]
+        return made
     else:
         resp = h.post(f"{ROOT}/{owner.sid}/Keys.json", data={"FriendlyName": "tmp"})
     sid: str = expect_ok(resp, 201)["sid"]
@@ -330,6 +363,7 @@ def owner_view(world: World, owner: Owner, kind: str) -> httpx.Response:
         "SK": f"{ROOT}/{owner.sid}/Keys/{owner.ids['SK']}.json",
         "CA": f"{EXT}/{owner.sid}/InboundCalls/{owner.ids['CA']}",
         "SM": f"{EXT}/{owner.sid}/InboundMessages/{owner.ids['SM']}",
+        "RE": f"{ROOT}/{owner.sid}/Recordings/{owner.ids['RE']}.json",
     }
     h = world.owner_client(owner.name)
     return h.get(paths[kind])
@@ -351,11 +385,16 @@ def collection_snapshot(world: World, owner: Owner) -> dict[str, list[str]]:
     return out
 
 
+XML_CODE = re.compile(r"<RestException><Code>([0-9]+)</Code>")
+
+
 def error_of(resp: httpx.Response) -> tuple[int, int | None]:
+    """(status, Twilio code) of an error body, JSON or (on paths without `.json`) XML."""
     try:
         body = resp.json()
     except ValueError:
-        return (resp.status_code, None)
+        found = XML_CODE.search(resp.text)
+        return (resp.status_code, int(found.group(1)) if found else None)
     if not isinstance(body, dict) or list(body) != ERROR_KEYS:
         return (resp.status_code, None)
     return (resp.status_code, body["code"])
@@ -379,7 +418,7 @@ def check_allowed_body(op: Op, owner: Owner, body: dict[str, Any]) -> str | None
         return None if body.get("sid") == owner.sid else f"wrong account {body.get('sid')}"
     if "account_sid" in body and body["account_sid"] != owner.sid:
         return f"answered for {body['account_sid']}, not {owner.sid}"
-    for key in ("applications", "incoming_phone_numbers"):
+    for key in ("applications", "incoming_phone_numbers", "recordings"):
         for item in body.get(key, []):
             if item["account_sid"] != owner.sid:
                 return f"listed {item['sid']} of {item['account_sid']}"
@@ -420,7 +459,8 @@ def test_matrix(world: World, op: Op) -> None:
                     allowed_creates[owner_name] += 1
                 if op.webhook is not None:
                     allowed_hits[owner_name] += 1
-                why = check_allowed_body(op, owner, {} if status == 204 else resp.json())
+                body = {} if status == 204 or op.media else resp.json()
+                why = check_allowed_body(op, owner, body)
                 if why:
                     problems.append(f"{cred} on {owner_name}: {why}: {describe(resp)}")
                 continue
@@ -515,6 +555,9 @@ ITEM_PATHS = [
     (f"{ROOT}/{{AC}}/Keys/{{X}}.json", "SK", ("GET", "POST", "DELETE")),
     (f"{EXT}/{{AC}}/InboundCalls/{{X}}", "CA", ("GET",)),
     (f"{EXT}/{{AC}}/InboundMessages/{{X}}", "SM", ("GET",)),
+    (f"{EXT}/{{AC}}/InboundCalls/{{X}}/Input", "CA", ("POST",)),
+    (f"{ROOT}/{{AC}}/Recordings/{{X}}.json", "RE", ("GET", "DELETE")),
+    (f"{ROOT}/{{AC}}/Recordings/{{X}}.wav", "RE", ("GET",)),
 ]
 # (credentials, the account whose path they use, whose resource they name)
 CROSSINGS = [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -226,3 +227,69 @@ def test_downgrade_from_0005_hashes_new_keys(database_url: str) -> None:
     finally:
         engine.dispose()
     assert "secret" not in columns and columns["secret_hash"]["nullable"] is False
+
+
+def test_upgrade_to_0006_stores_each_request_once(database_url: str, tmp_path: Path) -> None:
+    """A database at 0005, whose traces carry copies of their requests (one of which the log
+    has already trimmed): after 0006 each trace names its requests, the log keeps the only
+    copy, and the API still renders the whole trace."""
+    account, token = "AC" + "3" * 32, "4" * 32
+    trace_sid = "CA" + "0" * 31 + "1"
+    kept = ["RQ" + "0" * 31 + "2", "RQ" + "0" * 31 + "3"]
+    old_requests = [{"purpose": p, "url": f"http://h/{p}", "method": "POST"} for p in
+                    ("voice_url", "redirect", "status_callback")]  # fmt: skip
+    body = {
+        "call_sid": trace_sid, "account_sid": account, "from": "+1415", "to": "+1500",
+        "status": "completed", "application_sid": None, "twiml": "<Response/>",
+        "error_code": None, "error_message": None, "verbs": [{"verb": "Say", "text": "hi"}],
+        "warnings": [], "requests": old_requests, "date_created": "Thu, 26 Nov 2026 18:00:00 +0000",
+    }  # fmt: skip
+    engine = create_engine(migrate.sqlalchemy_url(database_url))
+    try:
+        with engine.begin() as conn:
+            config = migrate.alembic_config()
+            config.attributes["connection"] = conn
+            command.upgrade(config, "0005")
+            conn.execute(
+                text(
+                    "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
+                    "VALUES (:sid, :account, 'call', 'completed', :body, 1700000000000000)"
+                ),
+                {"sid": trace_sid, "account": account, "body": json.dumps(body)},
+            )
+            for sid, request in zip(kept, old_requests[1:], strict=True):
+                conn.execute(
+                    text(
+                        "INSERT INTO webhook_requests (sid, account_sid, trace_sid, body, "
+                        "date_created) VALUES (:sid, :account, :trace, :body, 0)"
+                    ),
+                    {"sid": sid, "account": account, "trace": trace_sid,
+                     "body": json.dumps(request)},
+                )  # fmt: skip
+    finally:
+        engine.dispose()
+    migrate.upgrade(database_url)
+
+    [(raw,)] = query(database_url, f"SELECT body FROM traces WHERE sid = '{trace_sid}'")
+    stored = json.loads(raw)
+    assert "requests" not in stored
+    assert stored["request_sids"] == kept
+    assert stored["requests_pruned"] == 1
+    assert stored["date_created"] == 1700000000000000
+    assert stored["verbs"] == body["verbs"]
+
+    run_cli("accounts", "list", database_url=database_url)  # the CLI opens it without trouble
+    server = Server(database_url, tmp_path)
+    server.account_sid, server.auth_token = account, token
+    server.start()
+    try:
+        with server.http() as h:
+            resp = h.get(f"/switchboard/v1/Accounts/{account}/InboundCalls/{trace_sid}")
+        assert resp.status_code == 200, resp.text
+        trace = resp.json()
+        assert [r["purpose"] for r in trace["requests"]] == ["redirect", "status_callback"]
+        assert trace["requests_pruned"] == 1
+        assert trace["twiml"] == "<Response/>"
+        assert trace["date_created"] == "Tue, 14 Nov 2023 22:13:20 +0000"
+    finally:
+        server.stop()

@@ -380,15 +380,16 @@ def test_status_callback_completed(
         status_callback_method=method,
     )
 
-    trace = place_call(http, fast_server, number, CallDuration="42")
+    trace = place_call(http, fast_server, number)
 
     assert trace["status"] == "completed"
+    assert trace["duration"] == 6  # "Hi" at 150 words a minute (0.4 s) + one play (5 s)
     [got] = receiver.wait_for("/status", 1)
     assert got.method == method
     assert got.signature_valid
     p = got.params
     assert p["CallStatus"] == "completed"
-    assert p["CallDuration"] == "42"
+    assert p["CallDuration"] == "6"
     assert p["CallSid"] == trace["call_sid"]
     assert p["AccountSid"] == fast_server.account_sid
     assert p["From"] == CALLER
@@ -408,7 +409,7 @@ def test_status_callback_reports_failed_flow(
         status_callback=receiver.script("/status"),
     )
 
-    trace = place_call(http, fast_server, number, CallDuration="0")
+    trace = place_call(http, fast_server, number)
 
     assert trace["status"] == "failed"
     [got] = receiver.wait_for("/status", 1)
@@ -429,11 +430,14 @@ def test_status_callback_duration_is_whole_minutes_rounded_up(
     client: Client,
     http: httpx.Client,
 ) -> None:
+    pause = f'<Response><Pause length="{seconds}"/></Response>'
     number, _ = number_with_app(
-        client, voice_url=receiver.script("/voice"), status_callback=receiver.script("/status")
+        client,
+        voice_url=receiver.script("/voice", body=pause),
+        status_callback=receiver.script("/status"),
     )
 
-    place_call(http, fast_server, number, CallDuration=seconds)
+    place_call(http, fast_server, number)
 
     [got] = receiver.wait_for("/status", 1)
     assert got.signature_valid
@@ -508,6 +512,16 @@ def test_stir_verstat_can_be_chosen_or_left_out(
     else:  # a call that carried no SHAKEN identity: Twilio sends no StirVerstat
         assert "StirVerstat" not in got.form
     assert "CallToken" in got.form
+
+
+def test_call_duration_is_no_longer_given_but_measured(
+    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+) -> None:
+    """The simulated clock measures a call; a `CallDuration` parameter would contradict it."""
+    number, _ = number_with_app(client, voice_url=receiver.script("/voice"))
+    form = {"To": number, "From": CALLER, "CallDuration": "42"}
+    assert_error(http.post(calls_path(fast_server), data=form), 400, 20001)
+    assert receiver.requests() == []
 
 
 def test_unknown_stir_verstat_is_refused(

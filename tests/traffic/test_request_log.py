@@ -12,7 +12,8 @@ from conftest import Server, query
 from receiver import Receiver
 from twilio.rest import Client
 
-from switchboard.store import migrate, open_store
+from switchboard.store import Store, migrate, open_store
+from switchboard.store.base import TraceWrite
 
 REQUEST_SID = re.compile(r"^RQ[0-9a-f]{32}$")
 CALLER = "+14155550123"
@@ -206,6 +207,15 @@ def test_request_log_keeps_exactly_the_newest_rows(database_url: str) -> None:
     def sizes() -> dict[tuple[str, str], int]:
         return {(a, log): n for a, log, n in query(database_url, "SELECT * FROM log_sizes")}
 
+    async def save(
+        store: Store, account_sid: str, sid: str, requests: list[dict[str, Any]], keep: int,
+        status: str = "completed",
+    ) -> None:
+        rows = [(store.sids.new("RQ"), r) for r in requests]
+        body = {"request_sids": [r[0] for r in rows]}
+        write = TraceWrite(account_sid, sid, "call", status, body, rows)
+        await store.save_traffic([write], keep=keep)
+
     async def run() -> None:
         stores = [open_store(database_url) for _ in range(4)]
         for store in stores:
@@ -218,13 +228,8 @@ def test_request_log_keeps_exactly_the_newest_rows(database_url: str) -> None:
             for i in range(8):
                 sid = store.sids.new("CA")
                 made.append(sid)
-                await store.save_trace(
-                    account.sid, sid, "call", "completed", {"i": i},
-                    [{"i": i, "n": 0}, {"i": i, "n": 1}], keep=5,
-                )  # fmt: skip
-            await store.save_trace(
-                other.sid, store.sids.new("CA"), "call", "completed", {}, [{}], keep=5
-            )
+                await save(store, account.sid, sid, [{"i": i, "n": 0}, {"i": i, "n": 1}], 5)
+            await save(store, other.sid, store.sids.new("CA"), [{}], 5)
             assert rows("traces", account.sid) == made[-5:]
             assert len(rows("webhook_requests", account.sid)) == 5
             assert len(rows("traces", other.sid)) == 1  # another account's log is its own
@@ -232,16 +237,23 @@ def test_request_log_keeps_exactly_the_newest_rows(database_url: str) -> None:
             assert sizes()[(account.sid, "webhook_requests")] == 5
 
             sid = store.sids.new("CA")
-            await store.save_trace(account.sid, sid, "call", "completed", {}, [], keep=2)
+            await save(store, account.sid, sid, [], 2)
             assert rows("traces", account.sid) == [made[-1], sid]
             assert len(rows("webhook_requests", account.sid)) == 2  # none added, still trimmed
+
+            # A trace saved again (an interactive call that went on) is one trace: its body
+            # replaced, counted once; its new requests join the log.
+            await save(store, account.sid, sid, [{"later": 1}], 2, status="in-progress")
+            assert rows("traces", account.sid) == [made[-1], sid]
+            assert sizes()[(account.sid, "traces")] == 2
+            assert query(database_url, f"SELECT status FROM traces WHERE sid = '{sid}'") == [
+                ("in-progress",)
+            ]
 
             # Writers racing on one account's log (separate connections, as processes have).
             await asyncio.gather(
                 *(
-                    s.save_trace(
-                        account.sid, s.sids.new("CA"), "call", "completed", {}, [{}, {}], keep=3
-                    )
+                    save(s, account.sid, s.sids.new("CA"), [{}, {}], 3)
                     for s in stores
                     for _ in range(5)
                 )

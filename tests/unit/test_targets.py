@@ -13,7 +13,7 @@ import asyncio
 
 import pytest
 
-from switchboard.routing.targets import TargetPolicy, equivalents
+from switchboard.traffic.targets import TargetPolicy, equivalents
 
 LOOPBACK_SPELLINGS = (
     "127.0.0.1",

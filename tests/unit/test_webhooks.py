@@ -21,11 +21,11 @@ import httpx
 import pytest
 
 from switchboard.config import Settings
-from switchboard.routing import answer
-from switchboard.routing.call_params import billed_minutes, call_token
-from switchboard.routing.factory import open_router
-from switchboard.routing.targets import TargetPolicy
-from switchboard.routing.webhooks import MAX_BODY, Webhooks
+from switchboard.traffic import answer
+from switchboard.traffic.call_params import billed_minutes, call_token
+from switchboard.traffic.factory import media_base, open_simulator
+from switchboard.traffic.targets import TargetPolicy
+from switchboard.traffic.webhooks import MAX_BODY, Webhooks
 
 LIMIT = 64 * 1024
 
@@ -204,19 +204,23 @@ def test_call_token_is_stable_and_shaped_like_twilios() -> None:
 # One factory for serve and simulate
 
 
-def test_open_router_applies_the_settings() -> None:
+def test_open_simulator_applies_the_settings() -> None:
     settings = Settings(
         webhook_timeout=3.5,
         webhook_allow=(".example.com",),
         webhook_deny=("10.0.0.0/8",),
         webhook_deny_private=True,
+        request_log_limit=7,
+        port=8123,
     )
 
     async def build() -> tuple[Any, bool]:
         store: Any = object()
-        async with open_router(store, settings) as router:
-            assert router.store is store
-            webhooks = router.webhooks
+        async with open_simulator(store, settings) as simulator:
+            assert simulator.store is store
+            assert simulator.keep == 7
+            assert simulator.media_base == "http://127.0.0.1:8123"
+            webhooks = simulator.webhooks
             client_open = not webhooks.client.is_closed
         return webhooks, client_open
 
@@ -226,3 +230,11 @@ def test_open_router_applies_the_settings() -> None:
     assert webhooks.timeout == 3.5
     assert webhooks.targets == TargetPolicy((".example.com",), ("10.0.0.0/8",), True)
     assert webhooks.client.trust_env is False
+
+
+@pytest.mark.parametrize(
+    ("host", "base"),
+    [("127.0.0.1", "http://127.0.0.1:80"), ("0.0.0.0", "http://127.0.0.1:80"), ("::1", "http://[::1]:80")],
+)
+def test_media_base_names_a_reachable_address(host: str, base: str) -> None:
+    assert media_base(Settings(host=host, port=80)) == base

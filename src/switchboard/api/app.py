@@ -1,5 +1,5 @@
 """The composition root: `build_app(settings)` wires the store, the services, the dispatcher
-and the traffic router into one ASGI app.
+and the traffic simulator into one ASGI app.
 
 Twilio's paths and our extension go straight to the API dispatcher (raw ASGI: the hot path);
 the rest (the health check, the console, and anything unknown, answered with a Twilio-style 404)
@@ -23,8 +23,8 @@ from switchboard.api.dispatch import PREFIXES, Dispatcher
 from switchboard.api.render import Reply
 from switchboard.config import Settings
 from switchboard.console import build_console
-from switchboard.routing.factory import open_router
 from switchboard.store import Store, open_store
+from switchboard.traffic.factory import open_simulator
 from switchboard.twilio import errors
 
 
@@ -55,12 +55,12 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
-        async with open_router(the_store, settings) as router:
-            services.router = router
+        async with open_simulator(the_store, settings, expire=True) as simulator:
+            services.simulator = simulator
             try:
                 yield
             finally:
-                services.router = None
+                services.simulator = None
                 await the_store.close()
 
     starlette = Starlette(

@@ -8,8 +8,8 @@ from switchboard.api.auth import CredentialCache, Principal
 from switchboard.api.render import Representation
 from switchboard.api.wire import Params
 from switchboard.config import Settings
-from switchboard.routing.router import Router
 from switchboard.store.base import Store
+from switchboard.traffic.simulate import Simulator
 from switchboard.twilio import errors
 from switchboard.twilio.resources import Account
 from switchboard.twilio.sids import is_sid
@@ -17,23 +17,23 @@ from switchboard.twilio.sids import is_sid
 
 class Services:
     """What every handler shares: the store, the settings, the credential cache, and (once the
-    app has started) the router that runs simulated traffic."""
+    app has started) the simulator that runs simulated traffic."""
 
     def __init__(self, store: Store, settings: Settings) -> None:
         self.store = store
         self.settings = settings
         self.credentials = CredentialCache(store)
-        self._router: Router | None = None
+        self._simulator: Simulator | None = None
 
     @property
-    def router(self) -> Router:
-        if self._router is None:
+    def simulator(self) -> Simulator:
+        if self._simulator is None:
             raise RuntimeError("the app has not started")
-        return self._router
+        return self._simulator
 
-    @router.setter
-    def router(self, router: Router | None) -> None:
-        self._router = router
+    @simulator.setter
+    def simulator(self, simulator: Simulator | None) -> None:
+        self._simulator = simulator
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ from switchboard.twilio.resources import (
     APPLICATION,
     INCOMING_PHONE_NUMBER,
     KEY,
+    RECORDING,
     Resource,
 )
 
@@ -109,7 +110,15 @@ def extension(path: str, **methods: Handler) -> Route:
 def build_routes() -> tuple[Route, ...]:
     """Tried in order, the busiest first; every pattern is anchored at both ends, so the order
     only matters where two could match (the numbers' `Local|TollFree|Mobile` before `{sid}`)."""
-    from switchboard.api import accounts, applications, control, keys, phone_numbers, simulate
+    from switchboard.api import (
+        accounts,
+        applications,
+        control,
+        keys,
+        phone_numbers,
+        recordings,
+        simulate,
+    )
 
     numbers = INCOMING_PHONE_NUMBER
     number, number_list = resource_routes(numbers, phone_numbers)
@@ -134,8 +143,14 @@ def build_routes() -> tuple[Route, ...]:
         ),
         number,
         *resource_routes(KEY, keys, keys_allowed=False),
+        # The media and XML forms first: the generic `{sid}` would take `RE….wav` for a SID.
+        Route(Template(f"{RECORDING.path}.wav", suffix=False), {"GET": recordings.fetch_wav}),
+        Route(Template(f"{RECORDING.path}.xml", suffix=False), {"GET": recordings.fetch_xml}),
+        *resource_routes(RECORDING, recordings),
         extension("/InboundCalls", POST=simulate.create_call),
         extension("/InboundCalls/{sid}", GET=simulate.fetch_call),
+        extension("/InboundCalls/{sid}/Input", POST=simulate.call_input),
+        extension("/InboundCalls/{sid}/Hangup", POST=simulate.call_hangup),
         extension("/InboundMessages", POST=simulate.create_message),
         extension("/InboundMessages/{sid}", GET=simulate.fetch_message),
         extension("/Requests", GET=simulate.list_requests),

@@ -1,45 +1,51 @@
 """Our extension beside the Twilio paths: `/switchboard/v1/Accounts/{AccountSid}/...`.
 
 `InboundCalls` and `InboundMessages` run a simulated call or SMS through the number's
-application to its webhooks now, and answer 201 with the trace; the traces and the request log
-can be read back. Same auth rules as the Twilio paths.
+application to its webhooks now, and answer 201 with the trace; an interactive call answers as
+soon as it waits for its caller, and `…/InboundCalls/{CallSid}/Input` and `…/Hangup` continue
+it. Traces and the request log can be read back. Same auth rules as the Twilio paths.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from switchboard.api import render
 from switchboard.api.context import ApiRequest
 from switchboard.api.listing import plain_list_response
 from switchboard.api.render import Reply
 from switchboard.api.routes import EXTENSION_ROOT
-from switchboard.routing.simulate import Flow, simulate_call, simulate_message
+from switchboard.api.traces import log_item, trace_json
+from switchboard.traffic.simulate import TraceView
 from switchboard.twilio import errors
-from switchboard.twilio.dates import rfc2822
 
 
-async def _run(req: ApiRequest, flow: Flow) -> Reply:
-    services = req.services
-    trace = await flow(
-        services.router, req.account, req.params, keep=services.settings.request_log_limit
-    )
-    return render.json(trace, 201)
+def _reply(view: TraceView, status: int = 200) -> Reply:
+    return render.json(trace_json(view.body, view.requests), status)
 
 
 async def create_call(req: ApiRequest) -> Reply:
-    return await _run(req, simulate_call)
+    return _reply(await req.services.simulator.call(req.account, req.params), 201)
+
+
+async def call_input(req: ApiRequest) -> Reply:
+    sid = req.sid("CA")
+    view = await req.services.simulator.call_input(req.account, sid, req.params, req.path)
+    return _reply(view)
+
+
+async def call_hangup(req: ApiRequest) -> Reply:
+    sid = req.sid("CA")
+    return _reply(await req.services.simulator.call_hangup(req.account, sid, req.path))
 
 
 async def create_message(req: ApiRequest) -> Reply:
-    return await _run(req, simulate_message)
+    return _reply(await req.services.simulator.message(req.account, req.params), 201)
 
 
 async def _fetch(req: ApiRequest, prefix: str, kind: str) -> Reply:
-    trace = await req.store.get_trace(req.account.sid, req.sid(prefix), kind)
-    if trace is None:
+    stored = await req.store.get_trace(req.account.sid, req.sid(prefix), kind)
+    if stored is None:
         raise errors.not_found(req.path)
-    return render.json(trace)
+    return render.json(trace_json(*stored))
 
 
 async def fetch_call(req: ApiRequest) -> Reply:
@@ -50,14 +56,6 @@ async def fetch_message(req: ApiRequest) -> Reply:
     return await _fetch(req, "SM", "message")
 
 
-def _request_item(row: dict[str, Any]) -> dict[str, Any]:
-    trace_sid = row.pop("trace_sid")
-    key = "call_sid" if trace_sid.startswith("CA") else "message_sid"
-    record = {"sid": row.pop("sid"), key: trace_sid, **row}
-    record["date_created"] = rfc2822(row["date_created"])
-    return record
-
-
 async def list_requests(req: ApiRequest) -> Reply:
     store, account_sid = req.store, req.account.sid
     return await plain_list_response(
@@ -66,5 +64,5 @@ async def list_requests(req: ApiRequest) -> Reply:
         sid_prefix="RQ",
         path=f"{EXTENSION_ROOT}/Accounts/{account_sid}/Requests",
         fetch=lambda page: store.list_requests(account_sid, page),
-        item=_request_item,
+        item=log_item,
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from switchboard.api.wire import Params
 from switchboard.cli import database, output
 from switchboard.cli.options import database_option
 from switchboard.cli.output import Failure
@@ -22,14 +23,14 @@ def simulate() -> None:
 
 def _simulate(
     kind: str,
-    form: dict[str, str],
+    form: Params,
     account_sid: str | None,
     database_url: str | None,
     webhook_timeout: float | None,
     as_json: bool,
 ) -> None:
-    from switchboard.routing.factory import open_router
-    from switchboard.routing.simulate import simulate_call, simulate_message
+    from switchboard.api.traces import trace_json
+    from switchboard.traffic.factory import open_simulator
     from switchboard.twilio.errors import TwilioError
 
     try:
@@ -37,20 +38,25 @@ def _simulate(
     except ValueError as exc:
         raise Failure(f"bad setting: {exc}") from None
 
-    async def run(store: Store) -> dict[str, object]:
+    async def run(store: Store) -> dict[str, Any]:
         if account_sid is None:
             account, _ = await store.ensure_main_account(None, None)
         else:
             found = await store.get_account(account_sid)
             if found is None:
-                raise click.ClickException(f"no account {account_sid}")
+                raise Failure(f"no account {account_sid}")
             account = found
-        async with open_router(store, settings) as router:
-            flow = simulate_call if kind == "call" else simulate_message
+        async with open_simulator(store, settings) as simulator:
             try:
-                return await flow(router, account, form, keep=settings.request_log_limit)
+                if kind == "call":
+                    view = await simulator.call(account, form)
+                else:
+                    view = await simulator.message(account, form)
             except TwilioError as exc:
-                raise click.ClickException(f"{exc.code}: {exc.message}") from None
+                if exc.code == 20404:  # the number is not the account's: say what to do
+                    raise Failure(f"{exc.message}. {_NUMBER_HINT}", exc.code) from None
+                raise
+        return trace_json(view.body, view.requests)
 
     trace = database.run(settings.database_url, run)
     if as_json:
@@ -59,6 +65,13 @@ def _simulate(
         _print_trace(trace)
     if trace["status"] != "completed":
         sys.exit(1)
+
+
+_NUMBER_HINT = (
+    "Make it one of your numbers first, with your webhook: "
+    "`switchboard numbers create --phone-number <the --to number> --voice-url <your URL>` "
+    "(or `--voice-application AP…`; `--sms-url` for SMS)"
+)
 
 
 def _print_trace(trace: dict[str, Any]) -> None:
@@ -87,6 +100,8 @@ def _print_trace(trace: dict[str, Any]) -> None:
     console.print(table)
     if trace["verbs"]:
         console.print("verbs: " + ", ".join(v["verb"] for v in trace["verbs"]))
+    if trace.get("duration") is not None:
+        console.print(f"call time: {trace['duration']} s")
     for m in trace.get("messages", []):
         console.print(f"reply {m['sid']} to {m['to']}: {m['body']!r}")
 
@@ -96,7 +111,16 @@ def _print_trace(trace: dict[str, Any]) -> None:
 @click.option("--from", "from_", required=True, help="The caller")
 @click.option("--account", "account_sid", default=None, help="Account (default: the main one)")
 @click.option("--caller-name", default=None, help="CallerName, sent when caller-ID lookup is on")
-@click.option("--call-duration", default="0", help="CallDuration for the status callback")
+@click.option(
+    "--input",
+    "inputs",
+    multiple=True,
+    help="What the caller does at each <Gather>/<Record> (repeatable): digits such as 1 or "
+    "1234#, speech:<text>, record:<seconds>, timeout",
+)
+@click.option("--dial-status", multiple=True, help="Outcome of each <Dial> (repeatable)")
+@click.option("--dial-duration", multiple=True, help="Seconds of each completed <Dial>")
+@click.option("--hangup-after", default=None, help="Seconds of call time, then the caller hangs up")
 @database_option
 @click.option("--webhook-timeout", type=float, default=None, help="Seconds (default 15)")
 @click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON")
@@ -105,16 +129,24 @@ def simulate_call_cmd(
     from_: str,
     account_sid: str | None,
     caller_name: str | None,
-    call_duration: str,
+    inputs: tuple[str, ...],
+    dial_status: tuple[str, ...],
+    dial_duration: tuple[str, ...],
+    hangup_after: str | None,
     database_url: str | None,
     webhook_timeout: float | None,
     as_json: bool,
 ) -> None:
-    """A call to --to: its voice webhooks are requested now. Exits 1 when the flow failed."""
-    form = {"To": to, "From": from_, "CallDuration": call_duration}
+    """A call to --to, run verb by verb with a scripted caller. Exits 1 unless it completed."""
+    pairs = [("To", to), ("From", from_)]
     if caller_name is not None:
-        form["CallerName"] = caller_name
-    _simulate("call", form, account_sid, database_url, webhook_timeout, as_json)
+        pairs.append(("CallerName", caller_name))
+    pairs += [("Input", v) for v in inputs]
+    pairs += [("DialStatus", v) for v in dial_status]
+    pairs += [("DialDuration", v) for v in dial_duration]
+    if hangup_after is not None:
+        pairs.append(("HangupAfter", hangup_after))
+    _simulate("call", Params(pairs), account_sid, database_url, webhook_timeout, as_json)
 
 
 @simulate.command("sms")
@@ -137,7 +169,6 @@ def simulate_sms_cmd(
     as_json: bool,
 ) -> None:
     """An SMS to --to: its messaging webhooks are requested now. Exits 1 when the flow failed."""
-    form = {"To": to, "From": from_, "Body": body}
-    for i, url in enumerate(media_url[:10]):
-        form[f"MediaUrl{i}"] = url
-    _simulate("message", form, account_sid, database_url, webhook_timeout, as_json)
+    pairs = [("To", to), ("From", from_), ("Body", body)]
+    pairs += [(f"MediaUrl{i}", url) for i, url in enumerate(media_url[:10])]
+    _simulate("message", Params(pairs), account_sid, database_url, webhook_timeout, as_json)

@@ -67,6 +67,36 @@ class SeedAccount:
     numbers: tuple[SeedNumber, ...] = ()
 
 
+@dataclass(frozen=True)
+class TraceWrite:
+    """One trace to store (new or again), with the requests made since it was last stored."""
+
+    account_sid: str
+    sid: str
+    kind: str  # call | message
+    status: str
+    body: dict[str, Any]  # traffic/trace.py `Trace.body()`: plain values, requests by SID
+    requests: list[tuple[str, dict[str, Any]]]  # (RQ… SID, the request as plain values)
+
+
+@dataclass(frozen=True)
+class LiveCall:
+    """A paused interactive call: the engine's state, until `expires_at` (microseconds)."""
+
+    account_sid: str
+    sid: str
+    state: dict[str, Any]
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class RecordingFilter:
+    call_sid: str | None = None
+    conference_sid: str | None = None
+    created_from: int | None = None  # date_created >= (microseconds)
+    created_before: int | None = None  # date_created < (microseconds)
+
+
 @dataclass
 class SeedResult:
     """What a seed did, per kind (`accounts`, `applications`, `numbers`)."""
@@ -242,28 +272,66 @@ class Store(ABC):
     async def delete_number(self, account_sid: str, sid: str) -> bool: ...
 
     # Simulated traffic: traces and the webhook request log, each bounded to the newest `keep`
-    # rows per account.
+    # rows per account; recordings; interactive calls paused between inputs.
 
     @abstractmethod
-    async def save_trace(
+    async def save_traffic(
         self,
-        account_sid: str,
-        sid: str,
-        kind: str,
-        status: str,
-        body: dict[str, Any],
-        requests: list[dict[str, Any]],
+        traces: Sequence[TraceWrite],
         *,
         keep: int,
+        live: LiveCall | None = None,
+        finished: str | None = None,
     ) -> None:
-        """Store a trace and its requests (each gets an `RQ…` SID), then prune to `keep`."""
+        """In one transaction: store each trace (insert, or replace its body) and its new request
+        rows, prune each log to `keep`; keep `live` (a paused call, released) or forget the live
+        call `finished`."""
 
     @abstractmethod
-    async def get_trace(self, account_sid: str, sid: str, kind: str) -> dict[str, Any] | None: ...
+    async def get_trace(
+        self, account_sid: str, sid: str, kind: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+        """The trace's body and the rows (`sid` + body) of its requests still in the log."""
 
     @abstractmethod
     async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
         """Newest first: `after` continues towards older requests, `before` towards newer."""
+
+    @abstractmethod
+    async def locate_number(self, phone_number: str) -> Record | None:
+        """The number record for an E.164 number, whichever account holds it (`<Dial>`)."""
+
+    @abstractmethod
+    async def create_recording(self, values: dict[str, Any]) -> Record: ...
+
+    @abstractmethod
+    async def get_recording(self, account_sid: str, sid: str) -> Record | None: ...
+
+    @abstractmethod
+    async def recording_account(self, sid: str) -> str | None: ...
+
+    @abstractmethod
+    async def list_recordings(
+        self, account_sid: str, filters: RecordingFilter, page: Keyset
+    ) -> list[Record]:
+        """Newest first, as Twilio lists recordings."""
+
+    @abstractmethod
+    async def delete_recording(self, account_sid: str, sid: str) -> bool: ...
+
+    @abstractmethod
+    async def claim_live_call(
+        self, account_sid: str, sid: str, lease_until: int
+    ) -> tuple[str, dict[str, Any] | None]:
+        """Take a paused call for one continuation: ("claimed", state), ("busy", None) while
+        another request holds it (until its lease ends), or ("gone", None)."""
+
+    @abstractmethod
+    async def claim_expired_calls(
+        self, lease_until: int, limit: int
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        """Claim up to `limit` paused calls past their expiry and not held: (account, sid,
+        state). A conditional UPDATE: each is claimed by exactly one process."""
 
     # Fixtures and test support
 
@@ -284,6 +352,6 @@ class Store(ABC):
     async def reset(self) -> None:
         """Empty the store but for the main accounts, whose credentials stay valid.
 
-        One write transaction: webhook requests, traces, numbers, API keys, applications and
-        every account that is not a main account are deleted.
+        One write transaction: webhook requests, traces, paused calls, recordings, numbers, API
+        keys, applications and every account that is not a main account are deleted.
         """

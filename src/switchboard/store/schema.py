@@ -21,6 +21,7 @@ from switchboard.twilio.resources import (
     APPLICATION,
     INCOMING_PHONE_NUMBER,
     KEY,
+    RECORDING,
     Record,
     Resource,
 )
@@ -46,6 +47,8 @@ def _column(field: Field) -> sa.Column:  # type: ignore[type-arg]
         return sa.Column(name, sa.BigInteger, nullable=nullable)
     if field.kind is Kind.BOOL:
         return sa.Column(name, sa.Boolean, nullable=nullable)
+    if field.kind is Kind.INT:
+        return sa.Column(name, sa.Integer, nullable=nullable)
     if field.kind is Kind.METHOD:
         return sa.Column(name, sa.String(4), nullable=nullable)
     if field.kind is Kind.PHONE:
@@ -72,6 +75,11 @@ incoming_phone_numbers = _table(
     sa.Index("ix_numbers_sms_app", "sms_application_sid"),
 )
 api_keys = _table(KEY, sa.Index("ix_keys_account", "account_sid", "sid"))
+recordings = _table(
+    RECORDING,
+    sa.Index("ix_recordings_account", "account_sid", "sid"),
+    sa.Index("ix_recordings_call", "account_sid", "call_sid", "sid"),
+)
 
 traces = sa.Table(
     "traces",
@@ -80,7 +88,8 @@ traces = sa.Table(
     sa.Column("account_sid", SID, nullable=False),
     sa.Column("kind", sa.String(8), nullable=False),  # call | message
     sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),  # the trace, as JSON
+    # The trace as JSON (traffic/trace.py `Trace.body`): its requests by SID, not their bodies.
+    sa.Column("body", sa.Text, nullable=False),
     sa.Column("date_created", sa.BigInteger, nullable=False),
     sa.Index("ix_traces_account", "account_sid", "sid"),
 )
@@ -94,6 +103,20 @@ webhook_requests = sa.Table(
     sa.Column("body", sa.Text, nullable=False),  # the request and its outcome, as JSON
     sa.Column("date_created", sa.BigInteger, nullable=False),
     sa.Index("ix_webhook_requests_account", "account_sid", "sid"),
+    sa.Index("ix_webhook_requests_trace", "trace_sid", "sid"),
+)
+
+# Interactive calls paused until the caller's next input: the engine's state, its expiry, and a
+# claim (a lease: one process at a time continues a call, whichever process that is).
+live_calls = sa.Table(
+    "live_calls",
+    metadata,
+    sa.Column("sid", SID, primary_key=True),
+    sa.Column("account_sid", SID, nullable=False),
+    sa.Column("state", sa.Text, nullable=False),  # traffic/engine.py `CallRun.snapshot`, as JSON
+    sa.Column("expires_at", sa.BigInteger, nullable=False),  # microseconds since the epoch
+    sa.Column("claimed_until", sa.BigInteger, nullable=False),  # 0: free
+    sa.Index("ix_live_calls_expiry", "expires_at"),
 )
 
 # How many rows each account has in `traces` and in `webhook_requests`, kept in the same
@@ -160,3 +183,4 @@ ACCOUNTS = Table(ACCOUNT)
 APPLICATIONS = Table(APPLICATION)
 PHONE_NUMBERS = Table(INCOMING_PHONE_NUMBER)
 KEYS = Table(KEY)
+RECORDINGS = Table(RECORDING)

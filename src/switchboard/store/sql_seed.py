@@ -185,6 +185,8 @@ class SeedSql(AccountsSql, ResourcesSql):
                 "log_sizes",
                 "webhook_requests",
                 "traces",
+                "live_calls",
+                "recordings",
                 "incoming_phone_numbers",
                 "api_keys",
                 "applications",

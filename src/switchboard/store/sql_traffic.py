@@ -1,46 +1,67 @@
-"""Simulated traffic: traces and the webhook request log, each bounded to the newest rows of
-an account."""
+"""Simulated traffic: traces and the webhook request log (each bounded to the newest rows of an
+account), recordings, and interactive calls paused between two inputs."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
 
+from switchboard.store.base import LiveCall, RecordingFilter, TraceWrite
+from switchboard.store.schema import PHONE_NUMBERS, RECORDINGS
 from switchboard.store.sql_base import SqlBase
 from switchboard.store.tx import Keyset, Tx, in_list_order, keyset
 from switchboard.twilio.resources import Record
 
 
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 class TrafficSql(SqlBase):
-    async def save_trace(
+    # Traces and the request log
+
+    async def save_traffic(
         self,
-        account_sid: str,
-        sid: str,
-        kind: str,
-        status: str,
-        body: dict[str, Any],
-        requests: list[dict[str, Any]],
+        traces: Sequence[TraceWrite],
         *,
         keep: int,
+        live: LiveCall | None = None,
+        finished: str | None = None,
     ) -> None:
         async def run(tx: Tx) -> None:
             now = self.clock()
-            await tx.run(
-                "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (sid, account_sid, kind, status, orjson.dumps(body).decode(), now),
-            )
-            await tx.many(
-                "INSERT INTO webhook_requests (sid, account_sid, trace_sid, body, date_created) "
-                "VALUES (?, ?, ?, ?, ?)",
-                [
-                    (self.sids.new("RQ"), account_sid, sid, orjson.dumps(r).decode(), now)
-                    for r in requests
-                ],
-            )
-            for table, added in (("traces", 1), ("webhook_requests", len(requests))):
-                await self._trim_log(tx, table, account_sid, added, keep)
+            added: dict[tuple[str, str], int] = {}
+            for t in traces:
+                # Both logs of every account written to are trimmed (`keep` may have shrunk).
+                added.setdefault((t.account_sid, "traces"), 0)
+                added.setdefault((t.account_sid, "webhook_requests"), 0)
+                body = _json(t.body)
+                changed = await tx.run(
+                    "UPDATE traces SET status = ?, body = ? WHERE sid = ? AND account_sid = ?",
+                    (t.status, body, t.sid, t.account_sid),
+                )
+                if not changed:
+                    await tx.run(
+                        "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
+                        "VALUES (?, ?, ?, ?, ?, ?)",
+                        (t.sid, t.account_sid, t.kind, t.status, body, now),
+                    )
+                    added[(t.account_sid, "traces")] += 1
+                if t.requests:
+                    await tx.many(
+                        "INSERT INTO webhook_requests "
+                        "(sid, account_sid, trace_sid, body, date_created) VALUES (?, ?, ?, ?, ?)",
+                        [(sid, t.account_sid, t.sid, _json(r), now) for sid, r in t.requests],
+                    )
+                    added[(t.account_sid, "webhook_requests")] += len(t.requests)
+            for (account_sid, table), count in sorted(added.items()):
+                await self._trim_log(tx, table, account_sid, count, keep)
+            if live is not None:
+                await self._keep_live(tx, live)
+            if finished is not None:
+                await tx.run("DELETE FROM live_calls WHERE sid = ?", (finished,))
 
         await self._write(run)
 
@@ -72,13 +93,21 @@ class TrafficSql(SqlBase):
             (deleted, account_sid, table),
         )
 
-    async def get_trace(self, account_sid: str, sid: str, kind: str) -> dict[str, Any] | None:
+    async def get_trace(
+        self, account_sid: str, sid: str, kind: str
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         async with self.reading() as tx:
             row = await tx.one(
                 "SELECT body FROM traces WHERE account_sid = ? AND sid = ? AND kind = ?",
                 (account_sid, sid, kind),
             )
-        return orjson.loads(row[0]) if row else None
+            if row is None:
+                return None
+            rows = await tx.all(
+                "SELECT sid, body FROM webhook_requests WHERE trace_sid = ? AND account_sid = ?",
+                (sid, account_sid),
+            )
+        return orjson.loads(row[0]), [{"sid": s, **orjson.loads(b)} for s, b in rows]
 
     async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
         where, args = ["account_sid = ?"], [account_sid]
@@ -93,3 +122,108 @@ class TrafficSql(SqlBase):
             {"sid": sid, "trace_sid": trace_sid, "date_created": created, **orjson.loads(body)}
             for sid, trace_sid, body, created in in_list_order(rows, page)
         ]
+
+    async def locate_number(self, phone_number: str) -> Record | None:
+        async with self.reading() as tx:
+            row = await tx.one(f"{PHONE_NUMBERS.select} WHERE phone_number = ?", (phone_number,))
+        return PHONE_NUMBERS.record(row) if row else None
+
+    # Recordings
+
+    async def create_recording(self, values: dict[str, Any]) -> Record:
+        record = self._new_record(RECORDINGS, values, values.get("sid"))
+
+        async def run(tx: Tx) -> Record:
+            await tx.run(RECORDINGS.insert, RECORDINGS.row(record))
+            return record
+
+        return await self._write(run)
+
+    async def get_recording(self, account_sid: str, sid: str) -> Record | None:
+        async with self.reading() as tx:
+            return await self._get(tx, RECORDINGS, account_sid, sid)
+
+    async def recording_account(self, sid: str) -> str | None:
+        return await self._owner(RECORDINGS, sid)
+
+    async def list_recordings(
+        self, account_sid: str, filters: RecordingFilter, page: Keyset
+    ) -> list[Record]:
+        where: list[str] = ["account_sid = ?"]
+        args: list[Any] = [account_sid]
+        if filters.call_sid is not None:
+            where.append("call_sid = ?")
+            args.append(filters.call_sid)
+        if filters.conference_sid is not None:
+            where.append("conference_sid = ?")
+            args.append(filters.conference_sid)
+        if filters.created_from is not None:
+            where.append("date_created >= ?")
+            args.append(filters.created_from)
+        if filters.created_before is not None:
+            where.append("date_created < ?")
+            args.append(filters.created_before)
+        tail = keyset(where, args, page, descending=True)
+        async with self.reading() as tx:
+            rows = await tx.all(
+                f"{RECORDINGS.select} WHERE {' AND '.join(where)} {tail}", args
+            )
+        return [RECORDINGS.record(r) for r in in_list_order(rows, page)]
+
+    async def delete_recording(self, account_sid: str, sid: str) -> bool:
+        return await self._delete(RECORDINGS, account_sid, sid)
+
+    # Interactive calls
+
+    @staticmethod
+    async def _keep_live(tx: Tx, live: LiveCall) -> None:
+        """Store (or replace) a paused call's state, released for the next continuation."""
+        changed = await tx.run(
+            "UPDATE live_calls SET state = ?, expires_at = ?, claimed_until = 0 WHERE sid = ?",
+            (_json(live.state), live.expires_at, live.sid),
+        )
+        if not changed:
+            await tx.run(
+                "INSERT INTO live_calls (sid, account_sid, state, expires_at, claimed_until) "
+                "VALUES (?, ?, ?, ?, 0)",
+                (live.sid, live.account_sid, _json(live.state), live.expires_at),
+            )
+
+    async def claim_live_call(
+        self, account_sid: str, sid: str, lease_until: int
+    ) -> tuple[str, dict[str, Any] | None]:
+        now = self.clock()
+
+        async def run(tx: Tx) -> tuple[str, dict[str, Any] | None]:
+            row = await tx.one(
+                "UPDATE live_calls SET claimed_until = ? "
+                "WHERE sid = ? AND account_sid = ? AND claimed_until < ? RETURNING state",
+                (lease_until, sid, account_sid, now),
+            )
+            if row is not None:
+                return "claimed", orjson.loads(row[0])
+            exists = await tx.one(
+                "SELECT 1 FROM live_calls WHERE sid = ? AND account_sid = ?", (sid, account_sid)
+            )
+            return ("busy" if exists else "gone"), None
+
+        return await self._write(run)
+
+    async def claim_expired_calls(
+        self, lease_until: int, limit: int
+    ) -> list[tuple[str, str, dict[str, Any]]]:
+        now = self.clock()
+
+        async def run(tx: Tx) -> list[tuple[str, str, dict[str, Any]]]:
+            # The outer conditions are checked again on each row as it is updated, so two
+            # processes sweeping at once never claim the same call.
+            rows = await tx.all(
+                "UPDATE live_calls SET claimed_until = ? "
+                "WHERE expires_at < ? AND claimed_until < ? AND sid IN "
+                "(SELECT sid FROM live_calls WHERE expires_at < ? AND claimed_until < ? "
+                "ORDER BY expires_at LIMIT ?) RETURNING account_sid, sid, state",
+                (lease_until, now, now, now, now, limit),
+            )
+            return [(a, s, orjson.loads(state)) for a, s, state in rows]
+
+        return await self._write(run)

@@ -205,3 +205,15 @@ def invalid_application_sid(sid: str) -> TwilioError:
     """21218: an Access Token's outgoing application is not an application of its account (the
     Voice SDK's `ApplicationNotFound`; checked where a device connects, against the store)."""
     return TwilioError(21218, 400, f"Invalid ApplicationSid: {sid}")
+
+
+def call_not_in_progress(call_sid: str) -> TwilioError:
+    """Input or a hangup for a simulated call that is not paused waiting for its caller."""
+    return TwilioError(21220, 400, f"Invalid call state: call {call_sid} is not in-progress")
+
+
+def call_busy(call_sid: str) -> TwilioError:
+    """Another request is continuing the same paused call right now."""
+    return TwilioError(
+        21220, 409, f"Invalid call state: call {call_sid} is being continued by another request"
+    )

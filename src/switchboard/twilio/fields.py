@@ -29,6 +29,7 @@ class Kind(Enum):
     ENUM = "enum"  # one of `choices`
     OBJECT = "object"  # a nested object (capabilities, subresource URIs), stored as JSON
     PHONE = "phone"  # an E.164 number
+    INT = "int"  # a whole number (a Recording's `channels`, `error_code`)
 
 
 @functools.cache  # field names are a fixed few; every parse and render asks for them

@@ -221,8 +221,58 @@ NEW_KEY = Resource(
     fields=(*_KEY_FIELDS, Field("secret", Kind.TEXT, stored=False)),
 )
 
+# The spec's order (`api.v2010.account.recording`). Recordings are made by calls (`<Record>`,
+# `<Dial record>`), never by a create; `subresource_uris` and `media_url` are derived when
+# rendered (the media URL needs this server's address), `encryption_details` is always null.
+RECORDING_STATUSES = (
+    "in-progress",
+    "paused",
+    "stopped",
+    "processing",
+    "completed",
+    "absent",
+    "deleted",
+)
+RECORDING_SOURCES = (
+    "DialVerb",
+    "Conference",
+    "OutboundAPI",
+    "Trunking",
+    "RecordVerb",
+    "StartCallRecordingAPI",
+    "StartConferenceRecordingAPI",
+)
+RECORDING = Resource(
+    name="Recording",
+    prefix="RE",
+    path=_sub("Recordings"),
+    list_key="recordings",
+    table="recordings",
+    fields=(
+        Field("account_sid", Kind.SID),
+        Field("api_version", Kind.TEXT, "2010-04-01"),
+        Field("call_sid", Kind.REF, prefix="CA"),
+        Field("conference_sid", Kind.REF, prefix="CF"),
+        Field("date_created", Kind.DATE),
+        Field("date_updated", Kind.DATE),
+        Field("start_time", Kind.DATE),
+        Field("duration", Kind.TEXT, "0", required=True),  # seconds, a string as in the spec
+        Field("sid", Kind.SID),
+        Field("price", Kind.TEXT),
+        Field("price_unit", Kind.TEXT, "USD"),
+        Field("status", Kind.ENUM, "completed", choices=RECORDING_STATUSES, length=16),
+        Field("channels", Kind.INT, 1, required=True),
+        Field("source", Kind.ENUM, "RecordVerb", choices=RECORDING_SOURCES, length=32),
+        Field("error_code", Kind.INT),
+        Field("uri", Kind.URI, stored=False),
+        Field("encryption_details", Kind.OBJECT, stored=False),
+        Field("subresource_uris", Kind.OBJECT, stored=False),
+        Field("media_url", Kind.URL, stored=False),
+    ),
+)
+
 # The resources an account's `subresource_uris` lists: the ones Switchboard serves.
-ACCOUNT_SUBRESOURCES = (APPLICATION, INCOMING_PHONE_NUMBER, KEY)
+ACCOUNT_SUBRESOURCES = (APPLICATION, INCOMING_PHONE_NUMBER, KEY, RECORDING)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,19 +20,20 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx
 
-from switchboard.routing import answer
-from switchboard.routing.signature import compute_signature
-from switchboard.routing.targets import TargetPolicy
+from switchboard.traffic import answer
+from switchboard.traffic.signature import compute_signature
+from switchboard.traffic.targets import TargetPolicy
 
 USER_AGENT = "TwilioProxy/1.1"
 MAX_BODY = 64 * 1024  # Twilio's limit for a TwiML document
 RECORDED_BODY = 16 * 1024  # how much of an answer a trace keeps
-MAX_REDIRECTS = 5
+MAX_HTTP_REDIRECTS = 5  # HTTP 3xx followed within one request (TwiML <Redirect>s: engine.py)
 
 
 @dataclass
 class Delivery:
-    """One HTTP request we made and its outcome, as a trace shows it."""
+    """One HTTP request we made and its outcome, as a trace shows it. `sid` (`RQ…`) and `at`
+    (milliseconds of call time) are the engine's: the request log's row and the call's clock."""
 
     purpose: str
     method: str
@@ -46,6 +47,8 @@ class Delivery:
     error_code: int | None = None
     error_message: str | None = None
     body: str = field(default="", repr=False)  # the whole answer (up to MAX_BODY), not stored
+    sid: str = ""
+    at: int = 0
 
     @property
     def ok(self) -> bool:
@@ -55,7 +58,8 @@ class Delivery:
         self.error_code = code
         self.error_message = message
 
-    def to_json(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
+        """The request as the request log stores it (plain values)."""
         return {
             "purpose": self.purpose,
             "method": self.method,
@@ -68,6 +72,7 @@ class Delivery:
             "duration_ms": round(self.duration_ms, 3),
             "error_code": self.error_code,
             "error_message": self.error_message,
+            "at": self.at,
         }
 
 
@@ -150,13 +155,13 @@ class Webhooks:
         return delivery
 
     async def _exchange(self, delivery: Delivery, timeout: httpx.Timeout, form: bytes) -> bytes:
-        """Send, following up to MAX_REDIRECTS redirects, each hop checked against the target
+        """Send, following up to MAX_HTTP_REDIRECTS redirects, each hop checked against the target
         policy (so a public URL cannot bounce the server onto a denied address). Returns the
         answer's body; failures are recorded on `delivery`."""
         method, url = delivery.method, delivery.url
         content: bytes | None = form if method == "POST" else None
         try:
-            for _ in range(MAX_REDIRECTS + 1):
+            for _ in range(MAX_HTTP_REDIRECTS + 1):
                 refusal = await self.targets.refusal(url)
                 if refusal is not None:
                     delivery.fail(11200, f"HTTP retrieval failure: {refusal}")

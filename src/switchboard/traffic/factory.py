@@ -1,0 +1,56 @@
+"""The one place the traffic simulation is built from Settings, for `serve` and
+`switchboard simulate` alike.
+
+Both get the same webhook timeout and target policy (allow/deny lists, private ranges): a policy
+that one entry point forgot would be a way around it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+
+from switchboard.config import Settings
+from switchboard.store.base import Store
+from switchboard.traffic.expiry import expiring_paused_calls
+from switchboard.traffic.simulate import Simulator
+from switchboard.traffic.targets import TargetPolicy
+from switchboard.traffic.webhooks import Webhooks
+
+
+def media_base(settings: Settings) -> str:
+    """This server's address as webhooks are told it (`RecordingUrl`): its host and port, a
+    wildcard listen address named as 127.0.0.1."""
+    host = settings.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}"
+
+
+@contextlib.asynccontextmanager
+async def open_simulator(
+    store: Store, settings: Settings, *, expire: bool = False
+) -> AsyncIterator[Simulator]:
+    """A Simulator over one shared HTTP client, closed on exit; `expire`: a server process,
+    which also completes the paused interactive calls nobody continued.
+
+    The client ignores the environment's proxies and `.netrc` (`trust_env=False`): the target
+    policy judges the URL's own host, and no credential of the machine goes to a webhook.
+    """
+    targets = TargetPolicy(
+        settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
+    )
+    async with httpx.AsyncClient(trust_env=False) as client:
+        webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
+        simulator = Simulator(
+            store, webhooks, keep=settings.request_log_limit, media_base=media_base(settings)
+        )
+        if not expire:
+            yield simulator
+            return
+        async with expiring_paused_calls(simulator):
+            yield simulator
