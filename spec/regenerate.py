@@ -26,7 +26,7 @@ DEFAULT_FULL = HERE.parent.parent / "shared" / "reference" / "twilio_api_v2010.j
 
 ACCOUNT = "/2010-04-01/Accounts/{AccountSid}"
 KEYS_ALLOWED, KEYS_REFUSED = False, True  # whether a standard API key gets 403 there
-# The paths Switchboard serves (src/switchboard/api/app.py ROUTES), one line each, with whether
+# The paths Switchboard serves (src/switchboard/api/routes.py), one line each, with whether
 # the route refuses standard API keys (keys_allowed=False there).
 SERVED_PATHS: dict[str, bool] = {
     "/2010-04-01/Accounts.json": KEYS_REFUSED,
@@ -40,6 +40,8 @@ SERVED_PATHS: dict[str, bool] = {
     f"{ACCOUNT}/IncomingPhoneNumbers/Mobile.json": KEYS_ALLOWED,
     f"{ACCOUNT}/Keys.json": KEYS_REFUSED,
     f"{ACCOUNT}/Keys/{{Sid}}.json": KEYS_REFUSED,
+    f"{ACCOUNT}/Recordings.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Recordings/{{Sid}}.json": KEYS_ALLOWED,
 }
 
 METHODS = ("get", "post", "put", "patch", "delete")

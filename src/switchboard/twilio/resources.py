@@ -242,6 +242,7 @@ RECORDING_SOURCES = (
     "StartCallRecordingAPI",
     "StartConferenceRecordingAPI",
 )
+# The spec's example order (its property order differs; the examples are Twilio's answers).
 RECORDING = Resource(
     name="Recording",
     prefix="RE",
@@ -253,20 +254,20 @@ RECORDING = Resource(
         Field("api_version", Kind.TEXT, "2010-04-01"),
         Field("call_sid", Kind.REF, prefix="CA"),
         Field("conference_sid", Kind.REF, prefix="CF"),
+        Field("channels", Kind.INT, 1, required=True),
         Field("date_created", Kind.DATE),
         Field("date_updated", Kind.DATE),
         Field("start_time", Kind.DATE),
-        Field("duration", Kind.TEXT, "0", required=True),  # seconds, a string as in the spec
-        Field("sid", Kind.SID),
         Field("price", Kind.TEXT),
         Field("price_unit", Kind.TEXT, "USD"),
-        Field("status", Kind.ENUM, "completed", choices=RECORDING_STATUSES, length=16),
-        Field("channels", Kind.INT, 1, required=True),
+        Field("duration", Kind.TEXT, "0", required=True),  # seconds, a string as in the spec
+        Field("sid", Kind.SID),
         Field("source", Kind.ENUM, "RecordVerb", choices=RECORDING_SOURCES, length=32),
+        Field("status", Kind.ENUM, "completed", choices=RECORDING_STATUSES, length=16),
         Field("error_code", Kind.INT),
         Field("uri", Kind.URI, stored=False),
-        Field("encryption_details", Kind.OBJECT, stored=False),
         Field("subresource_uris", Kind.OBJECT, stored=False),
+        Field("encryption_details", Kind.OBJECT, stored=False),
         Field("media_url", Kind.URL, stored=False),
     ),
 )
