@@ -80,8 +80,9 @@ class _Writer:
     rather than one per write.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, durable: bool = True) -> None:
         self.path = path
+        self.durable = durable
         self.loop = asyncio.new_event_loop()
         self.conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
@@ -95,7 +96,7 @@ class _Writer:
         asyncio.set_event_loop(self.loop)
         self.conn = _connect(self.path)
         self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'OFF'}")
         self.tx = SqliteTx(self.conn)
         self.loop.run_forever()
         self.conn.close()
@@ -213,9 +214,12 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 
 
 class SqliteStore(SqlStore):
-    def __init__(self, database_url: str, *, clock: Clock, sids: SidSource) -> None:
+    def __init__(
+        self, database_url: str, *, clock: Clock, sids: SidSource, durable: bool = True
+    ) -> None:
         super().__init__(clock=clock, sids=sids)
         self.path = sqlite_path(database_url)
+        self.durable = durable
         self._reader: SqliteTx | None = None
         self._writer: _Writer | None = None
 
@@ -225,7 +229,7 @@ class SqliteStore(SqlStore):
         conn = _connect(self.path)
         conn.execute("PRAGMA query_only=ON")
         self._reader = SqliteTx(conn)
-        self._writer = _Writer(self.path)
+        self._writer = _Writer(self.path, self.durable)
 
     async def close(self) -> None:
         if self._writer is not None:
