@@ -19,14 +19,20 @@ from switchboard.store.base import Store
 
 
 @contextlib.asynccontextmanager
-async def open_router(store: Store, settings: Settings) -> AsyncIterator[Router]:
+async def open_router(
+    store: Store,
+    settings: Settings,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Router]:
     """A Router over one shared HTTP client, closed on exit.
 
     The client ignores the environment's proxies and `.netrc` (`trust_env=False`): the target
     policy judges the URL's own host, and no credential of the machine goes to a webhook.
+    `transport` replaces httpx's own, for a test process that answers some webhooks itself
+    (`switchboard.testing.route`); the target policy still judges every URL first.
     """
     targets = TargetPolicy(
         settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
     )
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with httpx.AsyncClient(trust_env=False, transport=transport) as client:
         yield Router(store, Webhooks(client, timeout=settings.webhook_timeout, targets=targets))
