@@ -179,20 +179,21 @@ class SeedSql(AccountsSql, ResourcesSql):
             result.count("unchanged", kind)
 
     async def reset(self) -> None:
-        async def run(tx: Tx) -> None:
-            # Children before parents: numbers link to applications.
-            for table in (
-                "log_sizes",
-                "webhook_requests",
-                "traces",
-                "incoming_phone_numbers",
-                "api_keys",
-                "applications",
-            ):
-                await tx.run(f"DELETE FROM {table}")
-            await tx.run("DELETE FROM accounts WHERE is_main = ?", (False,))
+        await self._write(self._reset_rows)
 
-        await self._write(run)
+    @staticmethod
+    async def _reset_rows(tx: Tx) -> None:
+        # Children before parents: numbers link to applications.
+        for table in (
+            "log_sizes",
+            "webhook_requests",
+            "traces",
+            "incoming_phone_numbers",
+            "api_keys",
+            "applications",
+        ):
+            await tx.run(f"DELETE FROM {table}")
+        await tx.run("DELETE FROM accounts WHERE is_main = ?", (False,))
 
 
 async def _where(where: str, step: Awaitable[T]) -> T:

