@@ -15,6 +15,8 @@ from testing_fixtures import run_pytest
 REPO = Path(__file__).resolve().parents[2]
 
 USER_TESTS = """
+import os
+
 import httpx
 from twilio.request_validator import RequestValidator
 
@@ -25,7 +27,8 @@ def test_a_server_on_loopback_and_a_client_for_a_fresh_account(switchboard, twil
     assert switchboard.base_url.startswith("http://127.0.0.1:")
     assert twilio_client.username == switchboard.account_sid
     assert twilio_client.api.base_url == switchboard.base_url
-    assert twilio_client.edge is None and twilio_client.region is None  # TWILIO_EDGE is set
+    assert os.environ["TWILIO_EDGE"] == "sydney"
+    assert twilio_client.edge is None and twilio_client.region is None
     twilio_client.applications.create(friendly_name="left behind")
     health = httpx.get(f"{switchboard.base_url}/healthz")
     assert health.status_code == 200
@@ -60,6 +63,10 @@ def test_webhooks_to_the_app_under_test(switchboard, twilio_client):
 """
 
 
+# Both would send a client elsewhere (127.sydney.au1.0.1) if it did not clear them.
+EDGE = {"TWILIO_EDGE": "sydney", "TWILIO_REGION": "au1"}
+
+
 def user_project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     project.mkdir()
@@ -70,7 +77,7 @@ def user_project(tmp_path: Path) -> Path:
 def test_the_fixtures_in_a_project_of_its_own(tmp_path: Path) -> None:
     project = user_project(tmp_path)
     (project / "pytest.ini").write_text("[pytest]\n")
-    run = run_pytest("-q", cwd=project)
+    run = run_pytest("-q", cwd=project, env=EDGE)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 passed" in run.stdout
 
@@ -93,7 +100,7 @@ def test_the_entry_point_loads_it_and_p_no_switchboard_turns_it_off(tmp_path: Pa
     (project / "pytest.ini").write_text("[pytest]\n")
     site = entry_point_site(tmp_path)
     pythonpath = f"{site}:{REPO / 'src'}"
-    run = run_pytest("-q", cwd=project, autoload=True, pythonpath=pythonpath)
+    run = run_pytest("-q", cwd=project, autoload=True, pythonpath=pythonpath, env=EDGE)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "3 passed" in run.stdout
     off = run_pytest(

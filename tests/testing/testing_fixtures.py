@@ -56,22 +56,26 @@ def receiver(board: Switchboard) -> Iterator[Receiver]:
 
 
 def run_pytest(
-    *args: str, cwd: Path, autoload: bool = False, pythonpath: str | None = None
+    *args: str,
+    cwd: Path,
+    autoload: bool = False,
+    pythonpath: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """A pytest run of its own, as a user's project has: a clean environment (no TWILIO_* or
     SWITCHBOARD_*), no cache or bytecode written. Without `autoload`, only the plugins named
     with `-p` load (the plugin by its module name, whether or not its entry point is installed)."""
-    env = clean_env(PYTHONDONTWRITEBYTECODE="1")
-    env = {k: v for k, v in env.items() if not k.startswith("PYTEST_")}
+    child = clean_env(PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+    child = {k: v for k, v in child.items() if not k.startswith("PYTEST_")}
     if not autoload:
-        env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        child["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         args = ("-p", "switchboard.testing.plugin", *args)
     if pythonpath is not None:
-        env["PYTHONPATH"] = pythonpath
+        child["PYTHONPATH"] = pythonpath
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
         cwd=cwd,
-        env=env,
+        env=child,
         capture_output=True,
         text=True,
         timeout=300,

@@ -26,8 +26,8 @@ class Call:
 
     method: str
     url: str
-    headers: tuple[tuple[bytes, bytes], ...]
-    body: bytes = b""
+    headers: tuple[tuple[bytes, bytes], ...] = field(repr=False)  # Authorization among them
+    body: bytes = field(default=b"", repr=False)
 
     def scope(self) -> dict[str, Any]:
         parts = urlsplit(self.url)
