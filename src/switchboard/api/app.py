@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
@@ -41,8 +42,14 @@ class SwitchboardApp:
             await self.starlette(scope, receive, send)
 
 
-def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
-    """The whole server. `store` may be given (tests); otherwise opened from settings."""
+def build_app(
+    settings: Settings,
+    store: Store | None = None,
+    *,
+    webhook_transport: httpx.AsyncBaseTransport | None = None,
+) -> SwitchboardApp:
+    """The whole server. `store` may be given (tests); otherwise opened from settings.
+    `webhook_transport`: the webhook client's httpx transport (`switchboard.testing`)."""
     services = Services(store or open_store(settings.database_url), settings)
     the_store = services.store
     api = Dispatcher(services)
@@ -55,7 +62,9 @@ def build_app(settings: Settings, store: Store | None = None) -> SwitchboardApp:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
-        async with open_simulator(the_store, settings, expire=True) as simulator:
+        async with open_simulator(
+            the_store, settings, expire=True, transport=webhook_transport
+        ) as simulator:
             services.simulator = simulator
             try:
                 yield

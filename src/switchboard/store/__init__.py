@@ -8,17 +8,29 @@ from switchboard.twilio.sids import SidSource
 
 
 def open_store(
-    database_url: str, *, clock: Clock = system_clock, sids: SidSource | None = None
+    database_url: str,
+    *,
+    clock: Clock = system_clock,
+    sids: SidSource | None = None,
+    durable: bool = True,
 ) -> Store:
-    """The store for a database URL. The schema must already be migrated (`migrate.upgrade`)."""
+    """The store for a database URL. The schema must already be migrated (`migrate.upgrade`).
+
+    `durable=False` skips the flush to disk at each commit (SQLite `synchronous=OFF`,
+    PostgreSQL `synchronous_commit=off`): for throwaway test databases only
+    (`switchboard.testing`), where a commit then costs microseconds rather than an fsync. A crash
+    of the process loses nothing; a crash of the machine may lose the last commits.
+    """
     if database_url.startswith("sqlite:"):
         from switchboard.store.sqlite import SqliteStore
 
-        return SqliteStore(database_url, clock=clock, sids=sids or SidSource())
+        return SqliteStore(database_url, clock=clock, sids=sids or SidSource(), durable=durable)
     if is_postgres(database_url):
         from switchboard.store.postgres import PostgresStore
 
-        return PostgresStore(database_url, clock=clock, sids=sids or SidSource())
+        return PostgresStore(
+            database_url, clock=clock, sids=sids or SidSource(), durable=durable
+        )
     raise ValueError(
         f"unsupported database URL {redact_url(database_url)!r}: "
         "use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"

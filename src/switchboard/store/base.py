@@ -180,8 +180,11 @@ class Store(ABC):
     # secret, which only `get_key`'s ApiKey carries)
 
     @abstractmethod
-    async def create_key(self, account_sid: str, friendly_name: str | None, secret: str) -> Record:
-        """A new key that keeps `secret` (to check Basic auth and Access Token signatures)."""
+    async def create_key(
+        self, account_sid: str, friendly_name: str | None, secret: str, *, sid: str | None = None
+    ) -> Record:
+        """A new key that keeps `secret` (to check Basic auth and Access Token signatures); its
+        SID is `sid` when given (test suites provisioning the key their code uses)."""
 
     @abstractmethod
     async def get_key(self, sid: str) -> ApiKey | None:

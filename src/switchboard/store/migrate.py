@@ -1,13 +1,19 @@
-"""Schema migrations (Alembic), applied by `serve` on start and by `switchboard db upgrade`."""
+"""Schema migrations (Alembic), applied by `serve` on start and by `switchboard db upgrade`.
+
+Alembic is imported only when a migration runs: the store imports this module (`sqlite_path`),
+and Alembic's import alone took a fifth of an in-process server's start (docs/testing.md).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -52,6 +58,8 @@ def _engine(database_url: str) -> Engine:
 
 
 def alembic_config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
@@ -65,6 +73,7 @@ def upgrade(database_url: str) -> None:
     nothing to do; SQLite's write lock does the same for a file. A database whose schema is newer
     than this code, or a lock that stays held, refuses with MigrationRefused.
     """
+    from alembic import command
     from alembic.script import ScriptDirectory
     from alembic.util.exc import CommandError
     from sqlalchemy import text

@@ -75,17 +75,29 @@ class PostgresTx(Tx):
 
 class PostgresStore(SqlStore):
     def __init__(
-        self, database_url: str, *, clock: Clock, sids: SidSource, pool_size: int = 10
+        self,
+        database_url: str,
+        *,
+        clock: Clock,
+        sids: SidSource,
+        pool_size: int = 10,
+        durable: bool = True,
     ) -> None:
         super().__init__(clock=clock, sids=sids)
         self.dsn = asyncpg_dsn(database_url)
         self.pool_size = pool_size
+        self.durable = durable
         self._pool: asyncpg.Pool | None = None
 
     async def open(self) -> None:
         if self._pool is None:
+            settings = {} if self.durable else {"synchronous_commit": "off"}
             self._pool = await asyncpg.create_pool(
-                self.dsn, min_size=1, max_size=self.pool_size, command_timeout=60
+                self.dsn,
+                min_size=1,
+                max_size=self.pool_size,
+                command_timeout=60,
+                server_settings=settings,
             )
 
     async def close(self) -> None:

@@ -162,10 +162,12 @@ class AccountsSql(SqlBase):
 
     # API keys
 
-    async def create_key(self, account_sid: str, friendly_name: str | None, secret: str) -> Record:
+    async def create_key(
+        self, account_sid: str, friendly_name: str | None, secret: str, *, sid: str | None = None
+    ) -> Record:
         async def run(tx: Tx) -> Record:
             values = {"account_sid": account_sid, "friendly_name": friendly_name, "secret": secret}
-            record = self._new_record(KEYS, values)
+            record = self._new_record(KEYS, values, sid)
             await tx.run(KEYS.insert, KEYS.row(record))
             return _public(record)
 

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from switchboard.store.base import SeedAccount, SeedApplication, SeedNumber, SeedResult
-from switchboard.store.schema import ACCOUNTS, APPLICATIONS, PHONE_NUMBERS, Table
+from switchboard.store.schema import ACCOUNTS, APPLICATIONS, PHONE_NUMBERS, Table, metadata
 from switchboard.store.sql_accounts import AccountsSql, _account
 from switchboard.store.sql_resources import ResourcesSql
 from switchboard.store.tx import IntegrityError, Tx
@@ -179,22 +179,17 @@ class SeedSql(AccountsSql, ResourcesSql):
             result.count("unchanged", kind)
 
     async def reset(self) -> None:
-        async def run(tx: Tx) -> None:
-            # Children before parents: numbers link to applications.
-            for table in (
-                "log_sizes",
-                "webhook_requests",
-                "traces",
-                "live_calls",
-                "recordings",
-                "incoming_phone_numbers",
-                "api_keys",
-                "applications",
-            ):
-                await tx.run(f"DELETE FROM {table}")
-            await tx.run("DELETE FROM accounts WHERE is_main = ?", (False,))
+        await self._write(self._reset_rows)
 
-        await self._write(run)
+    @staticmethod
+    async def _reset_rows(tx: Tx) -> None:
+        # Every table the schema declares, children before parents (numbers link to
+        # applications), so a table added later is emptied too; accounts last, keeping the main
+        # ones.
+        for table in reversed(metadata.sorted_tables):
+            if table.name != "accounts":
+                await tx.run(f"DELETE FROM {table.name}")
+        await tx.run("DELETE FROM accounts WHERE is_main = ?", (False,))
 
 
 async def _where(where: str, step: Awaitable[T]) -> T:

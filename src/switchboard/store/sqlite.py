@@ -113,8 +113,9 @@ class _Writer:
     rather than one per write.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, durable: bool = True) -> None:
         self.path = path
+        self.durable = durable
         self.loop = asyncio.new_event_loop()
         self.conn: sqlite3.Connection | None = None
         self.failure: str | None = None  # why the last round failed, until one commits
@@ -131,16 +132,18 @@ class _Writer:
         self.conn = _connect(self.path)
         self._file = _identity(self.path)
         self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'OFF'}")
         self.tx = SqliteTx(self.conn)
         self.loop.run_forever()
         self.conn.close()
 
-    async def submit(self, fn: Callable[[Tx], Awaitable[T]]) -> T:
+    async def submit(self, fn: Callable[[Tx], Awaitable[T]], *, unchecked: bool = False) -> T:
+        """Run `fn` in the next round. `unchecked`: in a round of its own, with foreign key
+        enforcement off (for writes that keep the references whole themselves)."""
         caller = asyncio.get_running_loop()
         future: asyncio.Future[T] = caller.create_future()
         with self._lock:
-            self._queue.append(_Pending(fn, future, caller))
+            self._queue.append(_Pending(fn, future, caller, unchecked))
             start = not self._draining
             self._draining = True
         if start:
@@ -154,17 +157,21 @@ class _Writer:
                 if not batch:
                     self._draining = False
                     return
-            self._round(batch)
+            for group in _rounds(batch):
+                self._round(group)
 
     def _round(self, batch: list[_Pending]) -> None:
         conn = self.conn
         assert conn is not None
         outcomes: list[tuple[_Pending, Any, BaseException | None]] = []
+        unchecked = batch[0].unchecked  # then alone in its round (`_rounds`)
         self._turn.take()
         try:
             # Write nothing when the path names another file, or none: a file replaced there
             # shares our `-wal`, and the next process to open it would replay our frames into it.
             self.check_file()
+            if unchecked:
+                conn.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
             conn.execute("BEGIN IMMEDIATE")
             if self.failure is not None:
                 # Only a commit that wrote a page proves the disk takes writes again (one whose
@@ -200,6 +207,8 @@ class _Writer:
         else:
             self._succeeded()
         finally:
+            if unchecked:
+                conn.execute("PRAGMA foreign_keys=ON")
             self._turn.give()
         for pending, result, error in outcomes:
             pending.caller.call_soon_threadsafe(_settle, pending.future, result, error)
@@ -290,6 +299,18 @@ class _Pending:
     fn: Callable[[Tx], Awaitable[Any]]
     future: asyncio.Future[Any]
     caller: asyncio.AbstractEventLoop
+    unchecked: bool = False
+
+
+def _rounds(batch: list[_Pending]) -> list[list[_Pending]]:
+    """The batch as rounds, in order: checked writes together, each unchecked one alone."""
+    rounds: list[list[_Pending]] = []
+    for pending in batch:
+        if pending.unchecked or not rounds or rounds[-1][0].unchecked:
+            rounds.append([pending])
+        else:
+            rounds[-1].append(pending)
+    return rounds
 
 
 def _run_sync(coro: Awaitable[T]) -> T:
@@ -313,9 +334,12 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 
 
 class SqliteStore(SqlStore):
-    def __init__(self, database_url: str, *, clock: Clock, sids: SidSource) -> None:
+    def __init__(
+        self, database_url: str, *, clock: Clock, sids: SidSource, durable: bool = True
+    ) -> None:
         super().__init__(clock=clock, sids=sids)
         self.path = sqlite_path(database_url)
+        self.durable = durable
         self._reader: SqliteTx | None = None
         self._writer: _Writer | None = None
 
@@ -325,7 +349,7 @@ class SqliteStore(SqlStore):
         conn = _connect(self.path)
         conn.execute("PRAGMA query_only=ON")
         self._reader = SqliteTx(conn)
-        self._writer = _Writer(self.path)
+        self._writer = _Writer(self.path, self.durable)
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -344,6 +368,15 @@ class SqliteStore(SqlStore):
         if self._writer is None:
             raise RuntimeError("store is not open")
         return await self._writer.submit(fn)
+
+    async def reset(self) -> None:
+        """As every store's, in a round of its own with foreign keys off: children are deleted
+        before their parents, so nothing can dangle, and SQLite then empties each table at
+        once instead of checking each deleted application's numbers (1000 applications: 0.3 ms
+        rather than 5 to 15)."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        await self._writer.submit(self._reset_rows, unchecked=True)
 
     async def ping(self) -> bool:
         """The database answers, and takes writes: after a failed write (or with the file gone

@@ -33,18 +33,24 @@ def media_base(settings: Settings) -> str:
 
 @contextlib.asynccontextmanager
 async def open_simulator(
-    store: Store, settings: Settings, *, expire: bool = False
+    store: Store,
+    settings: Settings,
+    *,
+    expire: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Simulator]:
     """A Simulator over one shared HTTP client, closed on exit; `expire`: a server process,
     which also completes the paused interactive calls nobody continued.
 
     The client ignores the environment's proxies and `.netrc` (`trust_env=False`): the target
     policy judges the URL's own host, and no credential of the machine goes to a webhook.
+    `transport` replaces httpx's own, for a test process that answers some webhooks itself
+    (`switchboard.testing.route`); the target policy still judges every URL first.
     """
     targets = TargetPolicy(
         settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
     )
-    async with httpx.AsyncClient(trust_env=False) as client:
+    async with httpx.AsyncClient(trust_env=False, transport=transport) as client:
         webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
         simulator = Simulator(
             store, webhooks, keep=settings.request_log_limit, media_base=media_base(settings)
