@@ -81,7 +81,8 @@ def test_a_flask_app_gets_signed_requests_and_answers(
     board.route(APP, flask_app(board.auth_token, seen, board))
     call = board.simulate_call(number, CALLER)
     assert call["status"] == "completed", call
-    assert call["verbs"] == [{"verb": "Say", "attributes": {}, "text": "Hello from the app"}]
+    said = {"verb": "Say", "attributes": {}, "text": "Hello from the app", "at": 0}
+    assert call["verbs"] == [said]
     [hit] = seen
     assert hit["url"] == f"{APP}/voice"
     assert hit["form"]["CallSid"] == call["call_sid"]
