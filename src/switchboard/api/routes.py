@@ -19,6 +19,7 @@ from switchboard.twilio.resources import (
     ACCOUNT,
     API_ROOT,
     APPLICATION,
+    EXTENSION_ROOT,
     INCOMING_PHONE_NUMBER,
     KEY,
     RECORDING,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 Handler = Callable[["ApiRequest"], Awaitable["Reply"]]
 
-EXTENSION_ROOT = "/switchboard/v1"
 _PARAM = re.compile(r"\{(\w+)(?::([^}]+))?\}")
 
 

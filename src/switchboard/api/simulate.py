@@ -12,10 +12,10 @@ from switchboard.api import render
 from switchboard.api.context import ApiRequest
 from switchboard.api.listing import plain_list_response
 from switchboard.api.render import Reply
-from switchboard.api.routes import EXTENSION_ROOT
 from switchboard.api.traces import log_item, trace_json
 from switchboard.traffic.simulate import TraceView
 from switchboard.twilio import errors
+from switchboard.twilio.resources import EXTENSION_ROOT
 
 
 def _reply(view: TraceView, status: int = 200) -> Reply:

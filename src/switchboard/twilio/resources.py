@@ -18,6 +18,8 @@ Record = dict[str, Any]
 """A resource's record as the store hands it over: field key -> stored value."""
 
 API_ROOT = "/2010-04-01"
+EXTENSION_ROOT = "/switchboard/v1"
+"""Our own API beside Twilio's: the simulation, the request log, test-suite controls."""
 
 
 @dataclass(frozen=True)
