@@ -1,1 +1,1 @@
-"""The HTTP face of Switchboard (Starlette)."""
+"""The HTTP face: Twilio's paths and our extension over raw ASGI (see docs/architecture.md)."""
