@@ -187,6 +187,8 @@ class SeedSql(AccountsSql, ResourcesSql):
                 "traces",
                 "live_calls",
                 "recordings",
+                "client_calls",
+                "client_devices",
                 "incoming_phone_numbers",
                 "api_keys",
                 "applications",
