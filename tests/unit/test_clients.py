@@ -2,7 +2,7 @@
 clock injected): who answers a rung identity, what a device's call sends its application, and how
 registrations live and die with their token and key. Tokens are minted by twilio-python.
 
-(Whole flows over HTTP, with receivers and twilio-node: tests/traffic/test_clients.py.)
+(Whole flows over HTTP, with receivers and twilio-node: tests/traffic/test_voice_sdk.py.)
 """
 
 from __future__ import annotations
