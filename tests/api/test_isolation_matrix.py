@@ -27,6 +27,8 @@ import httpx
 import pytest
 from conftest import Server, random_number
 from receiver import Receiver
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
 
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
@@ -45,7 +47,7 @@ ALWAYS_REFUSED: dict[str, tuple[int, int]] = {
     "deleted_key": (401, 20003),
     "none": (401, 20003),
 }
-PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM|RE)\}")
+PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM|RE|DV)\}")
 
 
 def random_sid(prefix: str) -> str:
@@ -59,8 +61,23 @@ class Owner:
     name: str
     sid: str
     token: str
-    ids: dict[str, str] = field(default_factory=dict)  # AC, AP, PN, SK, CA, SM, RE -> SID
+    ids: dict[str, str] = field(default_factory=dict)  # AC, AP, PN, SK, CA, SM, RE, DV -> SID
     number: str = ""
+    key_secret: str = ""  # the secret of ids["SK"], which signs the owner's Access Tokens
+
+    def access_token(self, grant: VoiceGrant) -> str:
+        token = AccessToken(self.sid, self.ids["SK"], self.key_secret, identity="matrix")
+        token.add_grant(grant)
+        return str(token.to_jwt())
+
+    def register_form(self) -> dict[str, str]:
+        """Registers a Voice SDK device of this owner (`…/Clients`)."""
+        return {"Token": self.access_token(VoiceGrant(incoming_allow=True))}
+
+    def client_call_form(self) -> dict[str, str]:
+        """A Voice SDK device's call through this owner's application (`…/ClientCalls`)."""
+        grant = VoiceGrant(outgoing_application_sid=self.ids["AP"])
+        return {"Token": self.access_token(grant), "Param": "To=+14155550100"}
 
 
 @dataclass
@@ -155,6 +172,7 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             h.post(f"{ROOT}/{owner.sid}/Keys.json", data={"FriendlyName": f"{owner.name} key"}),
             201,
         )
+        owner.key_secret = key["secret"]
         owner.ids.update(
             AC=owner.sid,
             AP=app["sid"],
@@ -164,6 +182,8 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             SM=message["message_sid"],
             RE=recording,
         )
+        device = expect_ok(h.post(f"{EXT}/{owner.sid}/Clients", data=owner.register_form()), 201)
+        owner.ids["DV"] = device["sid"]
 
 
 @pytest.fixture(scope="module")
@@ -293,6 +313,12 @@ OPS: list[Op] = [
     Op("GET", f"{ROOT}/{A}/Recordings/{{RE}}.xml", 200, item="RE", media=True),
     Op("GET", f"{ROOT}/{A}/Recordings/{{RE}}.wav", 200, item="RE", media=True),
     Op("DELETE", f"{ROOT}/{A}/Recordings/{{RE}}.json", 204, fresh="RE", item="RE"),
+    # Voice SDK devices: a device's call through the owner's application, registrations.
+    Op("POST", f"{EXT}/{A}/ClientCalls", 201, form=Owner.client_call_form, webhook="voice"),
+    Op("GET", f"{EXT}/{A}/Clients", 200),
+    Op("POST", f"{EXT}/{A}/Clients", 201, form=Owner.register_form),
+    Op("GET", f"{EXT}/{A}/Clients/{{DV}}", 200, item="DV"),
+    Op("DELETE", f"{EXT}/{A}/Clients/{{DV}}", 204, fresh="DV", item="DV"),
 ]
 
 
@@ -302,7 +328,7 @@ def test_every_served_route_is_in_the_matrix() -> None:
     own test below.)"""
     from switchboard.api.routes import build_routes
 
-    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM", "RE")}
+    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM", "RE", "DV")}
     missing = []
     for route in build_routes():
         if route.account is None:
@@ -348,6 +374,8 @@ def fresh_resource(world: World, owner: Owner, kind: str) -> str:
         )
         made: str = expect_ok(resp, 201)["recordings"][0]
         return made
+    elif kind == "DV":
+        resp = h.post(f"{EXT}/{owner.sid}/Clients", data=owner.register_form())
     else:
         resp = h.post(f"{ROOT}/{owner.sid}/Keys.json", data={"FriendlyName": "tmp"})
     sid: str = expect_ok(resp, 201)["sid"]
@@ -364,6 +392,7 @@ def owner_view(world: World, owner: Owner, kind: str) -> httpx.Response:
         "CA": f"{EXT}/{owner.sid}/InboundCalls/{owner.ids['CA']}",
         "SM": f"{EXT}/{owner.sid}/InboundMessages/{owner.ids['SM']}",
         "RE": f"{ROOT}/{owner.sid}/Recordings/{owner.ids['RE']}.json",
+        "DV": f"{EXT}/{owner.sid}/Clients/{owner.ids['DV']}",
     }
     h = world.owner_client(owner.name)
     return h.get(paths[kind])
@@ -377,6 +406,7 @@ def collection_snapshot(world: World, owner: Owner) -> dict[str, list[str]]:
         ("applications", f"{ROOT}/{owner.sid}/Applications.json"),
         ("incoming_phone_numbers", f"{ROOT}/{owner.sid}/IncomingPhoneNumbers.json"),
         ("keys", f"{ROOT}/{owner.sid}/Keys.json"),
+        ("clients", f"{EXT}/{owner.sid}/Clients"),
     ):
         resp = h.get(path, params={"PageSize": "1000"})
         out[key] = sorted(item["sid"] for item in expect_ok(resp, 200)[key])
@@ -418,7 +448,7 @@ def check_allowed_body(op: Op, owner: Owner, body: dict[str, Any]) -> str | None
         return None if body.get("sid") == owner.sid else f"wrong account {body.get('sid')}"
     if "account_sid" in body and body["account_sid"] != owner.sid:
         return f"answered for {body['account_sid']}, not {owner.sid}"
-    for key in ("applications", "incoming_phone_numbers", "recordings"):
+    for key in ("applications", "incoming_phone_numbers", "recordings", "clients"):
         for item in body.get(key, []):
             if item["account_sid"] != owner.sid:
                 return f"listed {item['sid']} of {item['account_sid']}"
@@ -558,6 +588,7 @@ ITEM_PATHS = [
     (f"{EXT}/{{AC}}/InboundCalls/{{X}}/Input", "CA", ("POST",)),
     (f"{ROOT}/{{AC}}/Recordings/{{X}}.json", "RE", ("GET", "DELETE")),
     (f"{ROOT}/{{AC}}/Recordings/{{X}}.wav", "RE", ("GET",)),
+    (f"{EXT}/{{AC}}/Clients/{{X}}", "DV", ("GET", "DELETE")),
 ]
 # (credentials, the account whose path they use, whose resource they name)
 CROSSINGS = [

@@ -16,6 +16,7 @@ import pytest
 
 from switchboard.traffic import twiml
 from switchboard.traffic.caller import Input, Script
+from switchboard.traffic.clients import Answer, Invite
 from switchboard.traffic.engine import Call, Callee, CallRun, Env
 from switchboard.traffic.plans import Plan
 from switchboard.traffic.webhooks import Delivery
@@ -52,14 +53,22 @@ class FakeWebhooks:
 
 
 class FakeDirectory:
-    def __init__(self, numbers: Mapping[str, Callee]) -> None:
+    """Numbers that answer through their plan; client identities that answer as scripted (none
+    registered: no-answer), every invite kept."""
+
+    def __init__(
+        self, numbers: Mapping[str, Callee], clients: Mapping[str, Answer] | None = None
+    ) -> None:
         self.numbers = dict(numbers)
+        self.clients = dict(clients or {})
+        self.invites: list[Invite] = []
 
     async def number(self, phone_number: str) -> Callee | None:
         return self.numbers.get(phone_number)
 
-    async def client(self, identity: str) -> Callee | None:
-        return None
+    async def client(self, invite: Invite) -> Answer:
+        self.invites.append(invite)
+        return self.clients.get(invite.identity, Answer("no-answer"))
 
 
 class FakeRecordings:
@@ -86,16 +95,20 @@ def plan(url: str = "/voice", status_callback: str | None = "/status") -> Plan:
 
 class Harness:
     def __init__(
-        self, docs: Mapping[str, str], numbers: Mapping[str, Callee] | None = None
+        self,
+        docs: Mapping[str, str],
+        numbers: Mapping[str, Callee] | None = None,
+        clients: Mapping[str, Answer] | None = None,
     ) -> None:
         self.webhooks = FakeWebhooks(docs)
         self.recordings = FakeRecordings()
+        self.directory = FakeDirectory(dict(numbers or {}), clients)
         counter = itertools.count()
         self.env = Env(
             self.webhooks,
             lambda prefix: f"{prefix}{next(counter):032x}",
             "http://switchboard.test",
-            FakeDirectory(dict(numbers or {})),
+            self.directory,
             self.recordings,
         )
 
@@ -349,11 +362,79 @@ def test_dial_without_action_continues_the_document() -> None:
     assert run.trace.verbs[1]["at"] == 3000
 
 
-def test_dial_client_is_not_answered_yet() -> None:
+def test_dial_client_without_devices_is_no_answer() -> None:
     h = Harness({"/voice": doc('<Dial action="/a"><Client>alice</Client></Dial>'), "/a": doc()})
-    h.run()
+    run = h.run(dial_statuses=["completed"], dial_durations=[9])  # the caller's script: ignored
     [action] = h.webhooks.by("dial_action")
     assert action["DialCallStatus"] == "no-answer"
+    assert run.clock == 30_000  # rang for the <Dial>'s timeout
+    [invite] = h.directory.invites
+    assert (invite.identity, invite.to, invite.from_) == ("alice", "client:alice", "+1555")
+    assert invite.account_sid == "AC" + "a" * 32  # only the calling account's devices ring
+    assert invite.call_sid == action["DialCallSid"]
+    assert invite.parent_call_sid == "CA" + "f" * 32
+    assert invite.at == START
+
+
+@pytest.mark.parametrize(("status", "clock"), [("busy", 0), ("no-answer", 12_000)])
+def test_dial_client_busy_or_unanswered(status: str, clock: int) -> None:
+    h = Harness(
+        {"/voice": doc('<Dial timeout="12" action="/a"><Client>bob</Client></Dial>'), "/a": doc()},
+        clients={"bob": Answer(status)},
+    )
+    run = h.run()
+    [action] = h.webhooks.by("dial_action")
+    assert (action["DialCallStatus"], action["DialBridged"]) == (status, "false")
+    assert "DialCallDuration" not in action
+    assert run.clock == clock
+
+
+def test_dial_client_delivers_parameters_and_bridges_for_the_dial_duration() -> None:
+    device = Answer("completed", "DV" + "1" * 32, Script())
+    h = Harness(
+        {
+            "/voice": doc(
+                '<Dial callerId="+1777" action="/a"><Client><Identity>bob</Identity>'
+                '<Parameter name="ticket" value="42"/><Parameter name="vip" value="yes"/>'
+                "<Parameter value='nameless'/></Client></Dial>"
+            ),
+            "/a": doc(),
+        },
+        clients={"bob": device},
+    )
+    run = h.run(dial_durations=[25])
+    [invite] = h.directory.invites
+    assert invite.identity == "bob"
+    assert invite.parameters == {"ticket": "42", "vip": "yes"}
+    assert invite.from_ == "+1777"
+    assert any("<Parameter> without a name" in w for w in run.trace.warnings)
+    [action] = h.webhooks.by("dial_action")
+    assert action["DialCallStatus"] == "completed"
+    assert action["DialBridged"] == "true"
+    assert action["DialCallDuration"] == "25"
+
+
+def test_dial_client_device_hangs_up_first_and_answers_the_whisper() -> None:
+    """The device's own script: its `HangupAfter` cuts the bridge short, its `Input` is what
+    the noun's `url` hears (not the caller's)."""
+    device = Script([Input.parse("7")], hangup_at=8_000)
+    h = Harness(
+        {
+            "/voice": doc('<Dial action="/a"><Client url="/whisper">bob</Client></Dial>'),
+            "/whisper": doc('<Gather numDigits="1" action="/accept"/>'),
+            "/accept": doc(),
+            "/a": doc(),
+        },
+        clients={"bob": Answer("completed", "DV" + "1" * 32, device)},
+    )
+    h.run("3", dial_durations=[60])
+    [gathered] = h.webhooks.by("gather_action")
+    assert gathered["Digits"] == "7"  # the device pressed 7; the caller's 3 stays unheard
+    assert gathered["To"] == "client:bob"
+    assert gathered["Direction"] == "outbound-dial"
+    [action] = h.webhooks.by("dial_action")
+    assert action["DialBridged"] == "true"
+    assert action["DialCallDuration"] == "8"  # the device hung up 8 s after answering
 
 
 def test_dial_a_switchboard_number_runs_its_application() -> None:

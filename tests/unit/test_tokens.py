@@ -284,6 +284,39 @@ def test_wrong_subject() -> None:
     refused(mint(account=OTHER_ACCOUNT), 20103)
 
 
+def test_a_subject_the_flow_refuses_is_refused_before_any_key_is_read() -> None:
+    """A flow names the accounts a token may belong to (`subject_allowed`): another tenant's
+    token is 20103 whether or not its key exists, and the key is never looked up, so the answer
+    tells nothing about that tenant's keys."""
+    looked_up: list[str] = []
+
+    async def counting(sid: str) -> ApiKey | None:
+        looked_up.append(sid)
+        return KEYS.get(sid)
+
+    async def only_mine(sid: str) -> bool:
+        return sid == ACCOUNT
+
+    def check(token: str) -> tokens.VoiceToken:
+        return asyncio.run(tokens.verify(token, counting, time.time(), subject_allowed=only_mine))
+
+    theirs = mint(account=OTHER_ACCOUNT, key=OTHER_KEY_SID, secret=OTHER_SECRET)
+    forged = mint(account=OTHER_ACCOUNT, key=UNKNOWN_KEY_SID)
+    answers = []
+    for token in (theirs, forged):
+        with pytest.raises(TwilioError) as info:
+            check(token)
+        assert (info.value.code, info.value.status) == (20103, 401)
+        answers.append(info.value.message)
+    assert answers[0] == answers[1] == (
+        f"Invalid Access Token issuer/subject: sub {OTHER_ACCOUNT} is not an account these "
+        "credentials may act for"
+    )
+    assert looked_up == []
+    assert check(mint()).account_sid == ACCOUNT
+    assert looked_up == [KEY_SID]
+
+
 def test_a_key_made_before_switchboard_kept_secrets() -> None:
     err = refused(mint(key=OLD_KEY_SID), 20103)
     assert err.message == (

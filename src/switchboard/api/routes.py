@@ -113,6 +113,7 @@ def build_routes() -> tuple[Route, ...]:
     from switchboard.api import (
         accounts,
         applications,
+        clients,
         control,
         keys,
         phone_numbers,
@@ -154,6 +155,9 @@ def build_routes() -> tuple[Route, ...]:
         extension("/InboundMessages", POST=simulate.create_message),
         extension("/InboundMessages/{sid}", GET=simulate.fetch_message),
         extension("/Requests", GET=simulate.list_requests),
+        extension("/ClientCalls", POST=clients.create_call),
+        extension("/Clients", GET=clients.list_, POST=clients.register),
+        extension("/Clients/{sid}", GET=clients.fetch, DELETE=clients.delete),
         Route(
             Template(f"{EXTENSION_ROOT}/reset", suffix=False),
             {"POST": control.reset},

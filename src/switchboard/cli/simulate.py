@@ -1,10 +1,12 @@
-"""`switchboard simulate call|sms`: an inbound call or SMS through a number's webhooks, now."""
+"""`switchboard simulate call|sms|client-call`: an inbound call or SMS through a number's
+webhooks, or a Voice SDK device's call through its token's application, now."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,10 +17,17 @@ from switchboard.cli.output import Failure
 from switchboard.config import Settings
 from switchboard.store import Store
 
+if TYPE_CHECKING:
+    from switchboard.traffic.clients import Accounts
+    from switchboard.twilio.resources import Account
+
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 @click.group()
 def simulate() -> None:
-    """Simulate an inbound call or SMS to one of your numbers and show what happened."""
+    """Simulate an inbound call or SMS to one of your numbers, or a Voice SDK device's call,
+    and show what happened."""
 
 
 def _simulate(
@@ -50,6 +59,8 @@ def _simulate(
             try:
                 if kind == "call":
                     view = await simulator.call(account, form)
+                elif kind == "client-call":
+                    view = await simulator.client_call(_acting_for(store, account), form)
                 else:
                     view = await simulator.message(account, form)
             except TwilioError as exc:
@@ -65,6 +76,14 @@ def _simulate(
         _print_trace(trace)
     if trace["status"] != "completed":
         sys.exit(1)
+
+
+def _acting_for(store: Store, account: Account) -> Accounts:
+    """The accounts a token may belong to: the command's account and its subaccounts."""
+    from switchboard.api.auth import Principal
+    from switchboard.api.clients import accounts_for
+
+    return accounts_for(store, Principal(account), account)
 
 
 _NUMBER_HINT = (
@@ -106,21 +125,50 @@ def _print_trace(trace: dict[str, Any]) -> None:
         console.print(f"reply {m['sid']} to {m['to']}: {m['body']!r}")
 
 
+_CALLER_OPTIONS = (
+    click.option(
+        "--input",
+        "inputs",
+        multiple=True,
+        help="What the caller does at each <Gather>/<Record> (repeatable): digits such as 1 or "
+        "1234#, speech:<text>, record:<seconds>, timeout",
+    ),
+    click.option("--dial-status", multiple=True, help="Outcome of each <Dial> (repeatable)"),
+    click.option("--dial-duration", multiple=True, help="Seconds of each completed <Dial>"),
+    click.option(
+        "--hangup-after", default=None, help="Seconds of call time, then the caller hangs up"
+    ),
+)
+
+
+def _caller_options(command: F) -> F:
+    """The caller script's options (`Input`, `DialStatus`, `DialDuration`, `HangupAfter`), which
+    the command takes as `**script` and hands to `_script`."""
+    for option in reversed(_CALLER_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _script(
+    inputs: tuple[str, ...] = (),
+    dial_status: tuple[str, ...] = (),
+    dial_duration: tuple[str, ...] = (),
+    hangup_after: str | None = None,
+) -> list[tuple[str, str]]:
+    pairs = [("Input", v) for v in inputs]
+    pairs += [("DialStatus", v) for v in dial_status]
+    pairs += [("DialDuration", v) for v in dial_duration]
+    if hangup_after is not None:
+        pairs.append(("HangupAfter", hangup_after))
+    return pairs
+
+
 @simulate.command("call")
 @click.option("--to", "to", required=True, help="Your number (E.164) that receives the call")
 @click.option("--from", "from_", required=True, help="The caller")
 @click.option("--account", "account_sid", default=None, help="Account (default: the main one)")
 @click.option("--caller-name", default=None, help="CallerName, sent when caller-ID lookup is on")
-@click.option(
-    "--input",
-    "inputs",
-    multiple=True,
-    help="What the caller does at each <Gather>/<Record> (repeatable): digits such as 1 or "
-    "1234#, speech:<text>, record:<seconds>, timeout",
-)
-@click.option("--dial-status", multiple=True, help="Outcome of each <Dial> (repeatable)")
-@click.option("--dial-duration", multiple=True, help="Seconds of each completed <Dial>")
-@click.option("--hangup-after", default=None, help="Seconds of call time, then the caller hangs up")
+@_caller_options
 @database_option
 @click.option("--webhook-timeout", type=float, default=None, help="Seconds (default 15)")
 @click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON")
@@ -129,24 +177,51 @@ def simulate_call_cmd(
     from_: str,
     account_sid: str | None,
     caller_name: str | None,
-    inputs: tuple[str, ...],
-    dial_status: tuple[str, ...],
-    dial_duration: tuple[str, ...],
-    hangup_after: str | None,
     database_url: str | None,
     webhook_timeout: float | None,
     as_json: bool,
+    **script: Any,
 ) -> None:
     """A call to --to, run verb by verb with a scripted caller. Exits 1 unless it completed."""
     pairs = [("To", to), ("From", from_)]
     if caller_name is not None:
         pairs.append(("CallerName", caller_name))
-    pairs += [("Input", v) for v in inputs]
-    pairs += [("DialStatus", v) for v in dial_status]
-    pairs += [("DialDuration", v) for v in dial_duration]
-    if hangup_after is not None:
-        pairs.append(("HangupAfter", hangup_after))
+    pairs += _script(**script)
     _simulate("call", Params(pairs), account_sid, database_url, webhook_timeout, as_json)
+
+
+@simulate.command("client-call")
+@click.option(
+    "--token",
+    required=True,
+    help="The device's Access Token (a VoiceGrant whose outgoing application serves the call)",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    help="name=value, as device.connect({params}) sends it (repeatable): --param To=+1…",
+)
+@click.option("--account", "account_sid", default=None, help="Account (default: the main one)")
+@_caller_options
+@database_option
+@click.option("--webhook-timeout", type=float, default=None, help="Seconds (default 15)")
+@click.option("--json", "as_json", is_flag=True, help="Print the trace as JSON")
+def simulate_client_call_cmd(
+    token: str,
+    params: tuple[str, ...],
+    account_sid: str | None,
+    database_url: str | None,
+    webhook_timeout: float | None,
+    as_json: bool,
+    **script: Any,
+) -> None:
+    """A Voice SDK device's call: its token's application is requested as from
+    client:<identity>, then the call runs verb by verb. The token may be the account's or a
+    subaccount's. Exits 1 unless it completed."""
+    pairs = [("Token", token), *(("Param", p) for p in params)]
+    pairs += _script(**script)
+    _simulate("client-call", Params(pairs), account_sid, database_url, webhook_timeout, as_json)
 
 
 @simulate.command("sms")

@@ -336,6 +336,38 @@ class Store(ABC):
         """Claim up to `limit` paused calls past their expiry and not held: (account, sid,
         state). A conditional UPDATE: each is claimed by exactly one process."""
 
+    # Voice SDK devices registered to receive calls (records: sid, account_sid, identity,
+    # key_sid, answer, script, expires_at, date_created, and `calls`, newest first). A device is
+    # live until its token's expiry, while the key that signed the token exists.
+
+    @abstractmethod
+    async def register_device(self, values: dict[str, Any], *, limit: int) -> Record:
+        """A new device (a fresh `DV…` SID), once the account's devices that are no longer live
+        are forgotten; TwilioError 20001 when the account has `limit` live devices already."""
+
+    @abstractmethod
+    async def list_devices(self, account_sid: str, page: Keyset) -> list[Record]:
+        """The account's live devices, with their calls."""
+
+    @abstractmethod
+    async def get_device(self, account_sid: str, sid: str) -> Record | None:
+        """One live device of the account, with its calls."""
+
+    @abstractmethod
+    async def delete_device(self, account_sid: str, sid: str) -> bool:
+        """Unregister a device (its calls go with it)."""
+
+    @abstractmethod
+    async def ringing_devices(self, account_sid: str, identity: str) -> list[Record]:
+        """The account's live devices registered as `identity`, oldest first (no calls)."""
+
+    @abstractmethod
+    async def record_device_calls(
+        self, calls: Sequence[tuple[str, str, dict[str, Any]]], *, keep: int
+    ) -> None:
+        """(device SID, call SID, what the device saw of the call), in one transaction; each
+        device keeps its newest `keep` calls."""
+
     # Fixtures and test support
 
     @abstractmethod
@@ -355,6 +387,7 @@ class Store(ABC):
     async def reset(self) -> None:
         """Empty the store but for the main accounts, whose credentials stay valid.
 
-        One write transaction: webhook requests, traces, paused calls, recordings, numbers, API
-        keys, applications and every account that is not a main account are deleted.
+        One write transaction: webhook requests, traces, paused calls, recordings, Voice SDK
+        devices, numbers, API keys, applications and every account that is not a main account
+        are deleted.
         """

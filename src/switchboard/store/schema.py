@@ -131,6 +131,35 @@ log_sizes = sa.Table(
 )
 
 
+# Voice SDK devices registered to receive calls (traffic/clients.py): who they are, how they
+# answer, until when (their Access Token's `exp`), and which key signed the token (a device whose
+# key is deleted no longer rings). Never the token itself.
+client_devices = sa.Table(
+    "client_devices",
+    metadata,
+    sa.Column("sid", SID, primary_key=True),
+    sa.Column("account_sid", SID, nullable=False),
+    sa.Column("identity", sa.String(256), nullable=False),
+    sa.Column("key_sid", SID, nullable=False),
+    sa.Column("answer", sa.String(8), nullable=False),  # accept | reject | ignore
+    sa.Column("script", sa.Text, nullable=False),  # its side of a call: `Script.as_dict`, JSON
+    sa.Column("expires_at", sa.BigInteger, nullable=False),  # microseconds since the epoch
+    sa.Column("date_created", sa.BigInteger, nullable=False),
+    sa.Index("ix_client_devices_account", "account_sid", "sid"),
+    sa.Index("ix_client_devices_identity", "account_sid", "identity", "sid"),
+)
+
+# The calls each device was rung with (its newest ones), deleted with the device.
+client_calls = sa.Table(
+    "client_calls",
+    metadata,
+    sa.Column("device_sid", SID, primary_key=True),
+    sa.Column("call_sid", SID, primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),  # from, to, parameters, status..., as JSON
+    sa.Column("date_created", sa.BigInteger, nullable=False),
+)
+
+
 @dataclass(frozen=True)
 class Table:
     """A resource's table at run time: its SQL text, prepared once, and row <-> record."""

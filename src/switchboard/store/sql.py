@@ -3,16 +3,18 @@
 - `sql_base`: what an adapter supplies (a read connection, one write transaction) and the record
   helpers; `tx`: the driver interface and keyset paging;
 - `sql_accounts`: accounts and API keys; `sql_resources`: applications and phone numbers;
-- `sql_traffic`: traces and the webhook request log; `sql_seed`: fixtures and reset.
+- `sql_traffic`: traces and the webhook request log; `sql_clients`: Voice SDK devices;
+  `sql_seed`: fixtures and reset.
 
 `SqliteStore` and `PostgresStore` only supply connections.
 """
 
 from __future__ import annotations
 
+from switchboard.store.sql_clients import ClientsSql
 from switchboard.store.sql_seed import SeedSql
 from switchboard.store.sql_traffic import TrafficSql
 
 
-class SqlStore(SeedSql, TrafficSql):
+class SqlStore(SeedSql, TrafficSql, ClientsSql):
     """Every concern of the store, over one adapter's connections."""

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple, Protocol
 from urllib.parse import urljoin
 
-from switchboard.traffic import timing, twiml
+from switchboard.traffic import clients, timing, twiml
 from switchboard.traffic.call_params import (
     SIP_RESPONSE_CODES,
     billed_minutes,
@@ -65,8 +65,8 @@ class Directory(Protocol):
 
     async def number(self, phone_number: str) -> Callee | None: ...
 
-    async def client(self, identity: str) -> Callee | None:
-        """Voice SDK clients arrive with a later issue: until then, None (`no-answer`)."""
+    async def client(self, invite: clients.Invite) -> clients.Answer:
+        """Ring the Voice SDK devices of `invite.identity` in its account (`clients.ring`)."""
 
 
 class RecordingSink(Protocol):
@@ -608,15 +608,13 @@ class CallRun:
     ) -> Leg:
         """One dialled party: its outcome and how long it stays bridged."""
         name = noun["verb"]
+        if name == "Client":
+            return await self._client(noun, dial_sid, caller_id, scripted_seconds)
         target = str(noun.get("text", "")).strip()
         directory = self.env.directory
         callee: Callee | None = None
         if directory is not None and name == "Number":
             callee = await directory.number(target)
-        elif directory is not None and name == "Client":
-            callee = await directory.client(target)
-        if name == "Client" and callee is None:
-            return Leg("no-answer", 0, False)
         whisper_ms, bridged, callee_sid = 0, True, None
         if callee is None:
             status, ms = scripted, scripted_seconds * 1000
@@ -627,6 +625,28 @@ class CallRun:
             if not bridged:
                 ms = 0
         return Leg(status, whisper_ms + ms, bridged and status == "completed", callee_sid)
+
+    async def _client(self, noun: Verb, dial_sid: str, caller_id: str, seconds: int) -> Leg:
+        """A `<Client>`: this account's devices registered as the identity ring (`clients.ring`).
+        An accepted call stays bridged for the caller's `DialDuration`, as with any party outside
+        Switchboard, unless the device hangs up first (its `HangupAfter`, from when it answers);
+        the noun's `url` runs on the device's side, which hears the device's `Input`."""
+        identity, parameters = clients.dialled(noun, self.trace.warnings)
+        if self.env.directory is None or not identity:
+            return Leg("no-answer", 0, False)
+        at = self.call.started_at + self.clock * 1000
+        invite = clients.Invite(self.call.account_sid, identity, dial_sid, caller_id,
+                                f"{clients.SCHEME}{identity}", parameters, at, self.call.sid)
+        answer = await self.env.directory.client(invite)
+        if answer.status != "completed":
+            return Leg(answer.status, 0, False)
+        device, whisper_ms, bridged = answer.script, 0, True
+        if noun["attributes"].get("url"):
+            whisper_ms, bridged = await self._whisper(noun, dial_sid, caller_id, invite.to, device)
+        ms = seconds * 1000 if bridged else 0
+        if device.hangup_at is not None:
+            ms = min(ms, max(0, device.hangup_at - whisper_ms))
+        return Leg("completed", whisper_ms + ms, bridged)
 
     async def _callee(
         self, callee: Callee, caller_id: str, number: str, time_limit: int
@@ -667,10 +687,11 @@ class CallRun:
         return status, nested.clock, sid
 
     async def _whisper(
-        self, noun: Verb, dial_sid: str, caller_id: str, target: str
+        self, noun: Verb, dial_sid: str, caller_id: str, target: str, side: Script | None = None
     ) -> tuple[int, bool]:
         """The noun's `url` document, run on the dialled leg before the parties are bridged;
-        True when it ends without `<Hangup>`/`<Reject>` (the call is then bridged)."""
+        True when it ends without `<Hangup>`/`<Reject>` (the call is then bridged). `side`: who
+        answers on that leg (a device), when not the caller's own script."""
         url = urljoin(self.doc_url, str(noun["attributes"]["url"]))
         plan = Plan(
             None,
@@ -703,7 +724,11 @@ class CallRun:
             started,
             parent_call_sid=self.call.sid,
         )
-        script = Script(self.script.inputs, self.script.dial_statuses, [], self._left())
+        left = self._left()
+        if side is not None and side.hangup_at is not None:
+            left = min(left, side.hangup_at)
+        talker = side or self.script
+        script = Script(talker.inputs, talker.dial_statuses, [], left)
         leg = CallRun(self.env, call, plan, script)
         await leg.start()
         self.related.append(leg.trace)

@@ -2,8 +2,9 @@
 becomes a webhook plan.
 
 The application wins when the number carries `voice_application_sid` (for SMS
-`sms_application_sid`); otherwise the number's own URLs serve. Outbound calls and Voice SDK
-grants will add their own constructors here; the engine only ever sees a `Plan`.
+`sms_application_sid`); otherwise the number's own URLs serve. A Voice SDK grant names an
+application alone (`application_plan`). Outbound calls will add their own constructors here; the
+engine only ever sees a `Plan`.
 """
 
 from __future__ import annotations
@@ -49,6 +50,11 @@ def voice_plan(number: Record, app: Record | None) -> Plan:
         status_callback_method=src["status_callback_method"],
         caller_id_lookup=bool(src["voice_caller_id_lookup"]),
     )
+
+
+def application_plan(app: Record) -> Plan:
+    """A TwiML App serving a call by itself (a Voice SDK grant's outgoing application)."""
+    return voice_plan(app, app)
 
 
 def sms_plan(number: Record, app: Record | None) -> Plan:

@@ -10,13 +10,14 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from switchboard.store.base import LiveCall, Store, TraceWrite
+from switchboard.traffic import clients
 from switchboard.traffic.call_params import STIR_VERSTATS, inbound_params
 from switchboard.traffic.caller import Form, Input, Script
 from switchboard.traffic.documents import WebhookClient
 from switchboard.traffic.engine import Call, Callee, CallRun, Env
 from switchboard.traffic.messaging import Message, MessageRun
 from switchboard.traffic.messaging import inbound_params as message_params
-from switchboard.traffic.plans import sms_plan, voice_plan
+from switchboard.traffic.plans import Plan, sms_plan, voice_plan
 from switchboard.traffic.trace import Trace
 from switchboard.twilio import errors
 from switchboard.twilio.params import valid_url
@@ -84,8 +85,8 @@ class _Directory:
             app = await self.store.get_application(account.sid, number["voice_application_sid"])
         return Callee(account.sid, account.auth_token, voice_plan(number, app))
 
-    async def client(self, identity: str) -> Callee | None:
-        return None  # Voice SDK clients come with a later issue: `<Client>` is not answered
+    async def client(self, invite: clients.Invite) -> clients.Answer:
+        return await clients.ring(self.store, invite)
 
 
 class _Recordings:
@@ -110,7 +111,8 @@ def _view(trace: Trace) -> TraceView:
 
 
 class Simulator:
-    """Simulated inbound calls and messages over one store and one webhook client."""
+    """Simulated inbound calls and messages, and Voice SDK devices' calls and registrations,
+    over one store and one webhook client."""
 
     def __init__(self, store: Store, webhooks: WebhookClient, *, keep: int, media_base: str):
         self.store = store
@@ -172,6 +174,26 @@ class Simulator:
             issued_at=now // 1_000_000,
         )
         call = Call(sid, account.sid, account.auth_token, "inbound", from_, to, params, now)
+        return await self._run(call, plan, script, interactive, ttl)
+
+    async def client_call(self, accounts: clients.Accounts, form: Form) -> TraceView:
+        """A Voice SDK device's call (`Token`, `Param`s) through its grant's application, run as
+        an inbound call from `client:<identity>` in the token's account."""
+        script = Script.from_form(form)
+        interactive, ttl = _interactive(form)
+        sid = self.store.sids.new("CA")
+        placed = await clients.connect(self.store, form, accounts, sid)
+        account, now = placed.account, self.store.clock()
+        call = Call(
+            sid, account.sid, account.auth_token, "inbound", placed.from_, placed.to,
+            placed.params, now,
+        )  # fmt: skip
+        return await self._run(call, placed.plan, script, interactive, ttl)
+
+    async def _run(
+        self, call: Call, plan: Plan, script: Script, interactive: bool, ttl: int
+    ) -> TraceView:
+        """Run a call until it ends or pauses, and save what happened."""
         run = CallRun(self._env(), call, plan, script, interactive=interactive)
         await run.start()
         view = _view(run.trace)
@@ -262,6 +284,10 @@ class Simulator:
                 done += 1
             if len(claimed) < SWEEP_BATCH:
                 return done
+
+    async def register_client(self, accounts: clients.Accounts, form: Form) -> dict[str, Any]:
+        """A Voice SDK device registered to be rung as its token's identity."""
+        return await clients.register(self.store, form, accounts)
 
     # Messages
 

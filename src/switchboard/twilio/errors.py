@@ -207,6 +207,16 @@ def invalid_application_sid(sid: str) -> TwilioError:
     return TwilioError(21218, 400, f"Invalid ApplicationSid: {sid}")
 
 
+def device_limit(limit: int) -> TwilioError:
+    """Voice SDK devices registered at once in one account (ours: Twilio documents no number)."""
+    return TwilioError(
+        20001,
+        400,
+        f"An account may have at most {limit} registered Voice SDK devices: unregister one, or "
+        "let its token expire",
+    )
+
+
 def call_not_in_progress(call_sid: str) -> TwilioError:
     """Input or a hangup for a simulated call that is not paused waiting for its caller."""
     return TwilioError(21220, 400, f"Invalid call state: call {call_sid} is not in-progress")

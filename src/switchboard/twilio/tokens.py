@@ -51,6 +51,9 @@ _LAST_DATE = 253402300799  # 9999-12-31T23:59:59Z: a NumericDate beyond it is no
 Param = str | int | float | bool
 KeyLookup = Callable[[str], Awaitable[ApiKey | None]]
 """An API key by SID, whatever its account (`Store.get_key`, `CredentialCache.get_key`)."""
+SubjectCheck = Callable[[str], Awaitable[bool]]
+"""Whether the token's account (`sub`) may be used here (the flows: the caller's own account or
+one it may act on)."""
 
 
 @dataclass(frozen=True)
@@ -66,13 +69,17 @@ class VoiceToken:
     expires: float  # `exp`, seconds since the epoch
 
 
-async def verify(token: str, lookup: KeyLookup, now: float) -> VoiceToken:
+async def verify(
+    token: str, lookup: KeyLookup, now: float, *, subject_allowed: SubjectCheck | None = None
+) -> VoiceToken:
     """The grant of a valid Voice Access Token; a TwilioError (401, 201xx) saying what is wrong
-    with any other. `now`: seconds since the epoch."""
+    with any other. `now`: seconds since the epoch. `subject_allowed`: a `sub` it refuses is
+    20103 before any key is looked up, so a token naming another tenant's account and key tells
+    nothing about that key."""
     header_part, payload_part, signature = _parts(token)
     _check_header(_json(header_part, "header"))
     claims = _json(payload_part, "payload")
-    key = await _signing_key(claims, lookup)
+    key = await _signing_key(claims, lookup, subject_allowed)
     _check_signature(f"{header_part}.{payload_part}", signature, key)
     expires = _check_times(claims, now)
     return _voice_token(claims, key, expires)
@@ -127,7 +134,9 @@ def _check_header(header: dict[str, Any]) -> None:
         )
 
 
-async def _signing_key(claims: dict[str, Any], lookup: KeyLookup) -> ApiKey:
+async def _signing_key(
+    claims: dict[str, Any], lookup: KeyLookup, subject_allowed: SubjectCheck | None
+) -> ApiKey:
     """The key `iss` names, which must belong to the account `sub` names and have a secret."""
     issuer, subject = claims.get("iss"), claims.get("sub")
     if not isinstance(issuer, str) or not is_sid(issuer, "SK"):
@@ -139,6 +148,11 @@ async def _signing_key(claims: dict[str, Any], lookup: KeyLookup) -> ApiKey:
         raise token_refused(
             TokenRefusal.ISSUER_INVALID,
             f"sub must be the SID of the token's account (AC…), not {_show(subject)}",
+        )
+    if subject_allowed is not None and not await subject_allowed(subject):
+        raise token_refused(
+            TokenRefusal.ISSUER_INVALID,
+            f"sub {subject} is not an account these credentials may act for",
         )
     key = await lookup(issuer)
     # One answer for a deleted key and another account's: the SID alone tells nothing.
