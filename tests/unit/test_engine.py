@@ -584,3 +584,25 @@ def test_bad_inputs_are_refused(raw: str) -> None:
                                  "timeout"])  # fmt: skip
 def test_inputs_round_trip(raw: str) -> None:
     assert str(Input.parse(raw)) == raw
+
+
+def test_a_loop_in_which_no_time_passes_fails() -> None:
+    # The action answers the same <Dial>, whose leg (a number outside Switchboard, completed by
+    # default with no duration) takes no call time: without a bound this would never end.
+    h = Harness({"/voice": doc('<Dial action="/voice">+15550001111</Dial>')})
+    run = h.run()
+    assert run.trace.status == "failed"
+    assert run.trace.error_code == 11215
+    assert "no call time passing" in (run.trace.error_message or "")
+    assert len(h.webhooks.by("dial_action")) == 10
+
+
+def test_a_run_of_hundreds_of_documents_ends() -> None:
+    # Each turn lets a second pass (the Gather's timeout): bounded by the 4-hour limit alone, it
+    # would take 14,400 requests; the run stops at 500, as at that limit, and says why.
+    h = Harness({"/voice": doc('<Gather action="/voice" actionOnEmptyResult="true" timeout="1"/>')})
+    run = h.run()
+    assert run.trace.status == "completed"
+    assert run.ended_by == "limit"
+    assert len(h.webhooks.by("gather_action")) == 500
+    assert any("500 TwiML documents" in w for w in run.trace.warnings)

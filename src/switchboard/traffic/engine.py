@@ -32,6 +32,11 @@ from switchboard.traffic.trace import Trace
 from switchboard.twilio.dates import rfc2822
 
 MAX_TWIML_REDIRECTS = 10  # `<Redirect>`s in a row (HTTP 3xx within a request: webhooks.py)
+# Loops that would never end, or only after hours of requests: documents fetched in a row while
+# no call time passes (an action answering the same verb, whose outcome takes no time), and
+# documents in one run (from the start, or a resume, to the end or the next pause).
+MAX_TIMELESS_DOCUMENTS = 10
+MAX_DOCUMENTS_PER_RUN = 500
 RECORDING_PATH = "/2010-04-01/Accounts/{account_sid}/Recordings/{sid}"
 WARNING = twiml.WARNING
 Verb = dict[str, Any]
@@ -158,6 +163,9 @@ class CallRun:
         self.doc_url = ""
         self.pc = 0
         self.redirects = 0
+        self.documents = 0  # fetched in this run (`start`, or the latest `resume`)
+        self.timeless = 0  # fetched in a row at the same call time
+        self.timeless_at = -1
         self.ended_by = ""  # end-of-document | hangup | reject | caller | limit | failed
         self.related: list[Trace] = []  # other legs' traces: dialled numbers, whisper legs
         self.requester = Requester(
@@ -766,6 +774,7 @@ class CallRun:
     async def _fetch(
         self, purpose: str, method: str, url: str, params: dict[str, str]
     ) -> _Next:
+        self._count_document()
         doc = await self.requester.document(purpose, method, url, params, messaging=False)
         if doc is None:
             failed = self.trace.requests[-1]
@@ -773,6 +782,27 @@ class CallRun:
             self._end("failed")
         assert doc is not None
         return _Next(doc, url)
+
+    def _count_document(self) -> None:
+        """Stop a call stuck in a loop: one that never lets time pass fails, one that would
+        take hours of requests ends (as at the 4-hour limit), each saying why."""
+        self.documents += 1
+        if self.clock != self.timeless_at:
+            self.timeless, self.timeless_at = 0, self.clock
+        self.timeless += 1
+        if self.timeless > MAX_TIMELESS_DOCUMENTS:
+            self.trace.fail(
+                11215,
+                f"More than {MAX_TIMELESS_DOCUMENTS} TwiML documents in a row with no call time "
+                "passing: the application loops (e.g. an action that answers the same verb)",
+            )
+            self._end("failed")
+        if self.documents > MAX_DOCUMENTS_PER_RUN:
+            self.trace.warnings.append(
+                f"Switchboard ended the call after {MAX_DOCUMENTS_PER_RUN} TwiML documents "
+                "without the caller's input (a real call would go on, up to 4 hours)"
+            )
+            self._end("limit")
 
     # The end
 
