@@ -45,7 +45,7 @@ ALWAYS_REFUSED: dict[str, tuple[int, int]] = {
     "deleted_key": (401, 20003),
     "none": (401, 20003),
 }
-PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM)\}")
+PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM|RQ)\}")
 
 
 def random_sid(prefix: str) -> str:
@@ -59,7 +59,7 @@ class Owner:
     name: str
     sid: str
     token: str
-    ids: dict[str, str] = field(default_factory=dict)  # AC, AP, PN, SK, CA, SM -> SID
+    ids: dict[str, str] = field(default_factory=dict)  # AC, AP, PN, SK, CA, SM, RQ -> SID
     number: str = ""
 
 
@@ -146,6 +146,9 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             h.post(f"{ROOT}/{owner.sid}/Keys.json", data={"FriendlyName": f"{owner.name} key"}),
             201,
         )
+        voice_request = expect_ok(
+            h.get(f"{EXT}/{owner.sid}/Requests", params={"Purpose": "voice_url"}), 200
+        )["requests"][0]
         owner.ids.update(
             AC=owner.sid,
             AP=app["sid"],
@@ -153,6 +156,7 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             SK=key["sid"],
             CA=call["call_sid"],
             SM=message["message_sid"],
+            RQ=voice_request["sid"],
         )
 
 
@@ -267,6 +271,16 @@ OPS: list[Op] = [
     ),
     Op("GET", f"{EXT}/{A}/InboundMessages/{{SM}}", 200, item="SM"),
     Op("GET", f"{EXT}/{A}/Requests", 200),
+    Op("GET", f"{EXT}/{A}/Requests/{{RQ}}", 200, item="RQ"),
+    # A replay sends the owner's logged voice request again: to the owner's voice webhook.
+    Op("POST", f"{EXT}/{A}/Requests/{{RQ}}/Replay", 201, item="RQ", webhook="voice"),
+    Op(
+        "POST",
+        f"{EXT}/{A}/SignatureCheck",
+        200,
+        form=lambda o: {"Url": "https://example.com/", "Signature": "x"},
+    ),
+    Op("GET", f"{EXT}/{A}/Status", 200),
 ]
 
 
@@ -276,7 +290,7 @@ def test_every_served_route_is_in_the_matrix() -> None:
     own test below.)"""
     from switchboard.api.routes import build_routes
 
-    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM")}
+    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM", "RQ")}
     missing = []
     for route in build_routes():
         if route.account is None:
@@ -330,6 +344,7 @@ def owner_view(world: World, owner: Owner, kind: str) -> httpx.Response:
         "SK": f"{ROOT}/{owner.sid}/Keys/{owner.ids['SK']}.json",
         "CA": f"{EXT}/{owner.sid}/InboundCalls/{owner.ids['CA']}",
         "SM": f"{EXT}/{owner.sid}/InboundMessages/{owner.ids['SM']}",
+        "RQ": f"{EXT}/{owner.sid}/Requests/{owner.ids['RQ']}",
     }
     h = world.owner_client(owner.name)
     return h.get(paths[kind])
@@ -515,6 +530,8 @@ ITEM_PATHS = [
     (f"{ROOT}/{{AC}}/Keys/{{X}}.json", "SK", ("GET", "POST", "DELETE")),
     (f"{EXT}/{{AC}}/InboundCalls/{{X}}", "CA", ("GET",)),
     (f"{EXT}/{{AC}}/InboundMessages/{{X}}", "SM", ("GET",)),
+    (f"{EXT}/{{AC}}/Requests/{{X}}", "RQ", ("GET",)),
+    (f"{EXT}/{{AC}}/Requests/{{X}}/Replay", "RQ", ("POST",)),
 ]
 # (credentials, the account whose path they use, whose resource they name)
 CROSSINGS = [

@@ -109,7 +109,17 @@ def extension(path: str, **methods: Handler) -> Route:
 def build_routes() -> tuple[Route, ...]:
     """Tried in order, the busiest first; every pattern is anchored at both ends, so the order
     only matters where two could match (the numbers' `Local|TollFree|Mobile` before `{sid}`)."""
-    from switchboard.api import accounts, applications, control, keys, phone_numbers, simulate
+    from switchboard.api import (
+        accounts,
+        applications,
+        control,
+        keys,
+        phone_numbers,
+        request_log,
+        signatures,
+        simulate,
+        status,
+    )
 
     numbers = INCOMING_PHONE_NUMBER
     number, number_list = resource_routes(numbers, phone_numbers)
@@ -139,9 +149,19 @@ def build_routes() -> tuple[Route, ...]:
         extension("/InboundMessages", POST=simulate.create_message),
         extension("/InboundMessages/{sid}", GET=simulate.fetch_message),
         extension("/Requests", GET=simulate.list_requests),
+        extension("/Requests/{sid}", GET=request_log.fetch),
+        extension("/Requests/{sid}/Replay", POST=request_log.replay),
+        extension("/SignatureCheck", POST=signatures.check),
+        extension("/Status", GET=status.fetch),
         Route(
             Template(f"{EXTENSION_ROOT}/reset", suffix=False),
             {"POST": control.reset},
+            account=None,
+            keys_allowed=False,
+        ),
+        Route(
+            Template(f"{EXTENSION_ROOT}/Export", suffix=False),
+            {"GET": control.export},
             account=None,
             keys_allowed=False,
         ),

@@ -7,16 +7,14 @@ can be read back. Same auth rules as the Twilio paths.
 
 from __future__ import annotations
 
-from typing import Any
-
 from switchboard.api import render
 from switchboard.api.context import ApiRequest
 from switchboard.api.listing import plain_list_response
 from switchboard.api.render import Reply
+from switchboard.api.request_log import request_filter, request_item
 from switchboard.api.routes import EXTENSION_ROOT
 from switchboard.routing.simulate import Flow, simulate_call, simulate_message
 from switchboard.twilio import errors
-from switchboard.twilio.dates import rfc2822
 
 
 async def _run(req: ApiRequest, flow: Flow) -> Reply:
@@ -50,21 +48,15 @@ async def fetch_message(req: ApiRequest) -> Reply:
     return await _fetch(req, "SM", "message")
 
 
-def _request_item(row: dict[str, Any]) -> dict[str, Any]:
-    trace_sid = row.pop("trace_sid")
-    key = "call_sid" if trace_sid.startswith("CA") else "message_sid"
-    record = {"sid": row.pop("sid"), key: trace_sid, **row}
-    record["date_created"] = rfc2822(row["date_created"])
-    return record
-
-
 async def list_requests(req: ApiRequest) -> Reply:
     store, account_sid = req.store, req.account.sid
+    filters, given = request_filter(req.params)
     return await plain_list_response(
         req,
         key="requests",
         sid_prefix="RQ",
         path=f"{EXTENSION_ROOT}/Accounts/{account_sid}/Requests",
-        fetch=lambda page: store.list_requests(account_sid, page),
-        item=_request_item,
+        fetch=lambda page: store.list_requests(account_sid, page, filters),
+        item=request_item,
+        filters=given,
     )

@@ -3,7 +3,8 @@
 - `sql_base`: what an adapter supplies (a read connection, one write transaction) and the record
   helpers; `tx`: the driver interface and keyset paging;
 - `sql_accounts`: accounts and API keys; `sql_resources`: applications and phone numbers;
-- `sql_traffic`: traces and the webhook request log; `sql_seed`: fixtures and reset.
+- `sql_traffic`: traces and the webhook request log; `sql_seed`: fixtures and reset;
+- `sql_status`: counts and the schema revision, for the status page.
 
 `SqliteStore` and `PostgresStore` only supply connections.
 """
@@ -11,8 +12,9 @@
 from __future__ import annotations
 
 from switchboard.store.sql_seed import SeedSql
+from switchboard.store.sql_status import StatusSql
 from switchboard.store.sql_traffic import TrafficSql
 
 
-class SqlStore(SeedSql, TrafficSql):
+class SqlStore(SeedSql, TrafficSql, StatusSql):
     """Every concern of the store, over one adapter's connections."""
