@@ -215,7 +215,8 @@ class Console:
     def check_clean(self) -> None:
         assert self.unlabelled() == [], self.page.url
         assert self.shown_though_hidden() == [], self.page.url
-        assert self.violations() == [], self.page.url
+        found = self.violations()
+        assert found == [], (self.page.url, found)
         assert self.external == []
         assert self.errors == []
 

@@ -93,7 +93,7 @@ function renderChrome(lost = false) {
     ["Status", `/accounts/${ac}/status`, /\/status$/],
   ];
   nav.innerHTML = html`<ul>${links.map(([label, href, re]) => html`<li><a href="${BASE}${href}"${raw(re.test(p) ? ' aria-current="page"' : "")}>${label}</a></li>`)}</ul>`.html;
-  who.innerHTML = html`<span class="who-name">Signed in as <code title="${s.username}">${s.username}</code>${s.isKey ? " (API key)" : ""}</span>
+  who.innerHTML = html`<span class="who-name"><span class="who-label">Signed in as </span><code title="${s.username}">${s.username}</code>${s.isKey ? " (API key)" : ""}</span>
     <button type="button" id="sign-out" class="secondary">Sign out</button>`.html;
   document.getElementById("sign-out").addEventListener("click", () => {
     clearSession();

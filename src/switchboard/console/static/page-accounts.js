@@ -183,6 +183,7 @@ route(`/accounts/(AC${SID})`, async (ctx, ac) => {
       fallbackParam: "FriendlyName",
       send: async () => {
         const updated = await api("POST", `${acct(ac)}.json`, { FriendlyName: rename.FriendlyName.value.trim() });
+        Object.assign(account, updated);
         main().querySelector("h1").firstChild.textContent = `${updated.friendly_name} `;
         document.getElementById("account-name").textContent = updated.friendly_name;
         showStatus(rename, `Renamed to “${updated.friendly_name}”.`);

@@ -155,7 +155,7 @@ route(`/accounts/(AC${SID})/numbers/(PN${SID})`, async (ctx, ac, pn) => {
     if (list.length) {
       // The confirmation shows a failure itself.
       askFirst(form.querySelector(".confirm-area"), submit, "replace-link", "Replace this number's links?", save, {
-        yes: "Yes, replace", failed: "Not saved", detail: `${list.join("; ")}.`,
+        yes: "Yes, replace", failed: "Not saved", detail: `${list.join("; ").replace(/^i/, "I")}.`,
       });
       return;
     }

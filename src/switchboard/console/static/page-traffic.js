@@ -117,7 +117,7 @@ export function traceHtml(ac, trace) {
     </div>
     <h2 id="timeline-h">Timeline: ${trace.requests.length} request${trace.requests.length === 1 ? "" : "s"}</h2>
     <ol class="timeline" aria-labelledby="timeline-h">${steps}</ol>
-    ${trace.twiml ? html`<h3>Last TwiML executed</h3><pre>${trace.twiml}</pre>` : raw("")}
+    ${trace.twiml ? html`<h3>Last TwiML executed</h3><pre tabindex="0">${trace.twiml}</pre>` : raw("")}
   </div>`;
 }
 

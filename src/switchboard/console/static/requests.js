@@ -43,10 +43,10 @@ export function requestBody(r, id) {
     <details><summary>Request headers (${headers.length})</summary>
       ${pairsTable(`Headers of request ${id}`, headers, ["Header", "Value"])}
     </details>
-    <details${raw(r.response_body ? " open" : "")}><summary>Response body</summary><pre>${show(r.response_body)}</pre></details>
+    <details${raw(r.response_body ? " open" : "")}><summary>Response body</summary><pre tabindex="0">${show(r.response_body)}</pre></details>
     <details class="curl"><summary>As a curl command</summary>
       <p class="hint">Sends this request again from a shell, exactly: method, URL, headers (the signature included) and body.</p>
-      <pre id="curl-${id}" class="curl-command">${curlCommand(r)}</pre>
+      <pre id="curl-${id}" class="curl-command" tabindex="0">${curlCommand(r)}</pre>
     </details>
     <div class="actions"><button type="button" class="secondary copy-curl" data-curl="curl-${id}">Copy as curl</button>
     <span class="copy-status" role="status"></span></div>`;

@@ -72,10 +72,12 @@ export const friendlyName = (label, { optional = false } = {}) => (value) => {
   return { code: 20002, text: `${label} must be 1 to ${FRIENDLY_NAME_MAX} characters${n ? "" : ": it is empty"}` };
 };
 
-/** rules.parse_phone_number: E.164 (21421). */
-export const phoneNumber = (label) => (value) => (E164.test(value)
-  ? null
-  : { code: 21421, text: `${label} is invalid: ${value || "it is empty"} (E.164: + and 7 to 15 digits)` });
+/** rules.parse_phone_number: required (20001, as the API answers when neither PhoneNumber nor
+ *  AreaCode is given), and E.164 (21421). */
+export const phoneNumber = (label) => (value) => {
+  if (value === "") return { code: 20001, text: `${label} is required` };
+  return E164.test(value) ? null : { code: 21421, text: `${label} is invalid: ${value} (E.164: + and 7 to 15 digits)` };
+};
 
 /** A required value (`code`: Twilio's for it). */
 export const required = (label, code) => (value) => (value === ""
