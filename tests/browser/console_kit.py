@@ -1,6 +1,7 @@
 """What the console's browser tests share: headless Chromium from Debian's packages
-(`/usr/bin/chromium`), driven by Playwright for Python (no browser download). A test module takes
-the fixtures with `from console_kit import browser_fixture, console_fixture  # noqa: F401`.
+(`/usr/bin/chromium`), driven by Playwright for Python (no browser download), one browser per test
+module (Playwright's sync API runs one at a time). A test module takes the fixtures with
+`from console_kit import browser_fixture, console_fixture  # noqa: F401`.
 
 `Console` is one browser context (its own tabs and storage) on one server's console. Each page a
 test checks with `check_clean()` must: label every control, draw nothing `hidden`, load nothing
@@ -58,7 +59,7 @@ def _browser_problem() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session", name="browser")
+@pytest.fixture(scope="module", name="browser")
 def browser_fixture() -> Iterator[Any]:
     problem = _browser_problem()
     if problem is not None:

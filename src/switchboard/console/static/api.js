@@ -8,7 +8,7 @@ export const EXT = "/switchboard/v1";
 export const acct = (ac) => `${TW}/Accounts/${ac}`;
 export const ext = (ac) => `${EXT}/Accounts/${ac}`;
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, body) {
     super((body && body.message) || `HTTP ${status}`);
     this.status = status;
@@ -20,7 +20,7 @@ export class ApiError extends Error {
 /** An API error as the user reads it: its message (API paths in words) and Twilio's code. */
 export const describe = (error) => inWords(error.message) + (error.code ? ` (code ${error.code})` : "");
 
-export const basic = (s) => {
+const basic = (s) => {
   const bytes = new TextEncoder().encode(`${s.username}:${s.password}`);
   let bin = "";
   bytes.forEach((b) => { bin += String.fromCharCode(b); });

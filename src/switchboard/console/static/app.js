@@ -127,7 +127,7 @@ window.switchboardTiming = timing;
  * next painted frame is the page's render time: the performance measure `sb:render`, also in
  * `window.switchboardTiming` and `data-render-ms` on <main>.
  */
-export async function render(moveFocus) {
+async function render(moveFocus) {
   const seq = ++navSeq;
   cleanups.forEach((fn) => fn());
   cleanups = [];

@@ -60,7 +60,7 @@ function labelOf(form, name) {
 
 /** An API message with the parameter names of the form's fields written as their labels:
  *  "VoiceUrl is not a valid URL" -> "Voice URL is not a valid URL". */
-export function inLabels(form, message) {
+function inLabels(form, message) {
   let out = message;
   for (const name of new Set([...form.querySelectorAll("[name]")].map((el) => el.getAttribute("name")))) {
     const label = labelOf(form, name);
@@ -88,7 +88,7 @@ function fieldFor(form, error, fallbackParam) {
 
 /** Bring a message that belongs to no field to the user: into view, and the focus on it (it is
  *  role=alert, so it is announced too). */
-export function reveal(box) {
+function reveal(box) {
   box.tabIndex = -1;
   box.scrollIntoView({ block: "center" });
   box.focus({ preventScroll: true });
@@ -136,7 +136,10 @@ export function checkFields(form, rules) {
   for (const input of form.querySelectorAll("[name]")) {
     const rule = rules[input.getAttribute("name")];
     if (!rule || !visible(input) || input.type === "radio") continue;
-    const problem = rule(input.type === "checkbox" ? String(input.checked) : input.value.trim());
+    // As the form sends them: a text box's value trimmed, a text area's as typed.
+    const value = input.type === "checkbox" ? String(input.checked)
+      : input.tagName === "TEXTAREA" ? input.value : input.value.trim();
+    const problem = rule(value);
     if (problem) problems.push({ input, message: `${problem.text} (code ${problem.code})` });
   }
   if (!problems.length) return true;

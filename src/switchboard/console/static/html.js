@@ -62,7 +62,7 @@ const PLURALS = {
 const API_PATH = /\/(?:2010-04-01|switchboard\/v1)\/Accounts(?:\/[^\s/]+)*?(?:\.json)?(?=[\s,.;:)]|$)/g;
 
 /** What an API path names, in words: "application AP… of account AC…". */
-export function pathInWords(path) {
+function pathInWords(path) {
   const parts = path.replace(/\.json$/, "").split("/").filter(Boolean).slice(1); // after the version
   if (parts[0] === "v1") parts.shift(); // /switchboard/v1
   const account = parts[1];

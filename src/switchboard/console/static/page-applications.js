@@ -4,70 +4,22 @@
 import { acct, api, listAll } from "./api.js";
 import { BASE, SID, go, route, setFlash } from "./app.js";
 import {
-  METHODS, askFirst, busy, checkField, clearFormErrors, confirmAction, formErrors,
-  onSubmit, selectField, showFormError, showStatus, textField,
+  askFirst, busy, checkField, clearFormErrors, confirmAction, formErrors, onSubmit, showFormError,
+  showStatus,
 } from "./forms.js";
 import { dateHtml, html, sidHtml, urlHtml } from "./html.js";
+import { WEBHOOKS, fieldControl, fieldParams, fieldRules, fields } from "./fields.js";
 import { appNames, linksOf, numberLabel } from "./links.js";
 import { picker } from "./picker.js";
-import * as rules from "./rules.js";
 import { cell, pagedTable } from "./tables.js";
 
-export const APP_FIELDS = [
-  { key: "friendly_name", label: "Friendly name", kind: "text", group: "General", hint: "1 to 64 characters." },
-  { key: "api_version", label: "API version", kind: "select", group: "General", options: [["2010-04-01", "2010-04-01"], ["2008-08-01", "2008-08-01"]] },
-  { key: "voice_url", label: "Voice URL", kind: "url", group: "Voice", hint: "Requested when a call arrives at a number using this application." },
-  { key: "voice_method", label: "Voice method", kind: "method", group: "Voice" },
-  { key: "voice_fallback_url", label: "Voice fallback URL", kind: "url", group: "Voice", hint: "Requested when the voice URL fails." },
-  { key: "voice_fallback_method", label: "Voice fallback method", kind: "method", group: "Voice" },
-  { key: "status_callback", label: "Status callback URL", kind: "url", group: "Voice" },
-  { key: "status_callback_method", label: "Status callback method", kind: "method", group: "Voice" },
-  { key: "voice_caller_id_lookup", label: "Look up the caller's name (CallerName)", kind: "bool", group: "Voice" },
-  { key: "sms_url", label: "SMS URL", kind: "url", group: "Messaging", hint: "Requested when a message arrives." },
-  { key: "sms_method", label: "SMS method", kind: "method", group: "Messaging" },
-  { key: "sms_fallback_url", label: "SMS fallback URL", kind: "url", group: "Messaging" },
-  { key: "sms_fallback_method", label: "SMS fallback method", kind: "method", group: "Messaging" },
-  { key: "sms_status_callback", label: "SMS status callback URL", kind: "url", group: "Messaging" },
-  { key: "message_status_callback", label: "Message status callback URL", kind: "url", group: "Messaging" },
-  { key: "public_application_connect_enabled", label: "Public application connect enabled", kind: "bool", group: "Other" },
-];
-const pascal = (key) => key.split("_").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
-APP_FIELDS.forEach((f) => { f.param = pascal(f.key); f.id = `app-${f.key.replace(/_/g, "-")}`; });
-
-/** The rules of `fields`' parameters (URLs, friendly name) as the API checks them. */
-export function fieldRules(fields, { optionalName = false } = {}) {
-  const out = {};
-  for (const f of fields) {
-    if (f.kind === "url") out[f.param] = rules.url(f.label);
-    if (f.key === "friendly_name") out[f.param] = rules.friendlyName(f.label, { optional: optionalName });
-  }
-  return out;
-}
-
-/** One field of a field list, as a form control with `value`. */
-export function fieldControl(f, value) {
-  if (f.kind === "bool") return checkField(f.id, f.param, f.label, value === true);
-  if (f.kind === "method") return selectField(f.id, f.param, f.label, METHODS, value || "POST");
-  if (f.kind === "select") return selectField(f.id, f.param, f.label, f.options, value || f.options[0][0]);
-  return textField(f.id, f.param, f.label, { value: value ?? "", type: f.kind === "url" ? "url" : "text", hint: f.hint });
-}
-
-/** The form's values of `fields` as API parameters. Creating (`existing` null), empty values are
- *  left out; updating, an empty URL is sent (it clears the URL). */
-export function fieldParams(form, fields, existing) {
-  const params = {};
-  for (const f of fields) {
-    const input = form.elements[f.param];
-    if (f.kind === "bool") { params[f.param] = input.checked ? "true" : "false"; continue; }
-    const value = input.value.trim();
-    if (f.key === "friendly_name") {
-      if (value || (existing && existing.friendly_name !== null)) params[f.param] = value;
-      continue;
-    }
-    if (value || existing) params[f.param] = value;
-  }
-  return params;
-}
+const APP_FIELDS = fields("app", [
+  "friendly_name", "api_version", ...WEBHOOKS,
+  "sms_status_callback", "message_status_callback", "public_application_connect_enabled",
+], {
+  voice_url: "Requested when a call arrives at a number using this application.",
+  sms_url: "Requested when a message arrives.",
+});
 
 function appForm(app, submitLabel) {
   const groups = ["General", "Voice", "Messaging", "Other"];

@@ -7,29 +7,16 @@ import { acct, api, listAll } from "./api.js";
 import { BASE, SID, go, route, setFlash } from "./app.js";
 import { askFirst, busy, clearFormErrors, checkFields, confirmAction, formErrors, onSubmit, showFormError, showStatus, textField } from "./forms.js";
 import { dateHtml, html, sidHtml, urlHtml } from "./html.js";
+import { WEBHOOKS, fieldControl, fieldParams, fieldRules, fields } from "./fields.js";
 import { appNames, usersOf } from "./links.js";
-import { fieldControl, fieldParams, fieldRules } from "./page-applications.js";
 import { picker } from "./picker.js";
 import * as rules from "./rules.js";
 import { cell, pagedTable } from "./tables.js";
 
-const NUMBER_FIELDS = [
-  { key: "friendly_name", label: "Friendly name", kind: "text", group: "General", hint: "1 to 64 characters." },
-  { key: "voice_url", label: "Voice URL", kind: "url", group: "Voice", hint: "The number's own: requested when a call arrives and no voice application is chosen." },
-  { key: "voice_method", label: "Voice method", kind: "method", group: "Voice" },
-  { key: "voice_fallback_url", label: "Voice fallback URL", kind: "url", group: "Voice" },
-  { key: "voice_fallback_method", label: "Voice fallback method", kind: "method", group: "Voice" },
-  { key: "status_callback", label: "Status callback URL", kind: "url", group: "Voice" },
-  { key: "status_callback_method", label: "Status callback method", kind: "method", group: "Voice" },
-  { key: "voice_caller_id_lookup", label: "Look up the caller's name (CallerName)", kind: "bool", group: "Voice" },
-  { key: "sms_url", label: "SMS URL", kind: "url", group: "Messaging", hint: "The number's own: requested when a message arrives and no SMS application is chosen." },
-  { key: "sms_method", label: "SMS method", kind: "method", group: "Messaging" },
-  { key: "sms_fallback_url", label: "SMS fallback URL", kind: "url", group: "Messaging" },
-  { key: "sms_fallback_method", label: "SMS fallback method", kind: "method", group: "Messaging" },
-];
-NUMBER_FIELDS.forEach((f) => {
-  f.param = f.key.split("_").map((p) => p[0].toUpperCase() + p.slice(1)).join("");
-  f.id = `number-${f.key.replace(/_/g, "-")}`;
+const NUMBER_FIELDS = fields("number", ["friendly_name", ...WEBHOOKS], {
+  voice_url: "The number's own: requested when a call arrives and no voice application is chosen.",
+  voice_fallback_url: "",
+  sms_url: "The number's own: requested when a message arrives and no SMS application is chosen.",
 });
 
 route(`/accounts/(AC${SID})/numbers`, async (ctx, ac) => {

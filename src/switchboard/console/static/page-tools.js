@@ -18,7 +18,7 @@ const RULES = {
 
 /** The parameters as typed: one `Name=value` per line (as the request log shows them), or the
  *  form body as received (`Name=value&Other=x`, URL-encoded). */
-export function paramsBody(text) {
+function paramsBody(text) {
   const trimmed = text.trim();
   if (!trimmed) return "";
   if (!trimmed.includes("\n")) return trimmed;

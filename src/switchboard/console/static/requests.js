@@ -15,7 +15,7 @@ const GEO = /^(From|To|Caller|Called)(City|State|Zip|Country)$/;
 export const signatureOf = (r) => (r.headers && (r.headers["X-Twilio-Signature"] || r.headers["x-twilio-signature"])) || "";
 
 /** The parameters: the filled ones in a table, the empty location ones folded into one line. */
-export function paramsHtml(params, id) {
+function paramsHtml(params, id) {
   const entries = Object.entries(params || {});
   const empty = entries.filter(([k, v]) => v === "" && GEO.test(k));
   const shown = entries.filter(([k, v]) => !(v === "" && GEO.test(k)));

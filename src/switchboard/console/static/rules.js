@@ -11,7 +11,7 @@ const SCHEME_CHARS = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 const UNSTORABLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 const FRIENDLY_NAME_MAX = 64;
-export const BODY_MAX = 1600;
+const BODY_MAX = 1600;
 
 const codePoints = (text) => [...text].length;
 
@@ -24,7 +24,7 @@ function ipv6(text) {
 
 /** params.valid_url: an absolute http(s) URL with a host, nothing a webhook client chokes on
  *  (Python's urlsplit, as the server reads it). */
-export function validUrl(value) {
+function validUrl(value) {
   if (codePoints(value) > URL_MAX || URL_FORBIDDEN.test(value)) return false;
   const colon = value.indexOf(":");
   if (colon <= 0 || !SCHEME_CHARS.test(value.slice(0, colon))) return false;

@@ -24,7 +24,7 @@ export function pairsTable(caption, pairs, [nameHead, valueHead] = ["Name", "Val
     <tbody>${pairs.map(([k, v]) => html`<tr>${cell(nameHead, k)}${cell(valueHead, v)}</tr>`)}</tbody></table>`;
 }
 
-export const PAGE_ROWS = 100;
+const PAGE_ROWS = 100;
 
 /**
  * A long list drawn 100 rows at a time: a filter over every item, and Previous/Next. All the
