@@ -211,7 +211,10 @@ def test_a_phone_screen(phone: Console, server: Server, receiver: Receiver) -> N
         assert got["narrowCells"] == [], (path, got["narrowCells"])
         assert page.evaluate(MID_WORD, WORDS) == [], path
         phone.check_clean()
-        phone.shot(re.sub(r"[^a-z]+", "-", path.split(own)[-1]).strip("-") or "accounts")
+        # "/accounts/AC…/numbers/PN…" -> "ac-numbers-pn"
+        named = re.sub(r"\b(AC|AP|PN|SK|CA|SM|RQ)[0-9a-f]{32}", lambda m: m[1].lower(), path)
+        name = re.sub(r"[^a-z]+", "-", named.removeprefix("/accounts")).strip("-")
+        phone.shot(name or "accounts")
 
 
 def test_urls_and_dates_do_not_break_inside_words(
