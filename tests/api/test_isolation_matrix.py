@@ -47,7 +47,7 @@ ALWAYS_REFUSED: dict[str, tuple[int, int]] = {
     "deleted_key": (401, 20003),
     "none": (401, 20003),
 }
-PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM|RE|DV)\}")
+PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM|RE|DV|RQ)\}")
 
 
 def random_sid(prefix: str) -> str:
@@ -61,7 +61,8 @@ class Owner:
     name: str
     sid: str
     token: str
-    ids: dict[str, str] = field(default_factory=dict)  # AC, AP, PN, SK, CA, SM, RE, DV -> SID
+    # AC, AP, PN, SK, CA, SM, RE, DV, RQ -> SID
+    ids: dict[str, str] = field(default_factory=dict)
     number: str = ""
     key_secret: str = ""  # the secret of ids["SK"], which signs the owner's Access Tokens
 
@@ -173,6 +174,9 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             201,
         )
         owner.key_secret = key["secret"]
+        voice_request = expect_ok(
+            h.get(f"{EXT}/{owner.sid}/Requests", params={"Purpose": "voice_url"}), 200
+        )["requests"][0]
         owner.ids.update(
             AC=owner.sid,
             AP=app["sid"],
@@ -181,6 +185,7 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             CA=call["call_sid"],
             SM=message["message_sid"],
             RE=recording,
+            RQ=voice_request["sid"],
         )
         device = expect_ok(h.post(f"{EXT}/{owner.sid}/Clients", data=owner.register_form()), 201)
         owner.ids["DV"] = device["sid"]
@@ -319,6 +324,16 @@ OPS: list[Op] = [
     Op("POST", f"{EXT}/{A}/Clients", 201, form=Owner.register_form),
     Op("GET", f"{EXT}/{A}/Clients/{{DV}}", 200, item="DV"),
     Op("DELETE", f"{EXT}/{A}/Clients/{{DV}}", 204, fresh="DV", item="DV"),
+    Op("GET", f"{EXT}/{A}/Requests/{{RQ}}", 200, item="RQ"),
+    # A replay sends the owner's logged voice request again: to the owner's voice webhook.
+    Op("POST", f"{EXT}/{A}/Requests/{{RQ}}/Replay", 201, item="RQ", webhook="voice"),
+    Op(
+        "POST",
+        f"{EXT}/{A}/SignatureCheck",
+        200,
+        form=lambda o: {"Url": "https://example.com/", "Signature": "x"},
+    ),
+    Op("GET", f"{EXT}/{A}/Status", 200),
 ]
 
 
@@ -328,7 +343,7 @@ def test_every_served_route_is_in_the_matrix() -> None:
     own test below.)"""
     from switchboard.api.routes import build_routes
 
-    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM", "RE", "DV")}
+    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM", "RE", "DV", "RQ")}
     missing = []
     for route in build_routes():
         if route.account is None:
@@ -393,6 +408,7 @@ def owner_view(world: World, owner: Owner, kind: str) -> httpx.Response:
         "SM": f"{EXT}/{owner.sid}/InboundMessages/{owner.ids['SM']}",
         "RE": f"{ROOT}/{owner.sid}/Recordings/{owner.ids['RE']}.json",
         "DV": f"{EXT}/{owner.sid}/Clients/{owner.ids['DV']}",
+        "RQ": f"{EXT}/{owner.sid}/Requests/{owner.ids['RQ']}",
     }
     h = world.owner_client(owner.name)
     return h.get(paths[kind])
@@ -589,6 +605,8 @@ ITEM_PATHS = [
     (f"{ROOT}/{{AC}}/Recordings/{{X}}.json", "RE", ("GET", "DELETE")),
     (f"{ROOT}/{{AC}}/Recordings/{{X}}.wav", "RE", ("GET",)),
     (f"{EXT}/{{AC}}/Clients/{{X}}", "DV", ("GET", "DELETE")),
+    (f"{EXT}/{{AC}}/Requests/{{X}}", "RQ", ("GET",)),
+    (f"{EXT}/{{AC}}/Requests/{{X}}/Replay", "RQ", ("POST",)),
 ]
 # (credentials, the account whose path they use, whose resource they name)
 CROSSINGS = [

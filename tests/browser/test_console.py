@@ -1,211 +1,34 @@
-"""The web console (`/console/`) in a real browser: headless Chromium from Debian's packages
-(`/usr/bin/chromium`), driven by Playwright for Python (no browser download).
+"""The web console (`/console/`) in a real browser (console_kit.py: Chromium, Playwright).
 
-Sign in, create an application (and see the API's validation message next to the field), assign
-it to a number, simulate a call against a real local receiver and read the trace timeline; the
-live request log; an API key sign-in; a 1000-application account with every page rendering in
-under 200 ms once its data has arrived; every input labelled; nothing loaded from elsewhere.
-Screenshots go to test-artifacts/console/.
-
-Without Chromium or Playwright these tests are skipped with the reason, unless
-SWITCHBOARD_REQUIRE_BROWSER=1, which turns the skip into a failure.
+Served locally under a strict policy; sign in, create an application (every bad field reported
+before anything is sent), assign it to a number with the picker, simulate a call against a real
+local receiver and read the trace timeline; the live request log; an API key sign-in; issue 12's
+rough edges (hidden stays hidden, another account's page, refused credentials, errors without a
+field, the delete confirmation). Screenshots go to test-artifacts/console/.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import secrets
-import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import yaml
-from conftest import REPO, Server, run_cli
+from conftest import Server
+from console_kit import (  # noqa: F401 (fixtures)
+    RENDER_BUDGET_MS,
+    Console,
+    browser_fixture,
+    console_fixture,
+    expect,
+    new_number,
+    seed_big_account,
+)
 from receiver import Receiver
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-REQUIRE_BROWSER = os.environ.get("SWITCHBOARD_REQUIRE_BROWSER") == "1"
-ARTIFACTS = REPO / "test-artifacts" / "console"
-RENDER_BUDGET_MS = 200.0
-EXPECTED_4XX = "Failed to load resource: the server responded with a status of 4"
+from switchboard.console import STATIC
 
 pytestmark = pytest.mark.slow
-
-
-def expect(locator: Any) -> Any:
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect(locator)
-
-
-def _browser_problem() -> str | None:
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "Playwright for Python is not installed (pip install playwright)"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"no Chromium at {CHROMIUM} (apt-get install chromium)"
-    return None
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    problem = _browser_problem()
-    if problem is not None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"SWITCHBOARD_REQUIRE_BROWSER=1 but {problem}")
-        pytest.skip(problem)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-class Console:
-    """One browser tab on a server's console, recording what it must never do: load anything
-    from another origin, or log a JavaScript error (CSP violations included)."""
-
-    def __init__(self, browser: Any, server: Server, store_kind: str, name: str) -> None:
-        self.server = server
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.external: list[str] = []
-        self.errors: list[str] = []
-        self.shots: list[Path] = []
-        self.prefix = f"{store_kind}-{name}"
-        self.context.route("**/*", self._guard)
-        self.page = self.context.new_page()
-        self.page.set_default_timeout(15_000)
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
-
-    def _guard(self, route: Any) -> None:
-        url: str = route.request.url
-        if url.startswith((self.server.url + "/", "data:")):
-            route.continue_()
-        else:
-            self.external.append(url)
-            route.abort()
-
-    def _console(self, msg: Any) -> None:
-        if msg.type == "error":
-            text = msg.text
-            # The API's 4xx answers (validation errors, a refused sign-in) are expected: Chromium
-            # logs each one. Anything else (a script error, a CSP violation) is not.
-            if not text.startswith(EXPECTED_4XX):
-                self.errors.append(text)
-
-    def close(self) -> None:
-        self.context.close()
-
-    # Navigation
-
-    def goto(self, path: str) -> Any:
-        self.page.goto(f"{self.server.url}/console{path}")
-        return self.ready(path)
-
-    def ready(self, path: str) -> dict[str, Any]:
-        """Wait until the page for `path` is drawn; its timing (`window.switchboardTiming`)."""
-        route = path.split("?")[0].rstrip("/") or "/"
-        self.page.wait_for_selector(f'main[data-ready="{route}"]', state="attached")
-        timing: dict[str, Any] = self.page.evaluate("({...window.switchboardTiming})")
-        return timing
-
-    def sign_in(self, username: str, password: str, account_sid: str = "") -> None:
-        self.page.goto(f"{self.server.url}/console/")
-        self.submit_sign_in(username, password, account_sid)
-        self.ready(f"/accounts/{account_sid or username}")
-
-    def submit_sign_in(self, username: str, password: str, account_sid: str = "") -> None:
-        """Fill in and send the sign-in form the page shows."""
-        self.page.get_by_label("Account SID or API key SID").fill(username)
-        self.page.get_by_label("Auth token or API key secret").fill(password)
-        if account_sid:
-            self.page.get_by_label("Account SID (only with an API key)").fill(account_sid)
-        self.page.get_by_role("button", name="Sign in").click()
-
-    def shot(self, name: str, full_page: bool = True) -> Path:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{self.prefix}-{len(self.shots) + 1:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
-        assert path.stat().st_size > 1000
-        self.shots.append(path)
-        return path
-
-    def nav(self, name: str) -> None:
-        """Follow a link of the main navigation."""
-        main_nav = self.page.get_by_role("navigation", name="Main")
-        main_nav.get_by_role("link", name=name, exact=True).click()
-
-    # Checks
-
-    def unlabelled(self) -> list[str]:
-        """Form controls without a label, and buttons without a name, on the current page."""
-        found: list[str] = self.page.evaluate(
-            """() => {
-              const bad = [];
-              for (const el of document.querySelectorAll("input, select, textarea")) {
-                if (el.type === "hidden") continue;
-                const named = (el.labels && el.labels.length && [...el.labels].some(
-                  (l) => l.textContent.trim())) || el.getAttribute("aria-label")
-                  || el.getAttribute("aria-labelledby");
-                if (!named) bad.push(el.outerHTML.slice(0, 120));
-              }
-              for (const el of document.querySelectorAll("button, a[href]")) {
-                if (!el.textContent.trim() && !el.getAttribute("aria-label"))
-                  bad.push(el.outerHTML.slice(0, 120));
-              }
-              return bad;
-            }"""
-        )
-        return found
-
-    def shown_though_hidden(self) -> list[str]:
-        """Elements with the `hidden` attribute that a style still draws (issue 12: a
-        `display` rule beat `hidden`, and the one-page pager showed)."""
-        found: list[str] = self.page.evaluate(
-            """() => [...document.querySelectorAll("[hidden]")]
-                .filter((el) => getComputedStyle(el).display !== "none")
-                .map((el) => el.outerHTML.slice(0, 120))"""
-        )
-        return found
-
-    def check_clean(self) -> None:
-        assert self.unlabelled() == [], self.page.url
-        assert self.shown_though_hidden() == [], self.page.url
-        assert self.external == []
-        assert self.errors == []
-
-
-@pytest.fixture
-def console(browser: Any, server: Server, store_kind: str, request: Any) -> Iterator[Console]:
-    c = Console(browser, server, store_kind, request.node.originalname.removeprefix("test_"))
-    try:
-        yield c
-    finally:
-        try:
-            c.shot("last")  # whatever the page showed when the test ended, passed or failed
-        finally:
-            c.close()
-
-
-def new_number() -> str:
-    return f"+1500{secrets.randbelow(10**7):07d}"
 
 
 # Served locally, by the server itself (no browser needed)
@@ -229,12 +52,20 @@ def test_console_is_served_locally_with_a_strict_policy(server: Server) -> None:
             "/console/assets/console.js",
             "data:,",
         ]
-        for asset, kind in (("console.js", "javascript"), ("console.css", "text/css")):
+        files = sorted(p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css"))
+        assert len(files) > 10  # the modules console.js imports, and the style sheet
+        for asset in files:
+            kind = "javascript" if asset.endswith(".js") else "text/css"
             resp = h.get(f"/console/assets/{asset}")
             assert resp.status_code == 200 and kind in resp.headers["content-type"]
+            policy = resp.headers["content-security-policy"]
+            assert "script-src 'self'" in policy
             # Nothing that would reach out: no absolute URLs, no imports, no web fonts.
             assert not re.search(r"(?:https?:)?//[a-z0-9.-]+\.[a-z]{2,}", resp.text), asset
             assert "@import" not in resp.text and "import(" not in resp.text
+            # Modules import only the console's own files, by relative path.
+            for imported in re.findall(r'^import [^"]*"([^"]+)";$', resp.text, re.M):
+                assert imported.startswith("./") and imported[2:] in files, (asset, imported)
         assert h.get("/console/assets/missing.js").status_code == 404
         # The API's paths are untouched, and unknown paths still get Twilio's 404.
         assert h.get("/nowhere.json").json()["code"] == 20404
@@ -283,16 +114,25 @@ def test_create_assign_simulate_and_see_the_trace(
     console.check_clean()
     page.get_by_label("Friendly name").fill("Console app")
     page.get_by_label("Voice URL").fill("not-a-url")
+    page.get_by_label("SMS fallback URL").fill("ftp://example.com/sms")
     page.get_by_role("button", name="Create application").click()
+    # Both bad fields at once, in their labels' words, with the API's code; nothing was sent.
     error = page.locator("#app-voice-url-error")
     error.wait_for(state="visible")
-    assert "VoiceUrl is not a valid URL: not-a-url" in error.inner_text()
-    assert "21402" in error.inner_text()
+    assert error.inner_text() == "Voice URL is not a valid URL: not-a-url (code 21402)"
+    assert page.locator("#app-sms-fallback-url-error").inner_text() == (
+        "SMS fallback URL is not a valid URL: ftp://example.com/sms (code 21402)"
+    )
     assert page.get_by_label("Voice URL").get_attribute("aria-invalid") == "true"
+    assert page.get_by_label("SMS fallback URL").get_attribute("aria-invalid") == "true"
     assert page.evaluate("document.activeElement.id") == "app-voice-url"
-    assert "Not saved" in page.locator("#app-form .form-error").inner_text()
+    assert page.locator("#app-form .form-error").inner_text() == (
+        "Not saved: 2 fields are not valid: Voice URL, SMS fallback URL. Nothing was sent."
+    )
     console.shot("validation-error")
+    console.check_clean()
     assert client.applications.list(friendly_name="Console app") == []
+    page.get_by_label("SMS fallback URL").fill("")
 
     page.get_by_label("Voice URL").fill(voice)
     page.get_by_label("Voice fallback URL").fill(fallback)
@@ -321,9 +161,11 @@ def test_create_assign_simulate_and_see_the_trace(
     page.get_by_role("link", name=number.phone_number).click()
     console.ready(f"/accounts/{server.account_sid}/numbers/{number.sid}")
     console.check_clean()
-    page.get_by_label("Voice application").select_option(app_sid)
-    page.get_by_role("button", name="Save applications").click()
-    page.wait_for_selector("text=Saved: the number's applications are updated.")
+    voice_picker = page.get_by_role("group", name="Voice application")
+    voice_picker.get_by_label("Filter: Voice application").fill("console")
+    voice_picker.get_by_role("radio", name=re.compile("^Console app")).check()
+    page.get_by_role("button", name="Save settings").click()
+    page.wait_for_selector(f"text=Saved the settings of {number.phone_number}.")
     assert client.incoming_phone_numbers(number.sid).fetch().voice_application_sid == app_sid
     console.shot("number-assigned")
 
@@ -381,7 +223,7 @@ def test_create_assign_simulate_and_see_the_trace(
     console.shot("request-log")
 
     # A stored trace opens from the log.
-    page.locator("#log-table tbody tr").first.get_by_role("link").click()
+    page.locator("#log-table tbody tr").first.get_by_role("link", name=re.compile("^CA")).click()
     page.wait_for_selector("ol.timeline > li")
     assert "voice_fallback_url" in page.locator("main").inner_text()
 
@@ -412,6 +254,9 @@ def test_subaccounts_and_sms(console: Console, server: Server) -> None:
     sub_sid = page.url.rsplit("/", 1)[1]
     console.ready(f"/accounts/{sub_sid}")
     assert "Subaccount" in page.inner_text("h1")
+    # Its auth token, shown this once.
+    sub_token = server.client().api.v2010.accounts(sub_sid).fetch().auth_token
+    assert page.locator("#secret-value").inner_text() == sub_token
     console.check_clean()
 
     # Work inside the subaccount: a number added in the console, an SMS application.
@@ -420,15 +265,19 @@ def test_subaccounts_and_sms(console: Console, server: Server) -> None:
     page.get_by_label("Phone number").fill("12345")
     page.get_by_role("button", name="Add number").click()
     page.locator("#number-phone-error").wait_for(state="visible")
-    assert "PhoneNumber is invalid" in page.locator("#number-phone-error").inner_text()
+    assert (
+        page.locator("#number-phone-error")
+        .inner_text()
+        .startswith("Phone number is invalid: 12345")
+    )
     phone = new_number()
     page.get_by_label("Phone number").fill(phone)
     page.get_by_role("button", name="Add number").click()
     page.wait_for_selector(f"text=Added {phone}.")
     number_sid = page.url.rsplit("/", 1)[1]
 
+    assert sub_token not in page.inner_text("body")  # once means once
     # Webhooks of the subaccount are signed with its own token.
-    sub_token = server.client().api.v2010.accounts(sub_sid).fetch().auth_token
     receiver = Receiver(sub_token)
     try:
         sms_trace(console, sub_sid, number_sid, phone, receiver)
@@ -491,7 +340,10 @@ def test_api_key_sign_in_and_refused_credentials(console: Console, server: Serve
     assert page.locator("#sign-in [aria-invalid]").count() == 0
 
     console.submit_sign_in("SK" + "0" * 32, "x")
-    page.wait_for_selector("text=an API key needs the SID of its account")
+    account_error = page.locator("#signin-account-error")
+    expect(account_error).to_have_text(
+        "Account SID (only with an API key) must be AC…: AC and 32 hexadecimal digits (code 20001)"
+    )
 
     key = server.client().new_keys.create(friendly_name="console key")
     console.sign_in(key.sid, key.secret, server.account_sid)
@@ -504,120 +356,6 @@ def test_api_key_sign_in_and_refused_credentials(console: Console, server: Serve
     console.goto(f"/accounts/{server.account_sid}/applications")
     assert "Seen with a key" in page.inner_text("#app-table")
     console.check_clean()
-
-
-def seed_big_account(server: Server, tmp_path: Path) -> tuple[str, str, str]:
-    """A top-level account at the 1000-application limit, with one number, seeded with the CLI;
-    its SID, auth token and phone number."""
-    ac, token, phone = "AC" + secrets.token_hex(16), secrets.token_hex(16), new_number()
-    apps = [
-        {
-            "friendly_name": f"Application {i:04d}",
-            "voice_url": f"http://127.0.0.1:1/voice/{i}",  # refused at once: no waiting
-            "sms_url": f"https://sms.example.com/{i}",
-            "status_callback": f"https://status.example.com/{i}",
-        }
-        for i in range(1000)
-    ]
-    fixture = {
-        "accounts": [
-            {
-                "sid": ac,
-                "auth_token": token,
-                "friendly_name": "Big account",
-                "applications": apps,
-                "incoming_phone_numbers": [{"phone_number": phone}],
-            }
-        ]
-    }
-    path = tmp_path / "big.yaml"
-    path.write_text(yaml.safe_dump(fixture))
-    out = run_cli("seed", str(path), database_url=server.database_url)
-    assert "applications: 1000 created" in out.stdout
-    return ac, token, phone
-
-
-def test_every_page_renders_fast_with_1000_applications(
-    console: Console, server: Server, tmp_path: Path
-) -> None:
-    ac, token, phone = seed_big_account(server, tmp_path)
-
-    # Some traffic, so the log and the traces have rows.
-    with httpx.Client(base_url=server.url, auth=(ac, token)) as h:
-        listed = h.get(f"/2010-04-01/Accounts/{ac}/Applications.json", params={"PageSize": 1})
-        first_app = listed.json()["applications"][0]["sid"]
-        number_sid = h.get(f"/2010-04-01/Accounts/{ac}/IncomingPhoneNumbers.json").json()[
-            "incoming_phone_numbers"
-        ][0]["sid"]
-        h.post(
-            f"/2010-04-01/Accounts/{ac}/IncomingPhoneNumbers/{number_sid}.json",
-            data={"VoiceApplicationSid": first_app},
-        )
-        for _ in range(5):
-            h.post(f"/switchboard/v1/Accounts/{ac}/InboundCalls", data={"To": phone, "From": "+1"})
-
-    console.sign_in(ac, token)
-    page = console.page
-    timings: dict[str, dict[str, Any]] = {}
-
-    # Client-side navigation to the big list, timed from the click.
-    started = time.perf_counter()
-    console.nav("Applications")
-    timings["applications (click)"] = console.ready(f"/accounts/{ac}/applications")
-    click_to_drawn_ms = (time.perf_counter() - started) * 1000
-    # All 1000 are fetched (one request); 100 rows at a time are drawn, with a filter over all.
-    rows = page.locator("#app-table tbody tr")
-    caption = page.locator("#app-table-caption")
-    assert rows.count() == 100
-    assert caption.inner_text() == "1000 applications, showing 1–100"
-    console.shot("1000-applications", full_page=False)
-    console.check_clean()
-    previous, following = page.get_by_role("button", name="Previous 100"), page.get_by_role(
-        "button", name="Next 100"
-    )
-    assert previous.get_attribute("aria-disabled") == "true"
-    for _ in range(9):
-        following.click()
-    assert caption.inner_text() == "1000 applications, showing 901–1000"
-    assert rows.first.inner_text().startswith("Application 0900")
-    assert rows.last.inner_text().startswith("Application 0999")
-    assert following.get_attribute("aria-disabled") == "true"
-    previous.click()
-    assert rows.first.inner_text().startswith("Application 0800")
-    page.get_by_label("Filter by name or SID").fill("application 0042")
-    assert caption.inner_text() == "1 of 1000 applications match “application 0042”"
-    assert rows.count() == 1
-    page.get_by_label("Filter by name or SID").fill("Application 00")
-    assert caption.inner_text() == "100 of 1000 applications match “Application 00”"
-    console.shot("1000-applications-filtered", full_page=False)
-
-    for name, route in [
-        ("accounts", "/accounts"),
-        ("account", f"/accounts/{ac}"),
-        ("applications", f"/accounts/{ac}/applications"),
-        ("application", f"/accounts/{ac}/applications/{first_app}"),
-        ("new application", f"/accounts/{ac}/applications/new"),
-        ("numbers", f"/accounts/{ac}/numbers"),
-        ("number", f"/accounts/{ac}/numbers/{number_sid}"),
-        ("simulate", f"/accounts/{ac}/simulate"),
-        ("request log", f"/accounts/{ac}/requests"),
-    ]:
-        timings[name] = console.goto(route)
-        console.check_clean()
-    assert page.locator("#log-table tbody tr").count() == 10  # voice URL + status callback, x5
-    console.goto(f"/accounts/{ac}/numbers/{number_sid}")
-    assert page.locator("#number-voice-app option").count() == 1001
-
-    report = "\n".join(
-        f"  {name:22} render {t['renderMs']:6.1f} ms (layout {t['layoutMs']:5.1f})   "
-        f"fetch {t['fetchMs']:6.1f} ms   total {t['totalMs']:6.1f} ms"
-        for name, t in timings.items()
-    )
-    print(f"\nconsole timings (click to drawn: {click_to_drawn_ms:.0f} ms):\n{report}")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"{console.prefix}-timings.txt").write_text(report + "\n")
-    slow = {name: t["renderMs"] for name, t in timings.items() if t["renderMs"] > RENDER_BUDGET_MS}
-    assert slow == {}, report
 
 
 # Rough edges (issue 12): what the user sees when something goes wrong
@@ -747,7 +485,9 @@ def test_errors_without_a_field_are_shown_where_the_user_looks(
     page.get_by_role("button", name="Simulate").click()
     body_error = page.locator("#sim-body-error")
     expect(body_error).to_be_visible()
-    assert "1600 character limit (code 21617)" in body_error.inner_text()
+    assert body_error.inner_text() == (
+        "Message body exceeds the 1600 character limit (it has 1601) (code 21617)"
+    )
     expect(page.get_by_label("Message body")).to_be_focused()
     assert page.get_by_label("Message body").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("To (your number)").get_attribute("aria-invalid") is None
@@ -779,13 +519,25 @@ def test_delete_confirmation_defaults_to_cancel_and_escape_cancels(
     number = client.incoming_phone_numbers.create(phone_number=new_number())
     console.sign_in(own, server.auth_token)
 
-    for route, ask_name, edit_label, edit_value in (
-        (f"/accounts/{own}/applications/{app.sid}", "Delete application…", "Friendly name", "x"),
-        (f"/accounts/{own}/numbers/{number.sid}", "Release number…", "Voice application", ""),
+    for route, ask_name, yes_name, edit_label, edit_value in (
+        (
+            f"/accounts/{own}/applications/{app.sid}",
+            "Delete application…",
+            "Yes, delete",
+            "Friendly name",
+            "x",
+        ),
+        (
+            f"/accounts/{own}/numbers/{number.sid}",
+            "Release number…",
+            "Yes, release",
+            "SMS URL",
+            "y",
+        ),
     ):
         console.goto(route)
         if edit_value:
-            page.get_by_label(edit_label).fill(edit_value)  # an edit not saved yet
+            page.get_by_label(edit_label, exact=True).fill(edit_value)  # an edit not saved yet
         ask = page.get_by_role("button", name=ask_name)
         dialog = page.get_by_role("alertdialog")
         cancel = dialog.get_by_role("button", name="Cancel")
@@ -806,11 +558,11 @@ def test_delete_confirmation_defaults_to_cancel_and_escape_cancels(
 
         ask.click()
         page.keyboard.press("Shift+Tab")
-        expect(dialog.get_by_role("button", name="Yes, delete")).to_be_focused()
+        expect(dialog.get_by_role("button", name=yes_name)).to_be_focused()
         page.keyboard.press("Escape")  # from either button
         expect(dialog).to_have_count(0)
         if edit_value:  # the page was not redrawn: the edit is still there
-            assert page.get_by_label(edit_label).input_value() == edit_value
+            assert page.get_by_label(edit_label, exact=True).input_value() == edit_value
         console.check_clean()
 
     assert client.applications(app.sid).fetch().friendly_name == "Keep me"

@@ -31,45 +31,51 @@ class NodeUnavailable(Exception):
     """Why twilio-node cannot be run here."""
 
 
-def _wanted_major() -> str:
-    spec: str = json.loads((NODE_DIR / "package.json").read_text())["dependencies"]["twilio"]
+def _wanted_major(node_dir: Path = NODE_DIR, package: str = "twilio") -> str:
+    spec: str = json.loads((node_dir / "package.json").read_text())["dependencies"][package]
     return spec.lstrip("^~=").split(".")[0]
 
 
-def installed_version() -> str | None:
-    """The twilio-node version in node_modules/, or None when it is absent or another major."""
+def installed_version(node_dir: Path = NODE_DIR, package: str = "twilio") -> str | None:
+    """The version of `package` in `node_dir`/node_modules/, or None when it is absent or another
+    major than package.json asks for."""
     try:
-        version: str = json.loads((MODULES / "twilio" / "package.json").read_text())["version"]
+        manifest = node_dir / "node_modules" / package / "package.json"
+        version: str = json.loads(manifest.read_text())["version"]
     except (OSError, ValueError, KeyError):
         return None
-    return version if version.split(".")[0] == _wanted_major() else None
+    return version if version.split(".")[0] == _wanted_major(node_dir, package) else None
 
 
-def install() -> str:
-    """Install twilio-node unless it is there; returns its version.
+def install(node_dir: Path = NODE_DIR, package: str = "twilio") -> str:
+    """Install `package` (twilio-node unless told otherwise) from `node_dir`/package.json into
+    `node_dir`/node_modules/ unless it is there; returns its version.
 
     A file lock keeps two test sessions on one checkout from running npm into the same folder
     at once (the second waits, then finds it installed).
     """
     npm = shutil.which("npm")
     if shutil.which("node") is None or npm is None:
-        raise NodeUnavailable("node and npm are not on PATH (the twilio-node tests need Node 20+)")
-    version = installed_version()
+        raise NodeUnavailable(
+            f"node and npm are not on PATH (the tests that use {package} need Node 20+)"
+        )
+    version = installed_version(node_dir, package)
     if version is not None:
         return version
-    with (NODE_DIR / ".install.lock").open("w") as lock:
+    modules = node_dir / "node_modules"
+    with (node_dir / ".install.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        version = installed_version()
+        version = installed_version(node_dir, package)
         if version is not None:
             return version
-        print(f"installing twilio-node into {MODULES} (once) ...", file=sys.stderr)
+        print(f"installing {package} into {modules} (once) ...", file=sys.stderr)
         try:
             subprocess.run(
                 [
                     npm,
                     "install",
                     "--prefix",
-                    str(NODE_DIR),
+                    str(node_dir),
                     "--no-audit",
                     "--no-fund",
                     "--no-package-lock",
@@ -84,9 +90,10 @@ def install() -> str:
             raise NodeUnavailable(f"npm install failed: {exc.stderr.strip()[-2000:]}") from None
         except subprocess.TimeoutExpired:
             raise NodeUnavailable("npm install took more than 10 minutes") from None
-    version = installed_version()
+    version = installed_version(node_dir, package)
     if version is None:
-        raise NodeUnavailable(f"npm install left no twilio {_wanted_major()}.x in {MODULES}")
+        wanted = _wanted_major(node_dir, package)
+        raise NodeUnavailable(f"npm install left no {package} {wanted}.x in {modules}")
     return version
 
 

@@ -71,7 +71,8 @@ async def plain_list_response(
     path: str,
     fetch: Fetch,
     item: Callable[[Any], Mapping[str, Any]],
+    filters: Sequence[tuple[str, str]] = (),
 ) -> Reply:
     """A list page of our own extension, whose records `item` makes JSON-ready."""
-    rows, meta = await _page(req, sid_prefix, path, (), fetch, None)
+    rows, meta = await _page(req, sid_prefix, path, filters, fetch, None)
     return render.plain_page(key, [item(r) for r in rows], meta)

@@ -118,7 +118,10 @@ def build_routes() -> tuple[Route, ...]:
         keys,
         phone_numbers,
         recordings,
+        request_log,
+        signatures,
         simulate,
+        status,
     )
 
     numbers = INCOMING_PHONE_NUMBER
@@ -154,13 +157,23 @@ def build_routes() -> tuple[Route, ...]:
         extension("/InboundCalls/{sid}/Hangup", POST=simulate.call_hangup),
         extension("/InboundMessages", POST=simulate.create_message),
         extension("/InboundMessages/{sid}", GET=simulate.fetch_message),
-        extension("/Requests", GET=simulate.list_requests),
+        extension("/Requests", GET=request_log.list_),
         extension("/ClientCalls", POST=clients.create_call),
         extension("/Clients", GET=clients.list_, POST=clients.register),
         extension("/Clients/{sid}", GET=clients.fetch, DELETE=clients.delete),
+        extension("/Requests/{sid}", GET=request_log.fetch),
+        extension("/Requests/{sid}/Replay", POST=request_log.replay),
+        extension("/SignatureCheck", POST=signatures.check),
+        extension("/Status", GET=status.fetch),
         Route(
             Template(f"{EXTENSION_ROOT}/reset", suffix=False),
             {"POST": control.reset},
+            account=None,
+            keys_allowed=False,
+        ),
+        Route(
+            Template(f"{EXTENSION_ROOT}/Export", suffix=False),
+            {"GET": control.export},
             account=None,
             keys_allowed=False,
         ),

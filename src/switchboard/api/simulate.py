@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from switchboard.api import render
 from switchboard.api.context import ApiRequest
-from switchboard.api.listing import plain_list_response
 from switchboard.api.render import Reply
-from switchboard.api.traces import log_item, trace_json
+from switchboard.api.traces import trace_json
 from switchboard.traffic.simulate import TraceView
 from switchboard.twilio import errors
-from switchboard.twilio.resources import EXTENSION_ROOT
 
 
 def _reply(view: TraceView, status: int = 200) -> Reply:
@@ -54,15 +52,3 @@ async def fetch_call(req: ApiRequest) -> Reply:
 
 async def fetch_message(req: ApiRequest) -> Reply:
     return await _fetch(req, "SM", "message")
-
-
-async def list_requests(req: ApiRequest) -> Reply:
-    store, account_sid = req.store, req.account.sid
-    return await plain_list_response(
-        req,
-        key="requests",
-        sid_prefix="RQ",
-        path=f"{EXTENSION_ROOT}/Accounts/{account_sid}/Requests",
-        fetch=lambda page: store.list_requests(account_sid, page),
-        item=log_item,
-    )

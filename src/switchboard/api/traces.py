@@ -25,6 +25,7 @@ _REQUEST_KEYS = (
     "error_code",
     "error_message",
     "at",
+    "replay_of",  # a request sent again from the console (`POST …/Requests/{sid}/Replay`)
 )
 _CALL_KEYS = ("direction", "duration", "parent_call_sid", "recordings")
 

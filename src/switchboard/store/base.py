@@ -35,6 +35,37 @@ class NumberFilter:
 
 
 @dataclass(frozen=True)
+class RequestFilter:
+    """Which webhook requests of the log to list (every given condition must hold).
+
+    `trace_sid` is a column; the others are read from the stored request, so `matches` is the
+    exact test and a store may narrow the rows with a cheaper superset first.
+    """
+
+    trace_sid: str | None = None  # the call's or message's SID
+    purpose: str | None = None  # exact: voice_url, sms_url, status_callback, ...
+    url: str | None = None  # a part of the URL requested (case-sensitive)
+    failed: bool | None = None  # True: an error code was recorded; False: none was
+    error_code: int | None = None
+
+    @property
+    def on_body(self) -> bool:
+        """Whether a condition needs the stored request itself (not only its columns)."""
+        return any(v is not None for v in (self.purpose, self.url, self.failed, self.error_code))
+
+    def matches(self, request: Record) -> bool:
+        """The exact test, on a request as the log stores it."""
+        if self.purpose is not None and request.get("purpose") != self.purpose:
+            return False
+        if self.url is not None and self.url not in str(request.get("url") or ""):
+            return False
+        error_code = request.get("error_code")
+        if self.failed is not None and (error_code is not None) != self.failed:
+            return False
+        return self.error_code is None or error_code == self.error_code
+
+
+@dataclass(frozen=True)
 class SeedApplication:
     """One application of a fixture: `values` holds every writable field, already validated."""
 
@@ -297,8 +328,33 @@ class Store(ABC):
         """The trace's body and the rows (`sid` + body) of its requests still in the log."""
 
     @abstractmethod
-    async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
-        """Newest first: `after` continues towards older requests, `before` towards newer."""
+    async def list_requests(
+        self, account_sid: str, page: Keyset, filters: RequestFilter | None = None
+    ) -> list[Record]:
+        """Newest first: `after` continues towards older requests, `before` towards newer.
+        With `filters`, only the requests they match (pages stay full: the limit counts
+        matches)."""
+
+    @abstractmethod
+    async def get_request(self, account_sid: str, sid: str) -> Record | None:
+        """One request of the account's log (as `list_requests` shows it), or None."""
+
+    @abstractmethod
+    async def log_requests(
+        self, account_sid: str, trace_sid: str, requests: list[dict[str, Any]], *, keep: int
+    ) -> list[str]:
+        """Add requests made for an existing trace (a replay) to the log, then prune to `keep`;
+        their new `RQ…` SIDs."""
+
+    # Status
+
+    @abstractmethod
+    async def account_counts(self, account_sid: str) -> dict[str, int]:
+        """How many of each resource the account holds (its own, not its subaccounts')."""
+
+    @abstractmethod
+    async def schema_revision(self) -> str | None:
+        """The database schema's migration revision."""
 
     @abstractmethod
     async def locate_number(self, phone_number: str) -> Record | None:

@@ -4,7 +4,8 @@
   helpers; `tx`: the driver interface and keyset paging;
 - `sql_accounts`: accounts and API keys; `sql_resources`: applications and phone numbers;
 - `sql_traffic`: traces and the webhook request log; `sql_clients`: Voice SDK devices;
-  `sql_seed`: fixtures and reset.
+  `sql_status`: counts and the schema revision, for the status page; `sql_seed`: fixtures and
+  reset.
 
 `SqliteStore` and `PostgresStore` only supply connections.
 """
@@ -13,8 +14,9 @@ from __future__ import annotations
 
 from switchboard.store.sql_clients import ClientsSql
 from switchboard.store.sql_seed import SeedSql
+from switchboard.store.sql_status import StatusSql
 from switchboard.store.sql_traffic import TrafficSql
 
 
-class SqlStore(SeedSql, TrafficSql, ClientsSql):
+class SqlStore(SeedSql, TrafficSql, ClientsSql, StatusSql):
     """Every concern of the store, over one adapter's connections."""

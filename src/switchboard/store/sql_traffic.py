@@ -8,10 +8,10 @@ from typing import Any
 
 import orjson
 
-from switchboard.store.base import LiveCall, RecordingFilter, TraceWrite
+from switchboard.store.base import LiveCall, RecordingFilter, RequestFilter, TraceWrite
 from switchboard.store.schema import PHONE_NUMBERS, RECORDINGS
 from switchboard.store.sql_base import SqlBase
-from switchboard.store.tx import Keyset, Tx, in_list_order, keyset
+from switchboard.store.tx import Keyset, Tx, in_list_order, keyset, like_pattern
 from switchboard.twilio.resources import Record
 
 
@@ -50,11 +50,7 @@ class TrafficSql(SqlBase):
                     )
                     added[(t.account_sid, "traces")] += 1
                 if t.requests:
-                    await tx.many(
-                        "INSERT INTO webhook_requests "
-                        "(sid, account_sid, trace_sid, body, date_created) VALUES (?, ?, ?, ?, ?)",
-                        [(sid, t.account_sid, t.sid, _json(r), now) for sid, r in t.requests],
-                    )
+                    await self._insert_requests(tx, t.account_sid, t.sid, t.requests, now)
                     added[(t.account_sid, "webhook_requests")] += len(t.requests)
             for (account_sid, table), count in sorted(added.items()):
                 await self._trim_log(tx, table, account_sid, count, keep)
@@ -64,6 +60,32 @@ class TrafficSql(SqlBase):
                 await tx.run("DELETE FROM live_calls WHERE sid = ?", (finished,))
 
         await self._write(run)
+
+    async def log_requests(
+        self, account_sid: str, trace_sid: str, requests: list[dict[str, Any]], *, keep: int
+    ) -> list[str]:
+        async def run(tx: Tx) -> list[str]:
+            rows = [(self.sids.new("RQ"), r) for r in requests]
+            await self._insert_requests(tx, account_sid, trace_sid, rows, self.clock())
+            await self._trim_log(tx, "webhook_requests", account_sid, len(requests), keep)
+            return [sid for sid, _ in rows]
+
+        return await self._write(run)
+
+    @staticmethod
+    async def _insert_requests(
+        tx: Tx,
+        account_sid: str,
+        trace_sid: str,
+        requests: Sequence[tuple[str, dict[str, Any]]],
+        now: int,
+    ) -> None:
+        """Each (SID, request) as a row of the log (compact JSON: `_narrowing` relies on it)."""
+        await tx.many(
+            "INSERT INTO webhook_requests (sid, account_sid, trace_sid, body, date_created) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(sid, account_sid, trace_sid, _json(r), now) for sid, r in requests],
+        )
 
     @staticmethod
     async def _trim_log(tx: Tx, table: str, account_sid: str, added: int, keep: int) -> None:
@@ -109,8 +131,36 @@ class TrafficSql(SqlBase):
             )
         return orjson.loads(row[0]), [{"sid": s, **orjson.loads(b)} for s, b in rows]
 
-    async def list_requests(self, account_sid: str, page: Keyset) -> list[Record]:
+    async def list_requests(
+        self, account_sid: str, page: Keyset, filters: RequestFilter | None = None
+    ) -> list[Record]:
+        filters = filters or RequestFilter()
         where, args = ["account_sid = ?"], [account_sid]
+        if filters.trace_sid is not None:
+            where.append("trace_sid = ?")
+            args.append(filters.trace_sid)
+        for pattern in _narrowing(filters):
+            where.append("body LIKE ? ESCAPE '\\'")
+            args.append(pattern)
+        if not filters.on_body:  # the SQL is exact: one page, one query
+            return await self._requests(where, args, page)
+        # The body conditions are checked here, exactly; the SQL only narrows. Scan in batches
+        # until the page is full or the log ends.
+        batch = max(page.limit, 200)
+        cursor = Keyset(page.after, page.before, batch)
+        found: list[Record] = []
+        while True:
+            rows = await self._requests(list(where), list(args), cursor, in_order=False)
+            found += [r for r in rows if filters.matches(r)]
+            if len(found) >= page.limit or len(rows) < batch:
+                return in_list_order(found[: page.limit], page)
+            last = rows[-1]["sid"]
+            cursor = Keyset(None, last, batch) if page.before else Keyset(last, None, batch)
+
+    async def _requests(
+        self, where: list[str], args: list[Any], page: Keyset, *, in_order: bool = True
+    ) -> list[Record]:
+        """A keyset page of the log; `in_order=False` leaves a `before` page closest-first."""
         tail = keyset(where, args, page, descending=True)
         async with self.reading() as tx:
             rows = await tx.all(
@@ -118,10 +168,19 @@ class TrafficSql(SqlBase):
                 f"WHERE {' AND '.join(where)} {tail}",
                 args,
             )
-        return [
-            {"sid": sid, "trace_sid": trace_sid, "date_created": created, **orjson.loads(body)}
-            for sid, trace_sid, body, created in in_list_order(rows, page)
-        ]
+        if in_order:
+            rows = in_list_order(rows, page)
+        return [_request(row) for row in rows]
+
+    async def get_request(self, account_sid: str, sid: str) -> Record | None:
+        async with self.reading() as tx:
+            row = await tx.one(
+                "SELECT sid, trace_sid, body, date_created FROM webhook_requests "
+                "WHERE account_sid = ? AND sid = ?",
+                (account_sid, sid),
+            )
+        return _request(row) if row else None
+
 
     async def locate_number(self, phone_number: str) -> Record | None:
         async with self.reading() as tx:
@@ -227,3 +286,24 @@ class TrafficSql(SqlBase):
             return [(a, s, orjson.loads(state)) for a, s, state in rows]
 
         return await self._write(run)
+
+
+def _request(row: Sequence[Any]) -> Record:
+    sid, trace_sid, body, created = row
+    return {"sid": sid, "trace_sid": trace_sid, "date_created": created, **orjson.loads(body)}
+
+
+def _narrowing(filters: RequestFilter) -> list[str]:
+    """LIKE patterns every stored body that `filters` match also matches (a superset: never
+    one fewer). Bodies are compact JSON (`_insert_requests`), so a value appears in its row as
+    its JSON text. `failed` has no such pattern; it is checked on the rows alone."""
+    parts: list[str] = []
+    if filters.purpose is not None:
+        parts.append('"purpose":' + orjson.dumps(filters.purpose).decode())
+    if filters.url is not None:
+        parts.append(orjson.dumps(filters.url).decode()[1:-1])
+    if filters.error_code is not None:
+        parts.append(f'"error_code":{filters.error_code}')
+    if filters.failed is False:
+        parts.append('"error_code":null')
+    return [like_pattern(part, any_one=None) for part in parts]

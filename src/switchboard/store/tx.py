@@ -92,11 +92,11 @@ def in_list_order(rows: list[Any], page: Keyset) -> list[Any]:
     return rows
 
 
-def like_pattern(raw: str, *, any_one: str = "*") -> str:
-    """A partial-match filter -> SQL LIKE (with `ESCAPE '\\'`): `any_one` matches one
-    character; LIKE's own wildcards in `raw` match only themselves."""
+def like_pattern(raw: str, *, any_one: str | None = "*") -> str:
+    """A partial-match filter -> SQL LIKE (with `ESCAPE '\\'`): `any_one` (unless None) matches
+    one character; LIKE's own wildcards in `raw` match only themselves."""
     escaped = raw.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return "%" + escaped.replace(any_one, "_") + "%"
+    return "%" + (escaped.replace(any_one, "_") if any_one else escaped) + "%"
 
 
 class just(contextlib.AbstractAsyncContextManager[Tx]):

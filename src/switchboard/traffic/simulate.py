@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
+from urllib.parse import urlencode
 
 from switchboard.store.base import LiveCall, Store, TraceWrite
 from switchboard.traffic import clients
@@ -291,6 +292,21 @@ class Simulator:
 
     # Messages
 
+    async def replay(self, account: Account, logged: Record) -> str:
+        """Send a logged webhook request again: to its URL, with its method and parameters,
+        signed afresh with the account's token, through the same client (so the target policy
+        applies). The new delivery joins the log beside the original (`replay_of`); its SID."""
+        method = str(logged["method"]).upper()
+        url, params = _as_requested(logged["url"], method, logged.get("params") or {})
+        delivery = await self.webhooks.send(
+            logged["purpose"], method, url, params, account.auth_token
+        )
+        record = {**delivery.as_dict(), "replay_of": logged["sid"]}
+        [sid] = await self.store.log_requests(
+            account.sid, logged["trace_sid"], [record], keep=self.keep
+        )
+        return sid
+
     async def message(self, account: Account, form: Mapping[str, str]) -> TraceView:
         """An SMS/MMS to one of `account`'s numbers, through its messaging webhooks."""
         to, from_ = _to_from(form)
@@ -322,3 +338,16 @@ class Simulator:
         view = _view(trace)
         await self.store.save_traffic(_writes([trace]), keep=self.keep)
         return view
+
+
+def _as_requested(url: str, method: str, params: Mapping[str, str]) -> tuple[str, dict[str, str]]:
+    """The URL and parameters to send again. A GET's log entry holds the URL with its
+    parameters appended (what was requested and signed); take them off, or, should they not be
+    found there, send the URL as logged with no parameters (still the same request)."""
+    if method == "GET" and params:
+        query = urlencode(params)
+        for separator in "?&":
+            if url.endswith(separator + query):
+                return url[: -len(query) - 1], dict(params)
+        return url, {}
+    return url, dict(params)

@@ -21,8 +21,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import httpx
 
 from switchboard.traffic import answer
-from switchboard.traffic.signature import compute_signature
 from switchboard.traffic.targets import TargetPolicy
+from switchboard.twilio.signature import compute_signature
 
 USER_AGENT = "TwilioProxy/1.1"
 MAX_BODY = 64 * 1024  # Twilio's limit for a TwiML document
