@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, clean_env, free_port, run_cli
+from conftest import Server, clean_env, free_port, run_cli, stop_process, wait_healthy
 
 SID_RE = re.compile(r"^AC[0-9a-f]{32}$")
 CLI = [sys.executable, "-m", "switchboard.cli"]
@@ -48,19 +47,14 @@ class ServeProcess:
         with self._lock:
             return b"".join(self._chunks).decode("utf-8", "replace")
 
+    def _final_output(self) -> str:
+        """All it wrote, once it has exited; what it wrote so far while it runs."""
+        if self.proc.poll() is not None:
+            self._reader.join(timeout=5)
+        return self.output
+
     def wait_healthy(self, url: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._reader.join(timeout=5)
-                raise RuntimeError(f"serve exited early ({self.proc.returncode}):\n{self.output}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"serve did not become healthy:\n{self.output}")
+        wait_healthy(self.proc, url, self._final_output, timeout)
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         code = self.proc.wait(timeout=timeout)
@@ -68,13 +62,7 @@ class ServeProcess:
         return code
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self._reader.join(timeout=5)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
