@@ -28,6 +28,7 @@ Twilio's error answers are checked with tests/errors.py.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -78,6 +79,27 @@ APPLICATION_KEYS: tuple[str, ...] = (
     "voice_url",
     "public_application_connect_enabled",
 )
+
+# Every writable field of an Application with a value other than its default, as the JSON shows it
+# (and as the SDK takes and shows it: the same names).
+APPLICATION_WITH_EVERY_FIELD: dict[str, Any] = {
+    "friendly_name": "Every field set",
+    "api_version": "2008-08-01",
+    "voice_url": "https://example.com/voice",
+    "voice_method": "GET",
+    "voice_fallback_url": "https://example.com/voice-fallback",
+    "voice_fallback_method": "GET",
+    "status_callback": "https://example.com/status",
+    "status_callback_method": "GET",
+    "voice_caller_id_lookup": True,
+    "sms_url": "https://example.com/sms",
+    "sms_method": "GET",
+    "sms_fallback_url": "https://example.com/sms-fallback",
+    "sms_fallback_method": "GET",
+    "sms_status_callback": "https://example.com/sms-status",
+    "message_status_callback": "https://example.com/message-status",
+    "public_application_connect_enabled": True,
+}
 
 
 def random_number(area: str | None = None) -> str:
@@ -241,6 +263,12 @@ class Server:
             auth=(account_sid or self.account_sid, auth_token or self.auth_token),
             timeout=30,
         )
+
+    @property
+    def authorization(self) -> str:
+        """The main account's `Authorization` header, for requests written by hand."""
+        pair = f"{self.account_sid}:{self.auth_token}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
 
     def http_as(self, creds: Creds) -> httpx.Client:
         return self.http(creds.sid, creds.token)

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APPLICATION_KEYS, Server
+from conftest import APPLICATION_KEYS, APPLICATION_WITH_EVERY_FIELD, Server
 from errors import XML_HEAD, assert_error
 
 APP_KEYS = list(APPLICATION_KEYS)
@@ -40,7 +40,7 @@ FORM = "application/x-www-form-urlencoded"
 
 # Every writable parameter, with a non-default value, and the JSON value it should produce.
 FULL_FORM: dict[str, str] = {
-    "FriendlyName": "Full app",
+    "FriendlyName": "Every field set",
     "ApiVersion": "2008-08-01",
     "VoiceUrl": "https://example.com/voice",
     "VoiceMethod": "GET",
@@ -57,24 +57,7 @@ FULL_FORM: dict[str, str] = {
     "MessageStatusCallback": "https://example.com/message-status",
     "PublicApplicationConnectEnabled": "true",
 }
-FULL_JSON: dict[str, Any] = {
-    "friendly_name": "Full app",
-    "api_version": "2008-08-01",
-    "voice_url": "https://example.com/voice",
-    "voice_method": "GET",
-    "voice_fallback_url": "https://example.com/voice-fallback",
-    "voice_fallback_method": "GET",
-    "status_callback": "https://example.com/status",
-    "status_callback_method": "GET",
-    "voice_caller_id_lookup": True,
-    "sms_url": "https://example.com/sms",
-    "sms_method": "GET",
-    "sms_fallback_url": "https://example.com/sms-fallback",
-    "sms_fallback_method": "GET",
-    "sms_status_callback": "https://example.com/sms-status",
-    "message_status_callback": "https://example.com/message-status",
-    "public_application_connect_enabled": True,
-}
+FULL_JSON = APPLICATION_WITH_EVERY_FIELD
 DEFAULT_JSON: dict[str, Any] = {
     "friendly_name": None,
     "api_version": "2010-04-01",
