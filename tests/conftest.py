@@ -80,6 +80,18 @@ APPLICATION_KEYS: tuple[str, ...] = (
     "public_application_connect_enabled",
 )
 
+# The keys of every list page of the 2010-04-01 API but the list itself (named for its resource).
+PAGE_KEYS: tuple[str, ...] = (
+    "end",
+    "first_page_uri",
+    "next_page_uri",
+    "page",
+    "page_size",
+    "previous_page_uri",
+    "start",
+    "uri",
+)
+
 # Every writable field of an Application with a value other than its default, as the JSON shows it
 # (and as the SDK takes and shows it: the same names).
 APPLICATION_WITH_EVERY_FIELD: dict[str, Any] = {

@@ -15,21 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import APPLICATION_KEYS, APPLICATION_WITH_EVERY_FIELD, Server
+from conftest import APPLICATION_KEYS, APPLICATION_WITH_EVERY_FIELD, PAGE_KEYS, Server
 from errors import XML_HEAD, assert_error
 
 APP_KEYS = list(APPLICATION_KEYS)
-ENVELOPE_KEYS = [
-    "applications",
-    "end",
-    "first_page_uri",
-    "next_page_uri",
-    "page",
-    "page_size",
-    "previous_page_uri",
-    "start",
-    "uri",
-]
+ENVELOPE_KEYS = sorted([*PAGE_KEYS, "applications"])
 DATE_RE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d \+0000$"
@@ -142,6 +132,35 @@ def list_sids(http: httpx.Client, path: str) -> list[str]:
     resp = http.get(path, params={"PageSize": "1000"})
     assert resp.status_code == 200, resp.text
     return [a["sid"] for a in resp.json()["applications"]]
+
+
+def assert_create_refused(
+    http: httpx.Client,
+    server: Server,
+    status: int,
+    code: int | None,
+    message: str | None = None,
+    **request: Any,
+) -> None:
+    """A create (`request`: httpx's `data=` or `content=` and `headers=`) answered with this
+    error, and no application made."""
+    before = list_sids(http, server.apps_path())
+    assert_error(http.post(server.apps_path(), **request), status, code, message)
+    assert list_sids(http, server.apps_path()) == before
+
+
+def assert_update_refused(
+    http: httpx.Client,
+    path: str,
+    app: dict[str, Any],
+    status: int,
+    code: int | None,
+    message: str | None = None,
+    **request: Any,
+) -> None:
+    """An update of `app` at `path` answered with this error, and the application unchanged."""
+    assert_error(http.post(path, **request), status, code, message)
+    assert http.get(path).json() == app
 
 
 def create_many(http: httpx.Client, path: str, count: int, name: str | None = None) -> list[str]:
@@ -400,40 +419,34 @@ VALIDATION_CASES: list[Any] = [
 def test_create_with_invalid_url_is_21402(
     module_server: Server, http: httpx.Client, param: str, value: str
 ) -> None:
-    before = list_sids(http, module_server.apps_path())
-    resp = http.post(module_server.apps_path(), data={"FriendlyName": "bad url", param: value})
-    assert_error(resp, 400, 21402, f"{param} is not a valid URL: {value}")
-    assert list_sids(http, module_server.apps_path()) == before
+    form = {"FriendlyName": "bad url", param: value}
+    message = f"{param} is not a valid URL: {value}"
+    assert_create_refused(http, module_server, 400, 21402, message, data=form)
 
 
 @pytest.mark.parametrize(("param", "value"), _url_cases())
 def test_update_with_invalid_url_is_21402_and_changes_nothing(
     module_server: Server, http: httpx.Client, app: dict[str, Any], param: str, value: str
 ) -> None:
-    path = app_path(module_server, app["sid"])
-    resp = http.post(path, data={"FriendlyName": "changed?", param: value})
-    assert_error(resp, 400, 21402, f"{param} is not a valid URL: {value}")
-    assert http.get(path).json() == app
+    path, form = app_path(module_server, app["sid"]), {"FriendlyName": "changed?", param: value}
+    message = f"{param} is not a valid URL: {value}"
+    assert_update_refused(http, path, app, 400, 21402, message, data=form)
 
 
 @pytest.mark.parametrize(("param", "value"), _method_cases())
 def test_create_with_invalid_method_is_21403(
     module_server: Server, http: httpx.Client, param: str, value: str
 ) -> None:
-    before = list_sids(http, module_server.apps_path())
-    resp = http.post(module_server.apps_path(), data={"FriendlyName": "bad method", param: value})
-    assert_error(resp, 400, 21403)
-    assert list_sids(http, module_server.apps_path()) == before
+    form = {"FriendlyName": "bad method", param: value}
+    assert_create_refused(http, module_server, 400, 21403, data=form)
 
 
 @pytest.mark.parametrize(("param", "value"), _method_cases())
 def test_update_with_invalid_method_is_21403_and_changes_nothing(
     module_server: Server, http: httpx.Client, app: dict[str, Any], param: str, value: str
 ) -> None:
-    path = app_path(module_server, app["sid"])
-    resp = http.post(path, data={"FriendlyName": "changed?", param: value})
-    assert_error(resp, 400, 21403)
-    assert http.get(path).json() == app
+    path, form = app_path(module_server, app["sid"]), {"FriendlyName": "changed?", param: value}
+    assert_update_refused(http, path, app, 400, 21403, data=form)
 
 
 @pytest.mark.parametrize(("form", "status", "code", "message"), VALIDATION_CASES)
@@ -445,9 +458,7 @@ def test_create_validation_errors(
     code: int,
     message: str | None,
 ) -> None:
-    before = list_sids(http, module_server.apps_path())
-    assert_error(http.post(module_server.apps_path(), data=form), status, code, message)
-    assert list_sids(http, module_server.apps_path()) == before
+    assert_create_refused(http, module_server, status, code, message, data=form)
 
 
 @pytest.mark.parametrize(("form", "status", "code", "message"), VALIDATION_CASES)
@@ -460,11 +471,8 @@ def test_update_validation_errors_change_nothing(
     code: int,
     message: str | None,
 ) -> None:
-    path = app_path(module_server, app["sid"])
-    assert_error(
-        http.post(path, data={"SmsUrl": "https://x.example.com/", **form}), status, code, message
-    )
-    assert http.get(path).json() == app
+    path, form = app_path(module_server, app["sid"]), {"SmsUrl": "https://x.example.com/", **form}
+    assert_update_refused(http, path, app, status, code, message, data=form)
 
 
 BODY_CASES: list[Any] = [
@@ -484,12 +492,8 @@ def test_create_with_bad_body(
     status: int,
     code: int | None,
 ) -> None:
-    before = list_sids(http, module_server.apps_path())
-    resp = http.post(
-        module_server.apps_path(), content=content, headers={"Content-Type": content_type}
-    )
-    assert_error(resp, status, code)
-    assert list_sids(http, module_server.apps_path()) == before
+    headers = {"Content-Type": content_type}
+    assert_create_refused(http, module_server, status, code, content=content, headers=headers)
 
 
 @pytest.mark.parametrize(("content", "content_type", "status", "code"), BODY_CASES)
@@ -502,10 +506,8 @@ def test_update_with_bad_body_changes_nothing(
     status: int,
     code: int | None,
 ) -> None:
-    path = app_path(module_server, app["sid"])
-    resp = http.post(path, content=content, headers={"Content-Type": content_type})
-    assert_error(resp, status, code)
-    assert http.get(path).json() == app
+    path, headers = app_path(module_server, app["sid"]), {"Content-Type": content_type}
+    assert_update_refused(http, path, app, status, code, content=content, headers=headers)
 
 
 # Paging parameter errors

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import subprocess
 import time
 from typing import Any
 
@@ -53,6 +54,21 @@ def create_key(server: Server, owner: Creds, name: str = "A key") -> dict[str, A
     assert resp.status_code == 201, resp.text
     body: dict[str, Any] = resp.json()
     return body
+
+
+def cli_keys_create(
+    server: Server, account_sid: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """`switchboard keys create --account AC… --json` on the server's database."""
+    return run_cli(
+        "keys",
+        "create",
+        "--account",
+        account_sid,
+        "--json",
+        database_url=server.database_url,
+        check=check,
+    )
 
 
 def key_client(server: Server, key_sid: str, secret: str, account_sid: str) -> Client:
@@ -374,14 +390,7 @@ def test_token_signed_with_an_api_key_verifies(module_server: Server, account: C
 
 
 def test_token_signed_with_a_cli_key_verifies(module_server: Server, account: Creds) -> None:
-    out = run_cli(
-        "keys",
-        "create",
-        "--account",
-        account.sid,
-        "--json",
-        database_url=module_server.database_url,
-    )
+    out = cli_keys_create(module_server, account.sid)
     made = json.loads(out.stdout)
     app = make_app(module_server, account)
     verified = verify_token(module_server, voice_token(account.sid, made, app, "carol"))
@@ -430,14 +439,7 @@ def test_token_signed_with_another_accounts_key_is_refused(
 
 
 def test_cli_key_authenticates_over_http(module_server: Server, account: Creds) -> None:
-    out = run_cli(
-        "keys",
-        "create",
-        "--account",
-        account.sid,
-        "--json",
-        database_url=module_server.database_url,
-    )
+    out = cli_keys_create(module_server, account.sid)
     lines = [line for line in out.stdout.splitlines() if line.strip()]
     assert len(lines) == 1, out.stdout
     made = json.loads(lines[0])
@@ -458,14 +460,6 @@ def test_cli_key_authenticates_over_http(module_server: Server, account: Creds) 
 
 
 def test_cli_refuses_unknown_account(module_server: Server) -> None:
-    out = run_cli(
-        "keys",
-        "create",
-        "--account",
-        "AC" + "e" * 32,
-        "--json",
-        database_url=module_server.database_url,
-        check=False,
-    )
+    out = cli_keys_create(module_server, "AC" + "e" * 32, check=False)
     assert out.returncode != 0
     assert "secret" not in out.stdout

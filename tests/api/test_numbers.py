@@ -14,21 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import SPEC_SUBSET, Creds, Server, random_number
+from conftest import PAGE_KEYS, SPEC_SUBSET, Creds, Server, random_number
 from errors import assert_error, assert_sdk_error
 
 ROOT = "/2010-04-01/Accounts"
-ENVELOPE_KEYS = {
-    "incoming_phone_numbers",
-    "end",
-    "first_page_uri",
-    "next_page_uri",
-    "page",
-    "page_size",
-    "previous_page_uri",
-    "start",
-    "uri",
-}
+ENVELOPE_KEYS = {*PAGE_KEYS, "incoming_phone_numbers"}
 PN_RE = re.compile(r"^PN[0-9a-f]{32}$")
 DATE_RE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
