@@ -23,7 +23,11 @@ Around the test's server (`server` when the test asks for it, otherwise `module_
 Stores: a test that asks for a server or a database runs once per store (`store_kind`: sqlite,
 postgres); `database_url` is a fresh, empty database of that kind, `databases` makes more.
 
-Twilio's error answers are checked with tests/errors.py.
+Helpers beside this file: `Creds`, `run_cli`, `query`, `random_number` here; tests/errors.py checks
+Twilio's error answers (HTTP and SDK) for every module; tests/receiver.py and
+tests/traffic/hostile.py are webhook receivers; tests/rawhttp.py sends bytes no client would;
+tests/procfs.py reads a process's memory and descriptors; tests/traffic/inbound.py simulates calls
+and messages; tests/contract/node_sdk.py runs twilio-node.
 """
 
 from __future__ import annotations
