@@ -379,12 +379,8 @@ def test_seed_respects_the_application_limit(server: Server, tmp_path: Path) -> 
 
 @pytest.fixture
 def resettable(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    srv = Server(database_url, tmp_path, extra_args=("--allow-reset",))
-    srv.start()
-    try:
+    with Server(database_url, tmp_path, extra_args=("--allow-reset",)) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_reset_is_refused_without_allow_reset(server: Server) -> None:

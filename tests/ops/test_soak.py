@@ -157,12 +157,8 @@ async def run_clients(base_url: str, tenants: list[Tenant], seconds: float, tall
 
 @pytest.fixture
 def soak_server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    srv = Server(database_url, tmp_path, ("--webhook-timeout", "5"))
-    srv.start()
-    try:
+    with Server(database_url, tmp_path, ("--webhook-timeout", "5")) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.mark.slow
