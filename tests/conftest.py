@@ -1,7 +1,38 @@
-"""Shared fixtures: a real `switchboard serve` process on 127.0.0.1 over a real database file."""
+"""Shared fixtures and helpers: real `switchboard serve` processes on 127.0.0.1, real databases.
+
+Servers (each a `Server`: the child process, its database, its log file, its main account):
+
+- `server`: a server of the test's own, on a fresh database. For a test that counts or pages over
+  everything an account holds, restarts or kills the server, or starts it with flags of its own
+  (`with Server(database_url, tmp_path, flags) as srv:` does the starting and stopping).
+- `module_server`: one server for every test of a module, on a fresh database, started with the
+  module's `SERVER_ARGS` if it sets them. Its tests work in accounts or records of their own, so
+  that each passes alone, in any order and in any selection.
+- `live`, a module's own fixture (none here): where a module's tests share more than the server
+  (records made once, clients, accounts), the module builds them once, in a module-scoped fixture
+  named `live` over `module_server`, of a dataclass `Live` whose `server` is that server.
+  (tests/api/test_isolation_matrix.py's `world`, the accounts of its matrix, is one of those.)
+
+Around the test's server (`server` when the test asks for it, otherwise `module_server`):
+
+- `http`: an httpx client as its main account;
+- `client`: the official SDK as its main account, pointed at it as README says;
+- `receiver`: a webhook receiver on 127.0.0.1 (tests/receiver.py) that checks every request's
+  signature with its main auth token.
+
+Stores: a test that asks for a server or a database runs once per store (`store_kind`: sqlite,
+postgres); `database_url` is a fresh, empty database of that kind, `databases` makes more.
+
+Helpers beside this file: `Creds`, `run_cli`, `query`, `random_number` here; tests/errors.py checks
+Twilio's error answers (HTTP and SDK) for every module; tests/receiver.py and
+tests/traffic/hostile.py are webhook receivers; tests/rawhttp.py sends bytes no client would;
+tests/procfs.py reads a process's memory and descriptors; tests/traffic/inbound.py simulates calls
+and messages; tests/contract/node_sdk.py runs twilio-node.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -12,7 +43,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +84,39 @@ APPLICATION_KEYS: tuple[str, ...] = (
     "public_application_connect_enabled",
 )
 
+# The keys of every list page of the 2010-04-01 API but the list itself (named for its resource).
+PAGE_KEYS: tuple[str, ...] = (
+    "end",
+    "first_page_uri",
+    "next_page_uri",
+    "page",
+    "page_size",
+    "previous_page_uri",
+    "start",
+    "uri",
+)
+
+# Every writable field of an Application with a value other than its default, as the JSON shows it
+# (and as the SDK takes and shows it: the same names).
+APPLICATION_WITH_EVERY_FIELD: dict[str, Any] = {
+    "friendly_name": "Every field set",
+    "api_version": "2008-08-01",
+    "voice_url": "https://example.com/voice",
+    "voice_method": "GET",
+    "voice_fallback_url": "https://example.com/voice-fallback",
+    "voice_fallback_method": "GET",
+    "status_callback": "https://example.com/status",
+    "status_callback_method": "GET",
+    "voice_caller_id_lookup": True,
+    "sms_url": "https://example.com/sms",
+    "sms_method": "GET",
+    "sms_fallback_url": "https://example.com/sms-fallback",
+    "sms_fallback_method": "GET",
+    "sms_status_callback": "https://example.com/sms-status",
+    "message_status_callback": "https://example.com/message-status",
+    "public_application_connect_enabled": True,
+}
+
 
 def random_number(area: str | None = None) -> str:
     """A random +1 number, unlikely to collide with any other test's.
@@ -88,8 +153,46 @@ def run_cli(*args: str, database_url: str, check: bool = True) -> subprocess.Com
     )
 
 
+@dataclass(frozen=True)
+class Creds:
+    """An account's SID and auth token, or an API key's SID and secret."""
+
+    sid: str
+    token: str
+
+
+def wait_healthy(
+    proc: subprocess.Popen[bytes], url: str, output: Callable[[], str], timeout: float = 30.0
+) -> None:
+    """Return once `url`/healthz answers 200; fail with the process's `output()` if it exits
+    first or does not answer within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"serve exited early ({proc.returncode}):\n{output()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"serve did not become healthy:\n{output()}")
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL if it has not exited 10 s later; returns once it has exited."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
 class Server:
-    """One `switchboard serve` child process. Restartable, killable, stops by itself at teardown."""
+    """One `switchboard serve` child process: restartable, killable; as a context manager,
+    started on entry and stopped on exit."""
 
     def __init__(self, database_url: str, workdir: Path, extra_args: tuple[str, ...] = ()) -> None:
         self.database_url = database_url
@@ -101,6 +204,13 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path = workdir / f"server-{self.port}.log"
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def start(self, timeout: float = 30.0) -> None:
         env = clean_env(
@@ -128,26 +238,15 @@ class Server:
             cwd=self.workdir,
         )
         log.close()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited early:\n{self.log_path.read_text()}")
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"server did not become healthy:\n{self.log_path.read_text()}")
+        try:
+            wait_healthy(self.proc, self.url, self.log_path.read_text, timeout)
+        except BaseException:
+            self.stop()  # a server that never came up is not left running
+            raise
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            stop_process(self.proc)
         self.proc = None
 
     def kill(self) -> None:
@@ -181,6 +280,18 @@ class Server:
             timeout=30,
         )
 
+    @property
+    def authorization(self) -> str:
+        """The main account's `Authorization` header, for requests written by hand."""
+        pair = f"{self.account_sid}:{self.auth_token}".encode()
+        return "Basic " + base64.b64encode(pair).decode()
+
+    def http_as(self, creds: Creds) -> httpx.Client:
+        return self.http(creds.sid, creds.token)
+
+    def client_as(self, creds: Creds) -> Client:
+        return self.client(creds.sid, creds.token)
+
     def apps_path(self, account_sid: str | None = None, suffix: str = ".json") -> str:
         return f"/2010-04-01/Accounts/{account_sid or self.account_sid}/Applications{suffix}"
 
@@ -195,6 +306,19 @@ class Server:
             database_url=self.database_url,
         )
         return json.loads(out.stdout)
+
+    def top_level(self, friendly_name: str = "Top") -> Creds:
+        """`create_account`'s account, as credentials."""
+        made = self.create_account(friendly_name)
+        return Creds(made["sid"], made["auth_token"])
+
+    def subaccount(self, parent: Creds | None = None, friendly_name: str | None = None) -> Creds:
+        """A new subaccount of `parent` (the main account by default), made through the API."""
+        form = {} if friendly_name is None else {"FriendlyName": friendly_name}
+        with self.http_as(parent) if parent else self.http() as h:
+            resp = h.post("/2010-04-01/Accounts.json", data=form)
+        assert resp.status_code == 201, resp.text
+        return Creds(resp.json()["sid"], resp.json()["auth_token"])
 
 
 # Stores: the whole suite runs against both (the `store_kind` parameter).
@@ -309,29 +433,46 @@ def module_server(
     name = request.module.__name__.removeprefix("test_")
     workdir: Path = tmp_path_factory.mktemp(name)
     extra: tuple[str, ...] = getattr(request.module, "SERVER_ARGS", ())
-    srv = Server(databases.new(store_kind, workdir), workdir, extra)
-    srv.start()
-    try:
+    with Server(databases.new(store_kind, workdir), workdir, extra) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    srv = Server(database_url, tmp_path)
-    srv.start()
-    try:
+    """A server of the test's own, on a fresh database."""
+    with Server(database_url, tmp_path) as srv:
         yield srv
-    finally:
-        srv.stop()
+
+
+def the_test_server(request: pytest.FixtureRequest) -> Server:
+    """`server` when the test asks for it (itself or through a fixture), else `module_server`."""
+    name = "server" if "server" in request.fixturenames else "module_server"
+    srv: Server = request.getfixturevalue(name)
+    return srv
+
+
+# `store_kind` is named so that these fixtures' tests are parametrised by store whichever server
+# they end up with (a server found at run time could not add the parameter any more).
 
 
 @pytest.fixture
-def receiver(server: Server) -> Iterator[Receiver]:
-    """A webhook receiver on 127.0.0.1 that checks every request's signature with the server's
-    main auth token. (Modules with a module-wide server define their own over it.)"""
-    rcv = Receiver(server.auth_token)
+def http(request: pytest.FixtureRequest, store_kind: str) -> Iterator[httpx.Client]:
+    """An httpx client of the test's server, as its main account."""
+    with the_test_server(request).http() as h:
+        yield h
+
+
+@pytest.fixture
+def client(request: pytest.FixtureRequest, store_kind: str) -> Client:
+    """The official SDK, pointed at the test's server, as its main account."""
+    return the_test_server(request).client()
+
+
+@pytest.fixture
+def receiver(request: pytest.FixtureRequest, store_kind: str) -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 that checks every request's signature with the main auth
+    token of the test's server."""
+    rcv = Receiver(the_test_server(request).auth_token)
     try:
         yield rcv
     finally:

@@ -1,10 +1,13 @@
-"""A real webhook receiver for tests: a threaded HTTP server on 127.0.0.1, scripted per path.
+"""Webhook receivers for tests: threaded HTTP servers on 127.0.0.1 (or another loopback address).
 
-A path answers a fixed document (`script`) or one computed from the request (`respond`: an IVR
-that reads `Digits`).
-
-Every request is recorded (method, path with query, headers, form params with blank values
-kept) and its `X-Twilio-Signature` is checked with twilio's own `RequestValidator`.
+- `Listener`: the server itself, answering every request with a function of the test's; every
+  receiver of the suite is one (`Receiver` here, `Hostile` in tests/traffic/hostile.py, and the
+  load and policy receivers of test_soak and test_abuse);
+- `reply`: a whole answer, sent as it is;
+- `Receiver`: scripted per path: a fixed document (`script`) or one computed from the request
+  (`respond`: an IVR that reads `Digits`); every request is recorded (method, path with query,
+  headers, form params with blank values kept) and its `X-Twilio-Signature` checked with
+  twilio's own `RequestValidator`.
 """
 
 from __future__ import annotations
@@ -63,6 +66,72 @@ class Recorded:
         return None
 
 
+class Listener:
+    """A threaded HTTP server on `host` (a loopback address), on a port the system picks: every
+    GET, POST, PUT and DELETE is answered by `respond(handler, body)`, the request's body read
+    first, each in a thread of its own, until `close()`.
+
+    `keep_alive`: HTTP/1.1 and persistent connections (else HTTP/1.0, a connection a request);
+    `backlog`: the accept queue (the standard library's 5 refuses connections under a burst).
+    """
+
+    def __init__(
+        self,
+        respond: Callable[[BaseHTTPRequestHandler, bytes], None],
+        host: str = "127.0.0.1",
+        *,
+        keep_alive: bool = False,
+        backlog: int = 5,
+    ) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def _handle(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                respond(self, self.rfile.read(length) if length else b"")
+
+            do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = backlog
+            daemon_threads = True
+
+        self.httpd = Server((host, 0), Handler)
+        self.port = int(self.httpd.server_address[1])
+        self.base_url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"{self.base_url}{path}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+def reply(
+    handler: BaseHTTPRequestHandler, status: int, headers: dict[str, str], body: bytes
+) -> None:
+    """Send a whole answer, Content-Length added; a client that has gone away is no error (a
+    timeout test wants exactly that)."""
+    try:
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+    except OSError:
+        pass
+
+
 class Receiver:
     """`Receiver(auth_token)`: listening at once; `close()` in teardown."""
 
@@ -72,28 +141,9 @@ class Receiver:
         self._requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def _handle(self) -> None:
-                receiver._record(self)
-
-            do_GET = _handle
-            do_POST = _handle
-            do_PUT = _handle
-            do_DELETE = _handle
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.port = int(self._httpd.server_address[1])
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._listener = Listener(self._record)
+        self.port = self._listener.port
+        self.base_url = self._listener.base_url
 
     # Scripting
 
@@ -139,15 +189,11 @@ class Receiver:
                 self._cond.wait(left)
 
     def close(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join(timeout=5)
+        self._listener.close()
 
     # Internals
 
-    def _record(self, handler: BaseHTTPRequestHandler) -> None:
-        length = int(handler.headers.get("Content-Length") or 0)
-        raw = handler.rfile.read(length) if length else b""
+    def _record(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         body = raw.decode("utf-8", errors="replace")
         method = handler.command
         path = handler.path
@@ -177,12 +223,4 @@ class Receiver:
         if script.delay:
             time.sleep(script.delay)
         body = script.respond(recorded) if script.respond is not None else script.body
-        payload = body.encode()
-        try:
-            handler.send_response(script.status)
-            handler.send_header("Content-Type", script.content_type)
-            handler.send_header("Content-Length", str(len(payload)))
-            handler.end_headers()
-            handler.wfile.write(payload)
-        except OSError:
-            pass  # the caller gave up (a timeout test)
+        reply(handler, script.status, {"Content-Type": script.content_type}, body.encode())

@@ -15,60 +15,40 @@ other loopback addresses to be other "client addresses".
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
 import time
-import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Server, run_cli
+from conftest import Server, random_number, run_cli
+from errors import assert_error, describe
+from receiver import Listener, reply
 
 from switchboard.api.limits import Limits
 from switchboard.twilio.errors import TwilioError
 
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
-ERROR_KEYS = ["code", "message", "more_info", "status"]
 
 
 # Helpers
 
 
-def random_number() -> str:
-    area = f"{2 + secrets.randbelow(8)}{secrets.randbelow(100):02d}"
-    return f"+1{area}555{secrets.randbelow(10_000):04d}"
-
-
-def describe(resp: httpx.Response) -> str:
-    req = resp.request
-    return f"{req.method} {req.url.raw_path.decode()} -> {resp.status_code} {resp.text[:300]}"
-
-
 def assert_429(resp: httpx.Response) -> int:
-    """Twilio's 429: code 20429, status 429, Retry-After in whole seconds >= 1. Returns it."""
-    assert resp.status_code == 429, describe(resp)
+    """Twilio's 429: code 20429, Retry-After in whole seconds >= 1. Returns it."""
+    assert_error(resp, 429, 20429)
     retry_after = resp.headers.get("retry-after")
     assert retry_after is not None and retry_after.isdigit(), resp.headers
     assert int(retry_after) >= 1, retry_after
-    if resp.headers.get("content-type", "").startswith("application/xml"):
-        exc = ET.fromstring(resp.content).find("RestException")
-        assert exc is not None, resp.text
-        assert exc.findtext("Code") == "20429", resp.text
-        assert exc.findtext("Status") == "429", resp.text
-    else:
-        body = resp.json()
-        assert list(body) == ERROR_KEYS, body
-        assert body["code"] == 20429, body
-        assert body["status"] == 429, body
-        assert body["more_info"] == "https://www.twilio.com/docs/errors/20429", body
     return int(retry_after)
 
 
@@ -83,21 +63,11 @@ def from_address(server: Server, address: str, auth: tuple[str, str] | None) -> 
 
 
 @pytest.fixture
-def started(database_url: str, tmp_path: Path) -> Iterator[list[Server]]:
-    """Servers a test starts with `launch`; all stopped at teardown."""
-    servers: list[Server] = []
-    try:
-        yield servers
-    finally:
-        for server in servers:
-            server.stop()
-
-
-def launch(started: list[Server], database_url: str, tmp_path: Path, *flags: str) -> Server:
-    server = Server(database_url, tmp_path, tuple(flags))
-    started.append(server)
-    server.start()
-    return server
+def launch(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """`launch(*flags)`: a server on the test's database, started with these flags; every server
+    a test launches is stopped at its end."""
+    with contextlib.ExitStack() as started:
+        yield lambda *flags: started.enter_context(Server(database_url, tmp_path, flags))
 
 
 def new_account(server: Server) -> tuple[str, str]:
@@ -133,10 +103,10 @@ def test_no_limits_by_default(server: Server) -> None:
 # Rate
 
 
-def test_rate_limit_per_account(started: list[Server], database_url: str, tmp_path: Path) -> None:
+def test_rate_limit_per_account(launch: Callable[..., Server], database_url: str) -> None:
     """--rate-limit 0.5: a bucket of one request, refilled every two seconds (slow enough that
     nothing refills while the test looks)."""
-    server = launch(started, database_url, tmp_path, "--rate-limit", "0.5")
+    server = launch("--rate-limit", "0.5")
     other_sid, other_token = new_account(server)
     made = run_cli(
         "keys",
@@ -180,46 +150,20 @@ class Hook:
         self.routes: dict[str, tuple[int, dict[str, str], str, float]] = {}
         self.seen: list[tuple[str, str]] = []
         self.lock = threading.Lock()
-        hook = self
+        self.listener = Listener(self._respond, host)
+        self.port = self.listener.port
+        self.base = self.listener.base_url
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                with hook.lock:
-                    hook.seen.append((self.command, self.path))
-                path = self.path.split("?", 1)[0]
-                status, headers, body, delay = hook.routes.get(
-                    path, (200, {"Content-Type": "text/xml"}, "<Response/>", 0.0)
-                )
-                if delay:
-                    time.sleep(delay)
-                payload = body.encode()
-                try:
-                    self.send_response(status)
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(payload)))
-                    self.end_headers()
-                    self.wfile.write(payload)
-                except OSError:
-                    pass
-
-            do_GET = _handle
-            do_POST = _handle
-
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self.base = f"http://{host}:{self.port}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    def _respond(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        with self.lock:
+            self.seen.append((handler.command, handler.path))
+        path = handler.path.split("?", 1)[0]
+        status, headers, text, delay = self.routes.get(
+            path, (200, {"Content-Type": "text/xml"}, "<Response/>", 0.0)
         )
-        self.thread.start()
+        if delay:
+            time.sleep(delay)
+        reply(handler, status, headers, text.encode())
 
     def route(
         self,
@@ -237,9 +181,7 @@ class Hook:
             return sum(1 for _, p in self.seen if path is None or p.split("?")[0] == path)
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.listener.close()
 
 
 @pytest.fixture
@@ -308,9 +250,9 @@ def main_line(server: Server) -> Line:
 
 
 def test_concurrency_limit_per_account(
-    started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
+    launch: Callable[..., Server], hooks: dict[str, Hook]
 ) -> None:
-    server = launch(started, database_url, tmp_path, "--concurrency-limit", "2")
+    server = launch("--concurrency-limit", "2")
     other_sid, other_token = new_account(server)
     line = main_line(server)
     slow = hooks["one"].route("/slow", delay=2.0)
@@ -347,10 +289,8 @@ def test_concurrency_limit_per_account(
 # Failed authentication, per client address
 
 
-def test_auth_failure_limit_per_address(
-    started: list[Server], database_url: str, tmp_path: Path
-) -> None:
-    server = launch(started, database_url, tmp_path, "--auth-failure-limit", "5")
+def test_auth_failure_limit_per_address(launch: Callable[..., Server]) -> None:
+    server = launch("--auth-failure-limit", "5")
     good = (server.account_sid, server.auth_token)
     wrong = (server.account_sid, "0" * 32)
     apps = server.apps_path()
@@ -364,8 +304,7 @@ def test_auth_failure_limit_per_address(
             assert anonymous.get(apps).status_code == 401
     with from_address(server, "127.0.0.2", (closed["sid"], closed["auth_token"])) as shut:
         for _ in range(10):
-            resp = shut.get(server.apps_path(closed["sid"]))
-            assert resp.json()["code"] == 20005, describe(resp)
+            assert_error(shut.get(server.apps_path(closed["sid"])), 401, 20005)
     with from_address(server, "127.0.0.2", good) as h:
         assert h.get(apps).status_code == 200
 
@@ -374,7 +313,7 @@ def test_auth_failure_limit_per_address(
     with from_address(server, "127.0.0.3", wrong) as attacker:
         for i in range(5):
             resp = attacker.get(apps, headers={"X-Forwarded-For": f"10.0.0.{i}"})
-            assert resp.status_code == 401 and resp.json()["code"] == 20003, describe(resp)
+            assert_error(resp, 401, 20003)
         retry_after = assert_429(attacker.get(apps, headers={"X-Forwarded-For": "10.0.0.9"}))
         assert 1 <= retry_after <= 60, retry_after
         attacker.auth = good
@@ -504,9 +443,9 @@ def unresolvable_spellings(port: int) -> list[str]:
 
 
 def test_deny_private_refuses_loopback_however_spelled(
-    started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
+    launch: Callable[..., Server], hooks: dict[str, Hook]
 ) -> None:
-    server = launch(started, database_url, tmp_path, "--webhook-deny-private")
+    server = launch("--webhook-deny-private")
     line = main_line(server)
     hook = hooks["one"]
     hook.route("/hook")
@@ -536,12 +475,9 @@ def test_deny_private_refuses_loopback_however_spelled(
 
 
 def test_allow_entry_overrides_deny_private_and_redirects_are_checked_per_hop(
-    started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
+    launch: Callable[..., Server], hooks: dict[str, Hook]
 ) -> None:
     server = launch(
-        started,
-        database_url,
-        tmp_path,
         "--webhook-deny-private",
         "--webhook-allow",
         "127.0.0.1/32",
@@ -577,12 +513,9 @@ def test_allow_entry_overrides_deny_private_and_redirects_are_checked_per_hop(
 
 
 def test_deny_list_by_address_and_by_domain(
-    started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
+    launch: Callable[..., Server], hooks: dict[str, Hook]
 ) -> None:
     server = launch(
-        started,
-        database_url,
-        tmp_path,
         "--webhook-deny",
         "127.0.0.1/32",
         "--webhook-deny",
@@ -618,12 +551,12 @@ def test_deny_list_by_address_and_by_domain(
 
 
 def test_deny_list_is_not_bypassed_by_other_spellings_of_loopback(
-    started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
+    launch: Callable[..., Server], hooks: dict[str, Hook]
 ) -> None:
     """`--webhook-deny 127.0.0.0/8` refuses the IPv4-mapped IPv6 spellings of 127.0.0.1 and
     `0.0.0.0` (this host), whether configured as the URL or reached by a TwiML `<Redirect>`
     from an allowed target."""
-    server = launch(started, database_url, tmp_path, "--webhook-deny", "127.0.0.0/8")
+    server = launch("--webhook-deny", "127.0.0.0/8")
     line = main_line(server)
     one, two = hooks["one"], hooks["two"]  # 127.0.0.1 (denied), 127.0.0.2 (denied too)
     port = one.port
@@ -652,7 +585,7 @@ def test_deny_list_is_not_bypassed_by_other_spellings_of_loopback(
 
     # Through <Redirect>: a server that denies only 127.0.0.1, so the first document (on
     # 127.0.0.2) is fetched, and its redirect onto a spelling of 127.0.0.1 is refused.
-    server = launch(started, database_url, tmp_path, "--webhook-deny", "127.0.0.1/32")
+    server = launch("--webhook-deny", "127.0.0.1/32")
     line = main_line(server)
     try:
         for url in spellings:
@@ -671,10 +604,8 @@ def test_deny_list_is_not_bypassed_by_other_spellings_of_loopback(
         line.close()
 
 
-def test_allow_list_only(
-    started: list[Server], database_url: str, tmp_path: Path, hooks: dict[str, Hook]
-) -> None:
-    server = launch(started, database_url, tmp_path, "--webhook-allow", "127.0.0.2")
+def test_allow_list_only(launch: Callable[..., Server], hooks: dict[str, Hook]) -> None:
+    server = launch("--webhook-allow", "127.0.0.2")
     line = main_line(server)
     one, two = hooks["one"], hooks["two"]
     try:

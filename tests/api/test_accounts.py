@@ -7,21 +7,18 @@ see each other's data.
 
 from __future__ import annotations
 
-import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
-from conftest import Server, random_number
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from conftest import Creds, Server, random_number
+from errors import assert_error, assert_sdk_error
 
 ROOT = "/2010-04-01/Accounts"
 ACCOUNTS = f"{ROOT}.json"
-ERROR_KEYS = ["code", "message", "more_info", "status"]
 AC_RE = re.compile(r"^AC[0-9a-f]{32}$")
 TOKEN_RE = re.compile(r"^[0-9a-f]{32}$")
 DEFAULT_NAME_RE = re.compile(
@@ -35,12 +32,6 @@ DATE_RE = re.compile(
 
 
 @dataclass(frozen=True)
-class Creds:
-    sid: str
-    token: str
-
-
-@dataclass(frozen=True)
 class Family:
     parent: Creds
     c1: Creds
@@ -49,46 +40,26 @@ class Family:
     other_child: Creds  # a subaccount of `other`
 
 
-# Fixtures and helpers
+# Helpers
 
 
-@pytest.fixture(scope="module")
-def srv(module_server: Server) -> Server:
-    """The module's server."""
-    return module_server
-
-
-def top_level(srv: Server, name: str = "Top") -> Creds:
-    made = srv.create_account(name)
-    return Creds(made["sid"], made["auth_token"])
-
-
-def http(srv: Server, creds: Creds) -> httpx.Client:
-    return srv.http(creds.sid, creds.token)
-
-
-def create_sub(srv: Server, parent: Creds, name: str | None = None) -> dict[str, Any]:
-    with http(srv, parent) as h:
+def create_sub(server: Server, parent: Creds, name: str | None = None) -> dict[str, Any]:
+    with server.http_as(parent) as h:
         resp = h.post(ACCOUNTS, data={} if name is None else {"FriendlyName": name})
     assert resp.status_code == 201, resp.text
     body: dict[str, Any] = resp.json()
     return body
 
 
-def sub(srv: Server, parent: Creds, name: str | None = None) -> Creds:
-    body = create_sub(srv, parent, name)
-    return Creds(body["sid"], body["auth_token"])
-
-
-def family(srv: Server) -> Family:
-    parent = top_level(srv, "Parent")
-    other = top_level(srv, "Unrelated")
+def family(server: Server) -> Family:
+    parent = server.top_level("Parent")
+    other = server.top_level("Unrelated")
     return Family(
         parent=parent,
-        c1=sub(srv, parent, "Child one"),
-        c2=sub(srv, parent, "Child two"),
+        c1=server.subaccount(parent, "Child one"),
+        c2=server.subaccount(parent, "Child two"),
         other=other,
-        other_child=sub(srv, other, "Other child"),
+        other_child=server.subaccount(other, "Other child"),
     )
 
 
@@ -104,52 +75,23 @@ def numbers_path(sid: str, suffix: str = ".json") -> str:
     return f"{ROOT}/{sid}/IncomingPhoneNumbers{suffix}"
 
 
-def assert_error(resp: httpx.Response, status: int, code: int) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    body: dict[str, Any] = resp.json()
-    assert list(body) == ERROR_KEYS, body
-    assert body["code"] == code, body
-    assert body["status"] == status, body
-    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
-    assert isinstance(body["message"], str) and body["message"]
-    return body
-
-
-def assert_sdk_error(
-    info: pytest.ExceptionInfo[TwilioRestException], status: int, code: int
-) -> None:
-    assert info.value.status == status, info.value
-    assert info.value.code == code, info.value
-
-
-def sdk_list_error(call: Callable[[], object]) -> tuple[int, int | None]:
-    """(HTTP status, Twilio code) of a failing SDK list: a failed page raises TwilioException."""
-    with pytest.raises(TwilioException) as info:
-        call()
-    exc = info.value
-    if isinstance(exc, TwilioRestException):
-        return exc.status, exc.code
-    response = exc.args[1]
-    return int(response.status_code), json.loads(response.text)["code"]
-
-
 def listed_sids(h: httpx.Client, **params: str) -> set[str]:
     resp = h.get(ACCOUNTS, params={"PageSize": "1000", **params})
     assert resp.status_code == 200, resp.text
     return {a["sid"] for a in resp.json()["accounts"]}
 
 
-def set_status(srv: Server, parent: Creds, child: str, status: str) -> httpx.Response:
-    with http(srv, parent) as h:
+def set_status(server: Server, parent: Creds, child: str, status: str) -> httpx.Response:
+    with server.http_as(parent) as h:
         return h.post(account_path(child), data={"Status": status})
 
 
 # Create
 
 
-def test_create_subaccount_http(srv: Server) -> None:
-    parent = top_level(srv)
-    with http(srv, parent) as h:
+def test_create_subaccount_http(module_server: Server) -> None:
+    parent = module_server.top_level()
+    with module_server.http_as(parent) as h:
         resp = h.post(ACCOUNTS)
     assert resp.status_code == 201, resp.text
     assert resp.headers["content-type"].startswith("application/json")
@@ -177,12 +119,12 @@ def test_create_subaccount_http(srv: Server) -> None:
         assert f"/{sid}/" in uri, uri
 
 
-def test_create_subaccount_with_name_and_its_credentials_work(srv: Server) -> None:
-    parent = top_level(srv)
-    body = create_sub(srv, parent, "Named child")
+def test_create_subaccount_with_name_and_its_credentials_work(module_server: Server) -> None:
+    parent = module_server.top_level()
+    body = create_sub(module_server, parent, "Named child")
     assert body["friendly_name"] == "Named child"
     child = Creds(body["sid"], body["auth_token"])
-    with http(srv, child) as h:
+    with module_server.http_as(child) as h:
         resp = h.get(apps_path(child.sid))
         assert resp.status_code == 200, resp.text
         assert resp.json()["applications"] == []
@@ -192,9 +134,9 @@ def test_create_subaccount_with_name_and_its_credentials_work(srv: Server) -> No
     assert fetched.json()["owner_account_sid"] == parent.sid
 
 
-def test_create_subaccount_sdk(srv: Server) -> None:
-    parent = top_level(srv)
-    client = srv.client(parent.sid, parent.token)
+def test_create_subaccount_sdk(module_server: Server) -> None:
+    parent = module_server.top_level()
+    client = module_server.client(parent.sid, parent.token)
     account = client.api.v2010.accounts.create(friendly_name="SDK child")
     assert account.sid is not None and AC_RE.match(account.sid)
     assert account.owner_account_sid == parent.sid
@@ -209,13 +151,13 @@ def test_create_subaccount_sdk(srv: Server) -> None:
     )
     unnamed = client.api.v2010.accounts.create()
     assert unnamed.friendly_name is not None and DEFAULT_NAME_RE.match(unnamed.friendly_name)
-    child_client = srv.client(account.sid, account.auth_token)
+    child_client = module_server.client(account.sid, account.auth_token)
     assert child_client.applications.list() == []
 
 
-def test_friendly_name_length(srv: Server) -> None:
-    parent = top_level(srv)
-    with http(srv, parent) as h:
+def test_friendly_name_length(module_server: Server) -> None:
+    parent = module_server.top_level()
+    with module_server.http_as(parent) as h:
         ok = h.post(ACCOUNTS, data={"FriendlyName": "x" * 64})
         assert ok.status_code == 201, ok.text
         assert ok.json()["friendly_name"] == "x" * 64
@@ -224,31 +166,33 @@ def test_friendly_name_length(srv: Server) -> None:
             h.post(account_path(ok.json()["sid"]), data={"FriendlyName": "y" * 65}), 400, 20002
         )
         assert listed_sids(h) == {parent.sid, ok.json()["sid"]}
-    client = srv.client(parent.sid, parent.token)
-    with pytest.raises(TwilioRestException) as info:
-        client.api.v2010.accounts.create(friendly_name="z" * 65)
-    assert_sdk_error(info, 400, 20002)
+    client = module_server.client(parent.sid, parent.token)
+    assert_sdk_error(lambda: client.api.v2010.accounts.create(friendly_name="z" * 65), 400, 20002)
 
 
-def test_subaccount_cannot_create_subaccount(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent)
-    with http(srv, child) as h:
+def test_subaccount_cannot_create_subaccount(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent)
+    with module_server.http_as(child) as h:
         assert_error(h.post(ACCOUNTS, data={"FriendlyName": "grandchild"}), 403, 20403)
         assert listed_sids(h) == {child.sid}
-    with pytest.raises(TwilioRestException) as info:
-        srv.client(child.sid, child.token).api.v2010.accounts.create(friendly_name="grandchild")
-    assert_sdk_error(info, 403, 20403)
-    with http(srv, parent) as h:
+    assert_sdk_error(
+        lambda: module_server.client(child.sid, child.token).api.v2010.accounts.create(
+            friendly_name="grandchild"
+        ),
+        403,
+        20403,
+    )
+    with module_server.http_as(parent) as h:
         assert listed_sids(h) == {parent.sid, child.sid}
 
 
 # List
 
 
-def test_list_shows_own_family_only(srv: Server) -> None:
-    fam = family(srv)
-    with http(srv, fam.parent) as h:
+def test_list_shows_own_family_only(module_server: Server) -> None:
+    fam = family(module_server)
+    with module_server.http_as(fam.parent) as h:
         resp = h.get(ACCOUNTS)
         assert resp.status_code == 200, resp.text
         body = resp.json()
@@ -256,19 +200,19 @@ def test_list_shows_own_family_only(srv: Server) -> None:
         assert body["page"] == 0
         assert body["page_size"] == 50
         assert body["uri"].startswith("/2010-04-01/Accounts.json")
-    with http(srv, fam.c1) as h:
+    with module_server.http_as(fam.c1) as h:
         assert listed_sids(h) == {fam.c1.sid}
-    with http(srv, fam.c2) as h:
+    with module_server.http_as(fam.c2) as h:
         assert listed_sids(h) == {fam.c2.sid}
-    with http(srv, fam.other) as h:
+    with module_server.http_as(fam.other) as h:
         assert listed_sids(h) == {fam.other.sid, fam.other_child.sid}
-    with http(srv, fam.other_child) as h:
+    with module_server.http_as(fam.other_child) as h:
         assert listed_sids(h) == {fam.other_child.sid}
 
 
-def test_list_family_sdk(srv: Server) -> None:
-    fam = family(srv)
-    parent_client = srv.client(fam.parent.sid, fam.parent.token)
+def test_list_family_sdk(module_server: Server) -> None:
+    fam = family(module_server)
+    parent_client = module_server.client(fam.parent.sid, fam.parent.token)
     assert {a.sid for a in parent_client.api.v2010.accounts.list()} == {
         fam.parent.sid,
         fam.c1.sid,
@@ -277,20 +221,20 @@ def test_list_family_sdk(srv: Server) -> None:
     paged = parent_client.api.v2010.accounts.list(page_size=1)
     assert sorted(a.sid for a in paged) == sorted([fam.parent.sid, fam.c1.sid, fam.c2.sid])
     assert len(parent_client.api.v2010.accounts.list(limit=2, page_size=1)) == 2
-    child_client = srv.client(fam.c1.sid, fam.c1.token)
+    child_client = module_server.client(fam.c1.sid, fam.c1.token)
     assert [a.sid for a in child_client.api.v2010.accounts.list()] == [fam.c1.sid]
-    other_client = srv.client(fam.other.sid, fam.other.token)
+    other_client = module_server.client(fam.other.sid, fam.other.token)
     assert {a.sid for a in other_client.api.v2010.accounts.list(page_size=1)} == {
         fam.other.sid,
         fam.other_child.sid,
     }
 
 
-def test_list_paging_http(srv: Server) -> None:
-    parent = top_level(srv)
-    children = {sub(srv, parent).sid for _ in range(2)}
+def test_list_paging_http(module_server: Server) -> None:
+    parent = module_server.top_level()
+    children = {module_server.subaccount(parent).sid for _ in range(2)}
     seen: list[str] = []
-    with http(srv, parent) as h:
+    with module_server.http_as(parent) as h:
         resp = h.get(ACCOUNTS, params={"PageSize": "1"})
         while True:
             assert resp.status_code == 200, resp.text
@@ -305,13 +249,13 @@ def test_list_paging_http(srv: Server) -> None:
     assert sorted(seen) == sorted({parent.sid, *children})
 
 
-def test_list_filters(srv: Server) -> None:
-    parent = top_level(srv, "Filter parent")
-    alpha = sub(srv, parent, "Alpha")
-    alpha2 = sub(srv, parent, "Alpha 2")
-    beta = sub(srv, parent, "Beta")
-    assert set_status(srv, parent, beta.sid, "suspended").status_code == 200
-    with http(srv, parent) as h:
+def test_list_filters(module_server: Server) -> None:
+    parent = module_server.top_level("Filter parent")
+    alpha = module_server.subaccount(parent, "Alpha")
+    alpha2 = module_server.subaccount(parent, "Alpha 2")
+    beta = module_server.subaccount(parent, "Beta")
+    assert set_status(module_server, parent, beta.sid, "suspended").status_code == 200
+    with module_server.http_as(parent) as h:
         assert listed_sids(h, FriendlyName="Alpha") == {alpha.sid}
         assert listed_sids(h, FriendlyName="Alpha 2") == {alpha2.sid}
         assert listed_sids(h, FriendlyName="Alph") == set()
@@ -323,19 +267,19 @@ def test_list_filters(srv: Server) -> None:
         assert listed_sids(h, FriendlyName="Beta", Status="active") == set()
         for bad in ("bogus", "deleted"):
             assert_error(h.get(ACCOUNTS, params={"Status": bad}), 400, 20001)
-    client = srv.client(parent.sid, parent.token)
+    client = module_server.client(parent.sid, parent.token)
     assert [a.sid for a in client.api.v2010.accounts.list(friendly_name="Alpha")] == [alpha.sid]
     assert [a.sid for a in client.api.v2010.accounts.list(status="suspended")] == [beta.sid]
-    assert sdk_list_error(lambda: client.api.v2010.accounts.list(status="bogus")) == (400, 20001)
+    assert_sdk_error(lambda: client.api.v2010.accounts.list(status="bogus"), 400, 20001)
 
 
 # Fetch and update
 
 
-def test_fetch_and_rename_by_parent_and_by_itself(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent, "Before")
-    with http(srv, parent) as h:
+def test_fetch_and_rename_by_parent_and_by_itself(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent, "Before")
+    with module_server.http_as(parent) as h:
         fetched = h.get(account_path(child.sid))
         assert fetched.status_code == 200, fetched.text
         assert fetched.json()["friendly_name"] == "Before"
@@ -348,19 +292,19 @@ def test_fetch_and_rename_by_parent_and_by_itself(srv: Server) -> None:
         assert own.status_code == 200, own.text
         assert own.json()["friendly_name"] == "Parent renamed"
         assert own.json()["owner_account_sid"] == parent.sid
-    with http(srv, child) as h:
+    with module_server.http_as(child) as h:
         assert h.get(account_path(child.sid)).json()["friendly_name"] == "By parent"
         itself = h.post(account_path(child.sid), data={"FriendlyName": "By itself"})
         assert itself.status_code == 200, itself.text
         assert itself.json()["friendly_name"] == "By itself"
-    with http(srv, parent) as h:
+    with module_server.http_as(parent) as h:
         assert h.get(account_path(child.sid)).json()["friendly_name"] == "By itself"
 
 
-def test_fetch_and_update_sdk(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent, "SDK before")
-    client = srv.client(parent.sid, parent.token)
+def test_fetch_and_update_sdk(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent, "SDK before")
+    client = module_server.client(parent.sid, parent.token)
     fetched = client.api.v2010.accounts(child.sid).fetch()
     assert fetched.friendly_name == "SDK before"
     assert fetched.owner_account_sid == parent.sid
@@ -370,25 +314,25 @@ def test_fetch_and_update_sdk(srv: Server) -> None:
     assert suspended.status == "suspended"
     active = client.api.v2010.accounts(child.sid).update(status="active")
     assert active.status == "active"
-    child_client = srv.client(child.sid, child.token)
+    child_client = module_server.client(child.sid, child.token)
     assert child_client.api.v2010.accounts(child.sid).fetch().friendly_name == "SDK after"
     assert child_client.api.account.fetch().sid == child.sid
     renamed = child_client.api.v2010.accounts(child.sid).update(friendly_name="Self")
     assert renamed.friendly_name == "Self"
-    with pytest.raises(TwilioRestException) as info:
-        child_client.api.v2010.accounts(child.sid).update(status="suspended")
-    assert_sdk_error(info, 403, 20403)
+    assert_sdk_error(
+        lambda: child_client.api.v2010.accounts(child.sid).update(status="suspended"), 403, 20403
+    )
     closed = client.api.v2010.accounts(child.sid).update(status="closed")
     assert closed.status == "closed"
-    with pytest.raises(TwilioRestException) as info:
-        client.api.v2010.accounts(child.sid).update(status="active")
-    assert_sdk_error(info, 400, 21479)
+    assert_sdk_error(
+        lambda: client.api.v2010.accounts(child.sid).update(status="active"), 400, 21479
+    )
 
 
-def test_status_transitions_by_parent(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent)
-    with http(srv, parent) as h:
+def test_status_transitions_by_parent(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent)
+    with module_server.http_as(parent) as h:
         path = account_path(child.sid)
         for status in ("suspended", "active", "suspended"):
             resp = h.post(path, data={"Status": status})
@@ -411,19 +355,19 @@ def test_status_transitions_by_parent(srv: Server) -> None:
         assert listed_sids(h, Status="closed") == {child.sid}
 
 
-def test_subaccount_cannot_change_its_own_status(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent)
-    with http(srv, child) as h:
+def test_subaccount_cannot_change_its_own_status(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent)
+    with module_server.http_as(child) as h:
         for status in ("suspended", "closed"):
             assert_error(h.post(account_path(child.sid), data={"Status": status}), 403, 20403)
         assert h.get(account_path(child.sid)).json()["status"] == "active"
 
 
-def test_accounts_have_no_delete(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent)
-    with http(srv, parent) as h:
+def test_accounts_have_no_delete(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent)
+    with module_server.http_as(parent) as h:
         refused = h.delete(account_path(child.sid))
         assert_error(refused, 405, 20004)
         assert refused.headers["allow"] == "GET, POST"
@@ -431,7 +375,7 @@ def test_accounts_have_no_delete(srv: Server) -> None:
         fetched = h.get(account_path(child.sid))
         assert fetched.status_code == 200
         assert fetched.json()["status"] == "active"
-    with http(srv, child) as h:
+    with module_server.http_as(child) as h:
         assert_error(h.delete(account_path(child.sid)), 405, 20004)
 
 
@@ -439,11 +383,11 @@ def test_accounts_have_no_delete(srv: Server) -> None:
 
 
 @pytest.mark.parametrize("status", ["suspended", "closed"])
-def test_inactive_subaccount_credentials_are_refused(srv: Server, status: str) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent)
-    assert set_status(srv, parent, child.sid, status).status_code == 200
-    with http(srv, child) as h:
+def test_inactive_subaccount_credentials_are_refused(module_server: Server, status: str) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent)
+    assert set_status(module_server, parent, child.sid, status).status_code == 200
+    with module_server.http_as(child) as h:
         for method, path in (
             ("GET", apps_path(child.sid)),
             ("POST", apps_path(child.sid)),
@@ -453,26 +397,26 @@ def test_inactive_subaccount_credentials_are_refused(srv: Server, status: str) -
         ):
             body = assert_error(h.request(method, path), 401, 20005)
             assert body["message"] == "Account not active"
-    child_client = srv.client(child.sid, child.token)
-    assert sdk_list_error(lambda: child_client.applications.list()) == (401, 20005)
+    child_client = module_server.client(child.sid, child.token)
+    assert_sdk_error(lambda: child_client.applications.list(), 401, 20005)
     # The parent still sees the account.
-    with http(srv, parent) as h:
+    with module_server.http_as(parent) as h:
         assert h.get(account_path(child.sid)).json()["status"] == status
 
 
-def test_reactivated_subaccount_credentials_work_again(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent)
-    assert set_status(srv, parent, child.sid, "suspended").status_code == 200
-    with http(srv, child) as h:
+def test_reactivated_subaccount_credentials_work_again(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent)
+    assert set_status(module_server, parent, child.sid, "suspended").status_code == 200
+    with module_server.http_as(child) as h:
         assert_error(h.get(apps_path(child.sid)), 401, 20005)
-    assert set_status(srv, parent, child.sid, "active").status_code == 200
-    with http(srv, child) as h:
+    assert set_status(module_server, parent, child.sid, "active").status_code == 200
+    with module_server.http_as(child) as h:
         resp = h.get(apps_path(child.sid))
         assert resp.status_code == 200, resp.text
         created = h.post(apps_path(child.sid), data={"FriendlyName": "after reactivation"})
         assert created.status_code == 201, created.text
-    assert srv.client(child.sid, child.token).applications.list()[0].friendly_name == (
+    assert module_server.client(child.sid, child.token).applications.list()[0].friendly_name == (
         "after reactivation"
     )
 
@@ -480,10 +424,10 @@ def test_reactivated_subaccount_credentials_work_again(srv: Server) -> None:
 # Access matrix
 
 
-def test_parent_acts_on_child_resources(srv: Server) -> None:
-    fam = family(srv)
+def test_parent_acts_on_child_resources(module_server: Server) -> None:
+    fam = family(module_server)
     c1 = fam.c1.sid
-    with http(srv, fam.parent) as h:
+    with module_server.http_as(fam.parent) as h:
         created = h.post(apps_path(c1), data={"FriendlyName": "made by parent"})
         assert created.status_code == 201, created.text
         app = created.json()
@@ -508,13 +452,13 @@ def test_parent_acts_on_child_resources(srv: Server) -> None:
         assert h.get(apps_path(fam.parent.sid)).json()["applications"] == []
         assert h.get(numbers_path(fam.parent.sid)).json()["incoming_phone_numbers"] == []
     # The child sees what the parent made for it.
-    with http(srv, fam.c1) as h:
+    with module_server.http_as(fam.c1) as h:
         assert [a["sid"] for a in h.get(apps_path(c1)).json()["applications"]] == [app["sid"]]
 
 
-def test_parent_acts_on_child_resources_sdk(srv: Server) -> None:
-    fam = family(srv)
-    client = srv.client(fam.parent.sid, fam.parent.token)
+def test_parent_acts_on_child_resources_sdk(module_server: Server) -> None:
+    fam = family(module_server)
+    client = module_server.client(fam.parent.sid, fam.parent.token)
     child_api = client.api.v2010.accounts(fam.c1.sid)
     app = child_api.applications.create(friendly_name="sdk by parent")
     assert app.account_sid == fam.c1.sid
@@ -527,12 +471,12 @@ def test_parent_acts_on_child_resources_sdk(srv: Server) -> None:
     assert client.applications.list() == []
 
 
-def test_child_cannot_reach_parent_or_sibling(srv: Server) -> None:
-    fam = family(srv)
-    with http(srv, fam.parent) as h:
+def test_child_cannot_reach_parent_or_sibling(module_server: Server) -> None:
+    fam = family(module_server)
+    with module_server.http_as(fam.parent) as h:
         parent_app = h.post(apps_path(fam.parent.sid), data={"FriendlyName": "p"}).json()
         sibling_app = h.post(apps_path(fam.c2.sid), data={"FriendlyName": "c2"}).json()
-    with http(srv, fam.c1) as h:
+    with module_server.http_as(fam.c1) as h:
         targets = ((fam.parent.sid, parent_app["sid"]), (fam.c2.sid, sibling_app["sid"]))
         for target, app_sid in targets:
             assert_error(h.get(apps_path(target)), 401, 20003)
@@ -543,22 +487,20 @@ def test_child_cannot_reach_parent_or_sibling(srv: Server) -> None:
             assert_error(h.post(numbers_path(target), data={"AreaCode": "415"}), 401, 20003)
             assert_error(h.get(account_path(target)), 401, 20003)
             assert_error(h.post(account_path(target), data={"FriendlyName": "hijack"}), 401, 20003)
-    parent_api = srv.client(fam.c1.sid, fam.c1.token).api.v2010.accounts(fam.parent.sid)
-    assert sdk_list_error(lambda: parent_api.applications.list()) == (401, 20003)
-    with pytest.raises(TwilioRestException) as info:
-        parent_api.fetch()
-    assert_sdk_error(info, 401, 20003)
-    with http(srv, fam.parent) as h:
+    parent_api = module_server.client(fam.c1.sid, fam.c1.token).api.v2010.accounts(fam.parent.sid)
+    assert_sdk_error(lambda: parent_api.applications.list(), 401, 20003)
+    assert_sdk_error(lambda: parent_api.fetch(), 401, 20003)
+    with module_server.http_as(fam.parent) as h:
         assert h.get(account_path(fam.parent.sid)).json()["friendly_name"] == "Parent"
         assert h.get(account_path(fam.c2.sid)).json()["friendly_name"] == "Child two"
         assert len(h.get(apps_path(fam.parent.sid)).json()["applications"]) == 1
         assert len(h.get(apps_path(fam.c2.sid)).json()["applications"]) == 1
 
 
-def test_unrelated_account_cannot_reach_parent_or_child(srv: Server) -> None:
-    fam = family(srv)
+def test_unrelated_account_cannot_reach_parent_or_child(module_server: Server) -> None:
+    fam = family(module_server)
     for creds in (fam.other, fam.other_child):
-        with http(srv, creds) as h:
+        with module_server.http_as(creds) as h:
             for target in (fam.parent.sid, fam.c1.sid):
                 assert_error(h.get(apps_path(target)), 401, 20003)
                 assert_error(h.post(apps_path(target), data={"FriendlyName": "x"}), 401, 20003)
@@ -566,16 +508,16 @@ def test_unrelated_account_cannot_reach_parent_or_child(srv: Server) -> None:
                 assert_error(h.get(account_path(target)), 401, 20003)
                 assert_error(h.post(account_path(target), data={"Status": "suspended"}), 401, 20003)
     # Nor the other way round.
-    with http(srv, fam.parent) as h:
+    with module_server.http_as(fam.parent) as h:
         assert_error(h.get(apps_path(fam.other.sid)), 401, 20003)
         assert_error(h.get(apps_path(fam.other_child.sid)), 401, 20003)
         assert_error(h.get(account_path(fam.other_child.sid)), 401, 20003)
         assert h.get(account_path(fam.c1.sid)).json()["status"] == "active"
 
 
-def test_parent_path_does_not_reach_child_resources(srv: Server) -> None:
-    fam = family(srv)
-    with http(srv, fam.parent) as h:
+def test_parent_path_does_not_reach_child_resources(module_server: Server) -> None:
+    fam = family(module_server)
+    with module_server.http_as(fam.parent) as h:
         app = h.post(apps_path(fam.c1.sid), data={"FriendlyName": "child app"}).json()
         path = f"{ROOT}/{fam.parent.sid}/Applications/{app['sid']}.json"
         body = assert_error(h.get(path), 404, 20404)
@@ -587,20 +529,20 @@ def test_parent_path_does_not_reach_child_resources(srv: Server) -> None:
         assert still.json()["friendly_name"] == "child app"
 
 
-def test_bad_credentials_are_refused(srv: Server) -> None:
-    with httpx.Client(base_url=srv.url, auth=(srv.account_sid, "0" * 32)) as h:
+def test_bad_credentials_are_refused(module_server: Server) -> None:
+    with httpx.Client(base_url=module_server.url, auth=(module_server.account_sid, "0" * 32)) as h:
         assert_error(h.get(ACCOUNTS), 401, 20003)
-    with httpx.Client(base_url=srv.url) as h:
+    with httpx.Client(base_url=module_server.url) as h:
         assert_error(h.get(ACCOUNTS), 401, 20003)
 
 
 # XML
 
 
-def test_account_xml(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent, "Xml child")
-    with http(srv, parent) as h:
+def test_account_xml(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent, "Xml child")
+    with module_server.http_as(parent) as h:
         resp = h.get(account_path(child.sid, suffix=""))
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"].startswith("application/xml")
@@ -622,15 +564,9 @@ def test_account_xml(srv: Server) -> None:
     assert ROOT + "/" + child.sid in (account.findtext("Uri") or "")
 
 
-def test_account_xml_error(srv: Server) -> None:
-    parent = top_level(srv)
-    child = sub(srv, parent)
-    with http(srv, child) as h:
+def test_account_xml_error(module_server: Server) -> None:
+    parent = module_server.top_level()
+    child = module_server.subaccount(parent)
+    with module_server.http_as(child) as h:
         resp = h.post(account_path(child.sid, suffix=""), data={"Status": "suspended"})
-    assert resp.status_code == 403
-    assert resp.headers["content-type"].startswith("application/xml")
-    root = ET.fromstring(resp.content)
-    exc = root.find("RestException")
-    assert exc is not None
-    assert exc.findtext("Code") == "20403"
-    assert exc.findtext("Status") == "403"
+    assert_error(resp, 403, 20403, xml=True)

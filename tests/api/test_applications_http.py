@@ -1,4 +1,8 @@
-"""The Applications resource over raw HTTP: status codes, headers, exact bodies, paging, XML."""
+"""The Applications resource over raw HTTP: status codes, headers, exact bodies, paging, XML.
+
+Most tests share the module's server and make the applications they look at; the tests that count
+or page over all of an account's applications have a server of their own (`server`).
+"""
 
 from __future__ import annotations
 
@@ -6,29 +10,16 @@ import json
 import re
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 import pytest
-from conftest import APPLICATION_KEYS, Server
+from conftest import APPLICATION_KEYS, APPLICATION_WITH_EVERY_FIELD, PAGE_KEYS, Server
+from errors import XML_HEAD, assert_error
 
 APP_KEYS = list(APPLICATION_KEYS)
-ENVELOPE_KEYS = [
-    "applications",
-    "end",
-    "first_page_uri",
-    "next_page_uri",
-    "page",
-    "page_size",
-    "previous_page_uri",
-    "start",
-    "uri",
-]
-ERROR_KEYS = ["code", "message", "more_info", "status"]
-XML_ERROR_TAGS = ["Code", "Message", "MoreInfo", "Status"]
-XML_DECL = "<?xml version='1.0' encoding='UTF-8'?><TwilioResponse>"
+ENVELOPE_KEYS = sorted([*PAGE_KEYS, "applications"])
 DATE_RE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
     r"(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d \+0000$"
@@ -39,7 +30,7 @@ FORM = "application/x-www-form-urlencoded"
 
 # Every writable parameter, with a non-default value, and the JSON value it should produce.
 FULL_FORM: dict[str, str] = {
-    "FriendlyName": "Full app",
+    "FriendlyName": "Every field set",
     "ApiVersion": "2008-08-01",
     "VoiceUrl": "https://example.com/voice",
     "VoiceMethod": "GET",
@@ -56,24 +47,7 @@ FULL_FORM: dict[str, str] = {
     "MessageStatusCallback": "https://example.com/message-status",
     "PublicApplicationConnectEnabled": "true",
 }
-FULL_JSON: dict[str, Any] = {
-    "friendly_name": "Full app",
-    "api_version": "2008-08-01",
-    "voice_url": "https://example.com/voice",
-    "voice_method": "GET",
-    "voice_fallback_url": "https://example.com/voice-fallback",
-    "voice_fallback_method": "GET",
-    "status_callback": "https://example.com/status",
-    "status_callback_method": "GET",
-    "voice_caller_id_lookup": True,
-    "sms_url": "https://example.com/sms",
-    "sms_method": "GET",
-    "sms_fallback_url": "https://example.com/sms-fallback",
-    "sms_fallback_method": "GET",
-    "sms_status_callback": "https://example.com/sms-status",
-    "message_status_callback": "https://example.com/message-status",
-    "public_application_connect_enabled": True,
-}
+FULL_JSON = APPLICATION_WITH_EVERY_FIELD
 DEFAULT_JSON: dict[str, Any] = {
     "friendly_name": None,
     "api_version": "2010-04-01",
@@ -118,30 +92,15 @@ def snake(param: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def shared(module_server: Server) -> Server:
-    """One server for tests that do not need an empty account (keeps the module fast).
-
-    Tests that count or page over all of an account's applications use the per-test `server`.
-    """
-    return module_server
-
-
-@pytest.fixture(scope="module")
-def other(shared: Server) -> dict[str, str]:
-    """A second top-level account on the shared server."""
-    return shared.create_account("Account B")
+def other(module_server: Server) -> dict[str, str]:
+    """A second top-level account on the module's server."""
+    return module_server.create_account("Account B")
 
 
 @pytest.fixture
-def http(shared: Server) -> Iterator[httpx.Client]:
-    with shared.http() as client:
-        yield client
-
-
-@pytest.fixture
-def app(shared: Server, http: httpx.Client) -> dict[str, Any]:
-    """A fresh application of the shared server's main account, with every field set."""
-    resp = http.post(shared.apps_path(), data=FULL_FORM)
+def app(module_server: Server, http: httpx.Client) -> dict[str, Any]:
+    """A fresh application of the module server's main account, with every field set."""
+    resp = http.post(module_server.apps_path(), data=FULL_FORM)
     assert resp.status_code == 201, resp.text
     body: dict[str, Any] = resp.json()
     return body
@@ -160,23 +119,6 @@ def assert_json(resp: httpx.Response) -> None:
     assert resp.headers["content-type"].split(";")[0].strip() == "application/json"
 
 
-def assert_error(
-    resp: httpx.Response, status: int, code: int, message: str | None = None
-) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    assert_json(resp)
-    body: dict[str, Any] = json.loads(resp.content)
-    assert list(body) == ERROR_KEYS
-    assert body["code"] == code
-    assert body["status"] == status
-    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
-    assert isinstance(body["message"], str)
-    assert body["message"]
-    if message is not None:
-        assert body["message"] == message
-    return body
-
-
 def assert_auth_error(resp: httpx.Response) -> None:
     assert_error(resp, 401, 20003, "Authenticate")
     assert resp.headers["www-authenticate"] == 'Basic realm="Twilio API"'
@@ -186,26 +128,39 @@ def assert_not_found(resp: httpx.Response, path: str) -> None:
     assert_error(resp, 404, 20404, f"The requested resource {path} was not found")
 
 
-def assert_xml_error(resp: httpx.Response, status: int, code: int) -> ET.Element:
-    assert resp.status_code == status, resp.text
-    assert resp.headers["content-type"].split(";")[0].strip() == "application/xml"
-    assert resp.text.startswith(XML_DECL)
-    root = ET.fromstring(resp.content)
-    assert root.tag == "TwilioResponse"
-    assert [child.tag for child in root] == ["RestException"]
-    exc = root[0]
-    assert [child.tag for child in exc] == XML_ERROR_TAGS
-    assert exc.findtext("Code") == str(code)
-    assert exc.findtext("Status") == str(status)
-    assert exc.findtext("MoreInfo") == f"https://www.twilio.com/docs/errors/{code}"
-    assert exc.findtext("Message")
-    return exc
-
-
 def list_sids(http: httpx.Client, path: str) -> list[str]:
     resp = http.get(path, params={"PageSize": "1000"})
     assert resp.status_code == 200, resp.text
     return [a["sid"] for a in resp.json()["applications"]]
+
+
+def assert_create_refused(
+    http: httpx.Client,
+    server: Server,
+    status: int,
+    code: int | None,
+    message: str | None = None,
+    **request: Any,
+) -> None:
+    """A create (`request`: httpx's `data=` or `content=` and `headers=`) answered with this
+    error, and no application made."""
+    before = list_sids(http, server.apps_path())
+    assert_error(http.post(server.apps_path(), **request), status, code, message)
+    assert list_sids(http, server.apps_path()) == before
+
+
+def assert_update_refused(
+    http: httpx.Client,
+    path: str,
+    app: dict[str, Any],
+    status: int,
+    code: int | None,
+    message: str | None = None,
+    **request: Any,
+) -> None:
+    """An update of `app` at `path` answered with this error, and the application unchanged."""
+    assert_error(http.post(path, **request), status, code, message)
+    assert http.get(path).json() == app
 
 
 def create_many(http: httpx.Client, path: str, count: int, name: str | None = None) -> list[str]:
@@ -235,8 +190,8 @@ def page_sids(page: dict[str, Any]) -> list[str]:
 # Lifecycle: status codes, headers, bodies
 
 
-def test_create_returns_201_with_every_field(shared: Server, http: httpx.Client) -> None:
-    resp = http.post(shared.apps_path(), data=FULL_FORM)
+def test_create_returns_201_with_every_field(module_server: Server, http: httpx.Client) -> None:
+    resp = http.post(module_server.apps_path(), data=FULL_FORM)
     assert resp.status_code == 201
     assert_json(resp)
     body = json.loads(resp.content)
@@ -244,15 +199,15 @@ def test_create_returns_201_with_every_field(shared: Server, http: httpx.Client)
     for key, value in FULL_JSON.items():
         assert body[key] == value, key
     assert SID_RE.match(body["sid"])
-    assert body["account_sid"] == shared.account_sid
-    assert body["uri"] == app_path(shared, body["sid"])
+    assert body["account_sid"] == module_server.account_sid
+    assert body["uri"] == app_path(module_server, body["sid"])
     assert DATE_RE.match(body["date_created"])
     assert DATE_RE.match(body["date_updated"])
     assert body["date_created"] == body["date_updated"]
 
 
-def test_create_without_params_uses_defaults(shared: Server, http: httpx.Client) -> None:
-    resp = http.post(shared.apps_path())
+def test_create_without_params_uses_defaults(module_server: Server, http: httpx.Client) -> None:
+    resp = http.post(module_server.apps_path())
     assert resp.status_code == 201
     assert_json(resp)
     body = resp.json()
@@ -263,17 +218,19 @@ def test_create_without_params_uses_defaults(shared: Server, http: httpx.Client)
 
 
 def test_fetch_returns_200_and_the_same_record(
-    shared: Server, http: httpx.Client, app: dict[str, Any]
+    module_server: Server, http: httpx.Client, app: dict[str, Any]
 ) -> None:
-    resp = http.get(app_path(shared, app["sid"]))
+    resp = http.get(app_path(module_server, app["sid"]))
     assert resp.status_code == 200
     assert_json(resp)
     assert list(resp.json()) == APP_KEYS
     assert resp.json() == app
 
 
-def test_list_returns_200_json(shared: Server, http: httpx.Client, app: dict[str, Any]) -> None:
-    resp = http.get(shared.apps_path())
+def test_list_returns_200_json(
+    module_server: Server, http: httpx.Client, app: dict[str, Any]
+) -> None:
+    resp = http.get(module_server.apps_path())
     assert resp.status_code == 200
     assert_json(resp)
     assert sorted(resp.json()) == ENVELOPE_KEYS
@@ -281,11 +238,11 @@ def test_list_returns_200_json(shared: Server, http: httpx.Client, app: dict[str
 
 
 def test_update_via_post_changes_only_sent_fields_and_moves_date_updated(
-    shared: Server, http: httpx.Client, app: dict[str, Any]
+    module_server: Server, http: httpx.Client, app: dict[str, Any]
 ) -> None:
     time.sleep(1.1)
     resp = http.post(
-        app_path(shared, app["sid"]),
+        app_path(module_server, app["sid"]),
         data={"FriendlyName": "renamed", "SmsUrl": "http://example.org/new", "SmsMethod": "POST"},
     )
     assert resp.status_code == 200
@@ -303,28 +260,32 @@ def test_update_via_post_changes_only_sent_fields_and_moves_date_updated(
             assert body[key] == expected[key], key
     assert DATE_RE.match(body["date_updated"])
     assert parsedate_to_datetime(body["date_updated"]) > parsedate_to_datetime(body["date_created"])
-    assert http.get(app_path(shared, app["sid"])).json() == body
+    assert http.get(app_path(module_server, app["sid"])).json() == body
 
 
 def test_update_with_empty_url_clears_it(
-    shared: Server, http: httpx.Client, app: dict[str, Any]
+    module_server: Server, http: httpx.Client, app: dict[str, Any]
 ) -> None:
-    resp = http.post(app_path(shared, app["sid"]), data={"VoiceUrl": "", "SmsFallbackUrl": ""})
+    resp = http.post(
+        app_path(module_server, app["sid"]), data={"VoiceUrl": "", "SmsFallbackUrl": ""}
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["voice_url"] is None
     assert body["sms_fallback_url"] is None
     assert body["sms_url"] == FULL_JSON["sms_url"]
-    assert http.get(app_path(shared, app["sid"])).json()["voice_url"] is None
+    assert http.get(app_path(module_server, app["sid"])).json()["voice_url"] is None
 
 
-def test_unknown_params_are_ignored(shared: Server, http: httpx.Client) -> None:
-    resp = http.post(shared.apps_path(), data={"Foo": "bar", "FriendlyName": "with foo"})
+def test_unknown_params_are_ignored(module_server: Server, http: httpx.Client) -> None:
+    resp = http.post(module_server.apps_path(), data={"Foo": "bar", "FriendlyName": "with foo"})
     assert resp.status_code == 201, resp.text
     created = resp.json()
     assert list(created) == APP_KEYS
     assert created["friendly_name"] == "with foo"
-    resp = http.post(app_path(shared, created["sid"]), data={"Foo": "bar", "friendly_name": "x"})
+    resp = http.post(
+        app_path(module_server, created["sid"]), data={"Foo": "bar", "friendly_name": "x"}
+    )
     assert resp.status_code == 200, resp.text
     updated = resp.json()
     assert list(updated) == APP_KEYS
@@ -336,14 +297,14 @@ def test_unknown_params_are_ignored(shared: Server, http: httpx.Client) -> None:
 @pytest.mark.parametrize("value", ["get", "Get", "GET", "post", "pOsT"])
 @pytest.mark.parametrize("param", METHOD_PARAMS)
 def test_methods_accepted_in_any_case_and_stored_upper(
-    shared: Server, http: httpx.Client, param: str, value: str
+    module_server: Server, http: httpx.Client, param: str, value: str
 ) -> None:
-    resp = http.post(shared.apps_path(), data={param: value})
+    resp = http.post(module_server.apps_path(), data={param: value})
     assert resp.status_code == 201, resp.text
     assert resp.json()[snake(param)] == value.upper()
     sid = resp.json()["sid"]
     flipped = "get" if value.upper() == "POST" else "post"
-    resp = http.post(app_path(shared, sid), data={param: flipped})
+    resp = http.post(app_path(module_server, sid), data={param: flipped})
     assert resp.status_code == 200, resp.text
     assert resp.json()[snake(param)] == flipped.upper()
 
@@ -353,19 +314,19 @@ def test_methods_accepted_in_any_case_and_stored_upper(
 )
 @pytest.mark.parametrize("param", ["VoiceCallerIdLookup", "PublicApplicationConnectEnabled"])
 def test_booleans_accepted_in_any_case(
-    shared: Server, http: httpx.Client, param: str, value: str, expected: bool
+    module_server: Server, http: httpx.Client, param: str, value: str, expected: bool
 ) -> None:
-    resp = http.post(shared.apps_path(), data={param: value})
+    resp = http.post(module_server.apps_path(), data={param: value})
     assert resp.status_code == 201, resp.text
     assert resp.json()[snake(param)] is expected
-    resp = http.post(app_path(shared, resp.json()["sid"]), data={param: value})
+    resp = http.post(app_path(module_server, resp.json()["sid"]), data={param: value})
     assert resp.status_code == 200, resp.text
     assert resp.json()[snake(param)] is expected
 
 
 @pytest.mark.parametrize("version", ["2008-08-01", "2010-04-01"])
-def test_api_versions_accepted(shared: Server, http: httpx.Client, version: str) -> None:
-    resp = http.post(shared.apps_path(), data={"ApiVersion": version})
+def test_api_versions_accepted(module_server: Server, http: httpx.Client, version: str) -> None:
+    resp = http.post(module_server.apps_path(), data={"ApiVersion": version})
     assert resp.status_code == 201, resp.text
     assert resp.json()["api_version"] == version
 
@@ -379,26 +340,28 @@ def test_api_versions_accepted(shared: Server, http: httpx.Client, version: str)
         pytest.param("x", id="1-char"),
     ],
 )
-def test_friendly_name_up_to_64_code_points(shared: Server, http: httpx.Client, name: str) -> None:
-    resp = http.post(shared.apps_path(), data={"FriendlyName": name})
+def test_friendly_name_up_to_64_code_points(
+    module_server: Server, http: httpx.Client, name: str
+) -> None:
+    resp = http.post(module_server.apps_path(), data={"FriendlyName": name})
     assert resp.status_code == 201, resp.text
     assert resp.json()["friendly_name"] == name
-    resp = http.post(app_path(shared, resp.json()["sid"]), data={"FriendlyName": name[::-1]})
+    resp = http.post(app_path(module_server, resp.json()["sid"]), data={"FriendlyName": name[::-1]})
     assert resp.status_code == 200, resp.text
     assert resp.json()["friendly_name"] == name[::-1]
 
 
 def test_delete_returns_204_empty_then_404(
-    shared: Server, http: httpx.Client, app: dict[str, Any]
+    module_server: Server, http: httpx.Client, app: dict[str, Any]
 ) -> None:
-    path = app_path(shared, app["sid"])
+    path = app_path(module_server, app["sid"])
     resp = http.delete(path)
     assert resp.status_code == 204
     assert resp.content == b""
     assert_not_found(http.get(path), path)
     assert_not_found(http.delete(path), path)
     assert_not_found(http.post(path, data={"FriendlyName": "ghost"}), path)
-    assert app["sid"] not in list_sids(http, shared.apps_path())
+    assert app["sid"] not in list_sids(http, module_server.apps_path())
 
 
 # Validation errors on create and update
@@ -454,61 +417,53 @@ VALIDATION_CASES: list[Any] = [
 
 @pytest.mark.parametrize(("param", "value"), _url_cases())
 def test_create_with_invalid_url_is_21402(
-    shared: Server, http: httpx.Client, param: str, value: str
+    module_server: Server, http: httpx.Client, param: str, value: str
 ) -> None:
-    before = list_sids(http, shared.apps_path())
-    resp = http.post(shared.apps_path(), data={"FriendlyName": "bad url", param: value})
-    assert_error(resp, 400, 21402, f"{param} is not a valid URL: {value}")
-    assert list_sids(http, shared.apps_path()) == before
+    form = {"FriendlyName": "bad url", param: value}
+    message = f"{param} is not a valid URL: {value}"
+    assert_create_refused(http, module_server, 400, 21402, message, data=form)
 
 
 @pytest.mark.parametrize(("param", "value"), _url_cases())
 def test_update_with_invalid_url_is_21402_and_changes_nothing(
-    shared: Server, http: httpx.Client, app: dict[str, Any], param: str, value: str
+    module_server: Server, http: httpx.Client, app: dict[str, Any], param: str, value: str
 ) -> None:
-    path = app_path(shared, app["sid"])
-    resp = http.post(path, data={"FriendlyName": "changed?", param: value})
-    assert_error(resp, 400, 21402, f"{param} is not a valid URL: {value}")
-    assert http.get(path).json() == app
+    path, form = app_path(module_server, app["sid"]), {"FriendlyName": "changed?", param: value}
+    message = f"{param} is not a valid URL: {value}"
+    assert_update_refused(http, path, app, 400, 21402, message, data=form)
 
 
 @pytest.mark.parametrize(("param", "value"), _method_cases())
 def test_create_with_invalid_method_is_21403(
-    shared: Server, http: httpx.Client, param: str, value: str
+    module_server: Server, http: httpx.Client, param: str, value: str
 ) -> None:
-    before = list_sids(http, shared.apps_path())
-    resp = http.post(shared.apps_path(), data={"FriendlyName": "bad method", param: value})
-    assert_error(resp, 400, 21403)
-    assert list_sids(http, shared.apps_path()) == before
+    form = {"FriendlyName": "bad method", param: value}
+    assert_create_refused(http, module_server, 400, 21403, data=form)
 
 
 @pytest.mark.parametrize(("param", "value"), _method_cases())
 def test_update_with_invalid_method_is_21403_and_changes_nothing(
-    shared: Server, http: httpx.Client, app: dict[str, Any], param: str, value: str
+    module_server: Server, http: httpx.Client, app: dict[str, Any], param: str, value: str
 ) -> None:
-    path = app_path(shared, app["sid"])
-    resp = http.post(path, data={"FriendlyName": "changed?", param: value})
-    assert_error(resp, 400, 21403)
-    assert http.get(path).json() == app
+    path, form = app_path(module_server, app["sid"]), {"FriendlyName": "changed?", param: value}
+    assert_update_refused(http, path, app, 400, 21403, data=form)
 
 
 @pytest.mark.parametrize(("form", "status", "code", "message"), VALIDATION_CASES)
 def test_create_validation_errors(
-    shared: Server,
+    module_server: Server,
     http: httpx.Client,
     form: dict[str, str],
     status: int,
     code: int,
     message: str | None,
 ) -> None:
-    before = list_sids(http, shared.apps_path())
-    assert_error(http.post(shared.apps_path(), data=form), status, code, message)
-    assert list_sids(http, shared.apps_path()) == before
+    assert_create_refused(http, module_server, status, code, message, data=form)
 
 
 @pytest.mark.parametrize(("form", "status", "code", "message"), VALIDATION_CASES)
 def test_update_validation_errors_change_nothing(
-    shared: Server,
+    module_server: Server,
     http: httpx.Client,
     app: dict[str, Any],
     form: dict[str, str],
@@ -516,11 +471,8 @@ def test_update_validation_errors_change_nothing(
     code: int,
     message: str | None,
 ) -> None:
-    path = app_path(shared, app["sid"])
-    assert_error(
-        http.post(path, data={"SmsUrl": "https://x.example.com/", **form}), status, code, message
-    )
-    assert http.get(path).json() == app
+    path, form = app_path(module_server, app["sid"]), {"SmsUrl": "https://x.example.com/", **form}
+    assert_update_refused(http, path, app, status, code, message, data=form)
 
 
 BODY_CASES: list[Any] = [
@@ -533,28 +485,20 @@ BODY_CASES: list[Any] = [
 
 @pytest.mark.parametrize(("content", "content_type", "status", "code"), BODY_CASES)
 def test_create_with_bad_body(
-    shared: Server,
+    module_server: Server,
     http: httpx.Client,
     content: bytes,
     content_type: str,
     status: int,
     code: int | None,
 ) -> None:
-    before = list_sids(http, shared.apps_path())
-    resp = http.post(shared.apps_path(), content=content, headers={"Content-Type": content_type})
-    assert resp.status_code == status, resp.text
-    if code is not None:
-        assert_error(resp, status, code)
-    else:
-        assert_json(resp)
-        assert list(resp.json()) == ERROR_KEYS
-        assert resp.json()["status"] == status
-    assert list_sids(http, shared.apps_path()) == before
+    headers = {"Content-Type": content_type}
+    assert_create_refused(http, module_server, status, code, content=content, headers=headers)
 
 
 @pytest.mark.parametrize(("content", "content_type", "status", "code"), BODY_CASES)
 def test_update_with_bad_body_changes_nothing(
-    shared: Server,
+    module_server: Server,
     http: httpx.Client,
     app: dict[str, Any],
     content: bytes,
@@ -562,16 +506,8 @@ def test_update_with_bad_body_changes_nothing(
     status: int,
     code: int | None,
 ) -> None:
-    path = app_path(shared, app["sid"])
-    resp = http.post(path, content=content, headers={"Content-Type": content_type})
-    assert resp.status_code == status, resp.text
-    if code is not None:
-        assert_error(resp, status, code)
-    else:
-        assert_json(resp)
-        assert list(resp.json()) == ERROR_KEYS
-        assert resp.json()["status"] == status
-    assert http.get(path).json() == app
+    path, headers = app_path(module_server, app["sid"]), {"Content-Type": content_type}
+    assert_update_refused(http, path, app, status, code, content=content, headers=headers)
 
 
 # Paging parameter errors
@@ -599,17 +535,17 @@ def test_update_with_bad_body_changes_nothing(
     ],
 )
 def test_list_paging_param_errors(
-    shared: Server, http: httpx.Client, params: dict[str, str], status: int, code: int
+    module_server: Server, http: httpx.Client, params: dict[str, str], status: int, code: int
 ) -> None:
-    assert_error(http.get(shared.apps_path(), params=params), status, code)
+    assert_error(http.get(module_server.apps_path(), params=params), status, code)
 
 
 @pytest.mark.parametrize("page_size", ["1000", "1001", "100000"])
 def test_list_page_size_is_served_up_to_1000(
-    shared: Server, http: httpx.Client, page_size: str
+    module_server: Server, http: httpx.Client, page_size: str
 ) -> None:
     # The SDKs send list(limit=N) as PageSize=N and rely on Twilio's cap (no 20007).
-    resp = http.get(shared.apps_path(), params={"PageSize": page_size})
+    resp = http.get(module_server.apps_path(), params={"PageSize": page_size})
     assert resp.status_code == 200, resp.text
     assert resp.json()["page_size"] == 1000
     assert resp.json()["uri"].endswith("?PageSize=1000&Page=0")
@@ -617,13 +553,13 @@ def test_list_page_size_is_served_up_to_1000(
 
 @pytest.mark.parametrize("direction", ["PA", "PB"])
 def test_page_token_naming_another_accounts_application_is_21481(
-    shared: Server, http: httpx.Client, other: dict[str, str], direction: str
+    module_server: Server, http: httpx.Client, other: dict[str, str], direction: str
 ) -> None:
-    with shared.http(other["sid"], other["auth_token"]) as b:
-        resp = b.post(shared.apps_path(other["sid"]), data={"FriendlyName": "B's"})
+    with module_server.http(other["sid"], other["auth_token"]) as b:
+        resp = b.post(module_server.apps_path(other["sid"]), data={"FriendlyName": "B's"})
         assert resp.status_code == 201, resp.text
         b_sid = resp.json()["sid"]
-    resp = http.get(shared.apps_path(), params={"PageToken": direction + b_sid, "Page": "1"})
+    resp = http.get(module_server.apps_path(), params={"PageToken": direction + b_sid, "Page": "1"})
     assert_error(resp, 400, 21481)
 
 
@@ -633,26 +569,25 @@ def test_page_token_naming_another_accounts_application_is_21481(
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
 @pytest.mark.parametrize("sid", [UNKNOWN_SID, "APnope", "PN" + "0" * 32])
 def test_unknown_application_sid_is_404(
-    shared: Server, http: httpx.Client, method: str, sid: str
+    module_server: Server, http: httpx.Client, method: str, sid: str
 ) -> None:
-    path = app_path(shared, sid)
+    path = app_path(module_server, sid)
     data = {"FriendlyName": "x"} if method == "POST" else None
     assert_not_found(http.request(method, path, data=data), path)
 
 
-def test_unknown_path_under_account_is_404(shared: Server, http: httpx.Client) -> None:
-    path = f"/2010-04-01/Accounts/{shared.account_sid}/Nope.json"
+def test_unknown_path_under_account_is_404(module_server: Server, http: httpx.Client) -> None:
+    path = f"/2010-04-01/Accounts/{module_server.account_sid}/Nope.json"
     assert_not_found(http.get(path), path)
 
 
 @pytest.mark.parametrize("path", ["/nope.json", "/2010-04-01/Nope.json"])
-def test_unknown_path_is_404_json(shared: Server, http: httpx.Client, path: str) -> None:
+def test_unknown_path_is_404_json(module_server: Server, http: httpx.Client, path: str) -> None:
     assert_not_found(http.get(path), path)
 
 
-def test_unknown_path_without_suffix_is_404_xml(shared: Server, http: httpx.Client) -> None:
-    exc = assert_xml_error(http.get("/nope"), 404, 20404)
-    assert exc.findtext("Message") == "The requested resource /nope was not found"
+def test_unknown_path_without_suffix_is_404_xml(module_server: Server, http: httpx.Client) -> None:
+    assert_error(http.get("/nope"), 404, 20404, "The requested resource /nope was not found")
 
 
 # Authentication
@@ -679,40 +614,40 @@ def _auth_requests(server: Server, sid: str) -> list[tuple[str, str, dict[str, s
     ],
 )
 def test_bad_credentials_are_401(
-    shared: Server,
+    module_server: Server,
     http: httpx.Client,
     other: dict[str, str],
     app: dict[str, Any],
     credentials: str | None,
 ) -> None:
-    before = list_sids(http, shared.apps_path())
+    before = list_sids(http, module_server.apps_path())
     headers: dict[str, str] = {}
     auth: tuple[str, str] | None = None
     if credentials == "wrong-token":
-        auth = (shared.account_sid, "0" * 32)
+        auth = (module_server.account_sid, "0" * 32)
     elif credentials == "unknown-account":
-        auth = ("AC" + "f" * 32, shared.auth_token)
+        auth = ("AC" + "f" * 32, module_server.auth_token)
     elif credentials == "account-b":
         auth = (other["sid"], other["auth_token"])
     elif credentials == "not-basic":
-        headers["Authorization"] = f"Bearer {shared.auth_token}"
-    with httpx.Client(base_url=shared.url, auth=auth, headers=headers, timeout=30) as client:
-        for method, path, data in _auth_requests(shared, app["sid"]):
+        headers["Authorization"] = f"Bearer {module_server.auth_token}"
+    with httpx.Client(base_url=module_server.url, auth=auth, headers=headers, timeout=30) as client:
+        for method, path, data in _auth_requests(module_server, app["sid"]):
             resp = client.request(method, path, data=data)
             assert_auth_error(resp)
-    assert list_sids(http, shared.apps_path()) == before
-    assert http.get(app_path(shared, app["sid"])).json() == app
+    assert list_sids(http, module_server.apps_path()) == before
+    assert http.get(app_path(module_server, app["sid"])).json() == app
 
 
-def test_path_naming_an_unknown_account_is_401(shared: Server, http: httpx.Client) -> None:
-    assert_auth_error(http.get(shared.apps_path("AC" + "e" * 32)))
-    assert_auth_error(http.get(shared.apps_path("ACnope")))
+def test_path_naming_an_unknown_account_is_401(module_server: Server, http: httpx.Client) -> None:
+    assert_auth_error(http.get(module_server.apps_path("AC" + "e" * 32)))
+    assert_auth_error(http.get(module_server.apps_path("ACnope")))
 
 
-def test_unknown_account_path_with_its_own_sid_as_username_is_401(shared: Server) -> None:
+def test_unknown_account_path_with_its_own_sid_as_username_is_401(module_server: Server) -> None:
     ghost = "AC" + "d" * 32
-    with shared.http(ghost, "a" * 32) as client:
-        assert_auth_error(client.get(shared.apps_path(ghost)))
+    with module_server.http(ghost, "a" * 32) as client:
+        assert_auth_error(client.get(module_server.apps_path(ghost)))
 
 
 # Method not allowed
@@ -723,14 +658,14 @@ def test_unknown_account_path_with_its_own_sid_as_username_is_401(shared: Server
     [("PUT", "list"), ("PATCH", "list"), ("PUT", "instance"), ("PATCH", "instance")],
 )
 def test_unsupported_method_is_405(
-    shared: Server, http: httpx.Client, app: dict[str, Any], method: str, which: str
+    module_server: Server, http: httpx.Client, app: dict[str, Any], method: str, which: str
 ) -> None:
-    path = shared.apps_path() if which == "list" else app_path(shared, app["sid"])
+    path = module_server.apps_path() if which == "list" else app_path(module_server, app["sid"])
     resp = http.request(method, path, data={"FriendlyName": "put"})
     assert_error(resp, 405, 20004)
     # RFC 9110: a 405 lists the methods the path does allow.
     assert resp.headers["allow"] == ("GET, POST" if which == "list" else "GET, POST, DELETE")
-    assert http.get(app_path(shared, app["sid"])).json() == app
+    assert http.get(app_path(module_server, app["sid"])).json() == app
 
 
 # Paging envelope
@@ -891,7 +826,7 @@ APP_XML_TAGS = {"".join(part[:1].upper() + part[1:] for part in key.split("_")) 
 def _xml_app(resp: httpx.Response, status: int) -> ET.Element:
     assert resp.status_code == status, resp.text
     assert resp.headers["content-type"].split(";")[0].strip() == "application/xml"
-    assert resp.text.startswith(XML_DECL)
+    assert resp.text.startswith(XML_HEAD)
     root = ET.fromstring(resp.content)
     assert root.tag == "TwilioResponse"
     assert [child.tag for child in root] == ["Application"]
@@ -902,15 +837,15 @@ def _xml_app(resp: httpx.Response, status: int) -> ET.Element:
     return element
 
 
-def test_xml_create_fetch_update_delete(shared: Server, http: httpx.Client) -> None:
-    xml_path = shared.apps_path(suffix="")
+def test_xml_create_fetch_update_delete(module_server: Server, http: httpx.Client) -> None:
+    xml_path = module_server.apps_path(suffix="")
     created = _xml_app(
         http.post(xml_path, data={"FriendlyName": "xml & <app>", "VoiceCallerIdLookup": "true"}),
         201,
     )
     sid = created.findtext("Sid") or ""
     assert SID_RE.match(sid)
-    assert created.findtext("AccountSid") == shared.account_sid
+    assert created.findtext("AccountSid") == module_server.account_sid
     assert created.findtext("FriendlyName") == "xml & <app>"
     assert created.findtext("ApiVersion") == "2010-04-01"
     assert created.findtext("VoiceMethod") == "POST"
@@ -919,14 +854,14 @@ def test_xml_create_fetch_update_delete(shared: Server, http: httpx.Client) -> N
     assert DATE_RE.match(created.findtext("DateCreated") or "")
     assert DATE_RE.match(created.findtext("DateUpdated") or "")
     uri = created.findtext("Uri")
-    assert uri == app_path(shared, sid, suffix="")
+    assert uri == app_path(module_server, sid, suffix="")
     for tag in ("VoiceUrl", "SmsUrl", "StatusCallback", "MessageStatusCallback"):
         empty = created.find(tag)
         assert empty is not None
         assert empty.text is None
         assert len(empty) == 0
 
-    instance = app_path(shared, sid, suffix="")
+    instance = app_path(module_server, sid, suffix="")
     fetched = _xml_app(http.get(instance), 200)
     assert ET.tostring(fetched) == ET.tostring(created)
 
@@ -939,14 +874,14 @@ def test_xml_create_fetch_update_delete(shared: Server, http: httpx.Client) -> N
     assert updated.findtext("FriendlyName") == "xml & <app>"
 
     # The JSON view of the same record agrees.
-    as_json = http.get(app_path(shared, sid)).json()
+    as_json = http.get(app_path(module_server, sid)).json()
     assert as_json["voice_url"] == "https://example.com/v?a=1&b=2"
-    assert as_json["uri"] == app_path(shared, sid)
+    assert as_json["uri"] == app_path(module_server, sid)
 
     resp = http.delete(instance)
     assert resp.status_code == 204
     assert resp.content == b""
-    assert_xml_error(http.get(instance), 404, 20404)
+    assert_error(http.get(instance), 404, 20404)
 
 
 def test_xml_list(server: Server) -> None:
@@ -957,7 +892,7 @@ def test_xml_list(server: Server) -> None:
         resp = http.get(xml_path, params={"PageSize": "2"})
         assert resp.status_code == 200
         assert resp.headers["content-type"].split(";")[0].strip() == "application/xml"
-        assert resp.text.startswith(XML_DECL)
+        assert resp.text.startswith(XML_HEAD)
         root = ET.fromstring(resp.content)
         assert root.tag == "TwilioResponse"
         assert [child.tag for child in root] == ["Applications"]
@@ -1016,18 +951,20 @@ def test_xml_empty_list(server: Server) -> None:
         assert apps.attrib["nextpageuri"] == ""
 
 
-def test_xml_errors(shared: Server, http: httpx.Client) -> None:
-    missing = app_path(shared, UNKNOWN_SID, suffix="")
-    exc = assert_xml_error(http.get(missing), 404, 20404)
-    assert exc.findtext("Message") == f"The requested resource {missing} was not found"
+def test_xml_errors(module_server: Server, http: httpx.Client) -> None:
+    missing = app_path(module_server, UNKNOWN_SID, suffix="")
+    assert_error(http.get(missing), 404, 20404, f"The requested resource {missing} was not found")
 
-    xml_path = shared.apps_path(suffix="")
-    exc = assert_xml_error(http.post(xml_path, data={"VoiceUrl": "ftp://x"}), 400, 21402)
-    assert exc.findtext("Message") == "VoiceUrl is not a valid URL: ftp://x"
+    xml_path = module_server.apps_path(suffix="")
+    assert_error(
+        http.post(xml_path, data={"VoiceUrl": "ftp://x"}),
+        400,
+        21402,
+        "VoiceUrl is not a valid URL: ftp://x",
+    )
 
-    resp = httpx.get(shared.url + xml_path)
-    exc = assert_xml_error(resp, 401, 20003)
-    assert exc.findtext("Message") == "Authenticate"
+    resp = httpx.get(module_server.url + xml_path)
+    assert_error(resp, 401, 20003, "Authenticate")
     assert resp.headers["www-authenticate"] == 'Basic realm="Twilio API"'
 
 

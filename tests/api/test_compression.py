@@ -44,7 +44,9 @@ class Answer:
 
 
 @dataclass
-class Lists:
+class Live:
+    """The module's server, and a subaccount holding APPS applications."""
+
     server: Server
     account: str  # a subaccount holding APPS applications
     token: str
@@ -68,7 +70,7 @@ class Lists:
 
 
 @pytest.fixture(scope="module")
-def lists(module_server: Server) -> Iterator[Lists]:
+def live(module_server: Server) -> Iterator[Live]:
     http = module_server.http()
     sub = http.post("/2010-04-01/Accounts.json", data={"FriendlyName": "lists"}).json()
     path = module_server.apps_path(sub["sid"])
@@ -84,13 +86,13 @@ def lists(module_server: Server) -> Iterator[Lists]:
 
         with ThreadPoolExecutor(8) as pool:
             assert set(pool.map(create, range(APPS))) == {201}
-    yield Lists(module_server, sub["sid"], sub["auth_token"])
+    yield Live(module_server, sub["sid"], sub["auth_token"])
 
 
 @pytest.mark.parametrize("suffix", [".json", ""], ids=["json", "xml"])
-def test_a_large_list_is_gzipped_only_when_accepted(lists: Lists, suffix: str) -> None:
-    plain = lists.get(lists.apps(suffix), None, PageSize="1000")
-    gzipped = lists.get(lists.apps(suffix), "gzip", PageSize="1000")
+def test_a_large_list_is_gzipped_only_when_accepted(live: Live, suffix: str) -> None:
+    plain = live.get(live.apps(suffix), None, PageSize="1000")
+    gzipped = live.get(live.apps(suffix), "gzip", PageSize="1000")
     assert plain.status == gzipped.status == 200
     assert not plain.gzipped
     assert gzipped.gzipped
@@ -101,12 +103,12 @@ def test_a_large_list_is_gzipped_only_when_accepted(lists: Lists, suffix: str) -
     assert plain.headers["content-type"] == gzipped.headers["content-type"]
 
 
-def test_compression_starts_at_the_threshold(lists: Lists) -> None:
+def test_compression_starts_at_the_threshold(live: Live) -> None:
     """Page by page size: compressed exactly when the uncompressed page is big enough."""
     seen = set()
     for size in range(1, 12):
-        plain = lists.get(lists.apps(), None, PageSize=str(size))
-        offered = lists.get(lists.apps(), "gzip, deflate", PageSize=str(size))
+        plain = live.get(live.apps(), None, PageSize=str(size))
+        offered = live.get(live.apps(), "gzip, deflate", PageSize=str(size))
         big = len(plain.raw) >= GZIP_MIN_BYTES
         seen.add(big)
         assert offered.body == plain.raw
@@ -134,31 +136,31 @@ def test_compression_starts_at_the_threshold(lists: Lists) -> None:
     ],
 )
 def test_accept_encoding_is_read_as_rfc_9110_says(
-    lists: Lists, accept: str, compressed: bool
+    live: Live, accept: str, compressed: bool
 ) -> None:
-    resp = lists.get(lists.apps(), accept, PageSize="100")
+    resp = live.get(live.apps(), accept, PageSize="100")
     assert resp.status == 200
     assert resp.gzipped is compressed
     assert len(resp.body) >= GZIP_MIN_BYTES
 
 
-def test_single_records_and_errors_are_never_compressed(lists: Lists) -> None:
-    page = orjson.loads(lists.get(lists.apps(), None, PageSize="1").raw)
+def test_single_records_and_errors_are_never_compressed(live: Live) -> None:
+    page = orjson.loads(live.get(live.apps(), None, PageSize="1").raw)
     sid = page["applications"][0]["sid"]
-    path = f"/2010-04-01/Accounts/{lists.account}/Applications/{sid}"
+    path = f"/2010-04-01/Accounts/{live.account}/Applications/{sid}"
     for resp in (
-        lists.get(f"{path}.json", "gzip"),
-        lists.get(path, "gzip"),
-        lists.get(f"/2010-04-01/Accounts/{lists.account}.json", "gzip"),
-        lists.get(f"{path[:-1]}0.json", "gzip"),  # 404
-        lists.get(lists.apps(), "gzip", PageSize="0"),  # 400
+        live.get(f"{path}.json", "gzip"),
+        live.get(path, "gzip"),
+        live.get(f"/2010-04-01/Accounts/{live.account}.json", "gzip"),
+        live.get(f"{path[:-1]}0.json", "gzip"),  # 404
+        live.get(live.apps(), "gzip", PageSize="0"),  # 400
     ):
         assert not resp.gzipped, resp.raw[:200]
         assert "vary" not in resp.headers
 
 
-def test_the_sdk_lists_through_compressed_pages(lists: Lists) -> None:
-    client = lists.server.client(lists.account, lists.token)
+def test_the_sdk_lists_through_compressed_pages(live: Live) -> None:
+    client = live.server.client(live.account, live.token)
     apps = client.applications.list(page_size=1000)
     assert len(apps) == APPS
     assert {a.friendly_name for a in apps} == {f"app {i}" for i in range(APPS)}

@@ -26,13 +26,13 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Server, random_number
+from errors import assert_error, describe, error_problem
 from receiver import Receiver
 from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
-ERROR_KEYS = ["code", "message", "more_info", "status"]
 OWNERS = ("A", "A_sub", "B")
 CREDS = ("A", "A_sub", "A_key", "closed", "deleted_key", "none")
 # Which owners' resources each principal may reach (through the owner's path).
@@ -112,12 +112,6 @@ def expect_ok(resp: httpx.Response, status: int) -> dict[str, Any]:
         return {}
     body: dict[str, Any] = resp.json()
     return body
-
-
-def describe(resp: httpx.Response) -> str:
-    req = resp.request
-    body = req.content.decode(errors="replace") if req.content else ""
-    return f"{req.method} {req.url.raw_path.decode()} {body!r} -> {resp.status_code} {resp.text}"
 
 
 # The world: one server per store for the whole module.
@@ -431,21 +425,6 @@ def collection_snapshot(world: World, owner: Owner) -> dict[str, list[str]]:
     return out
 
 
-XML_CODE = re.compile(r"<RestException><Code>([0-9]+)</Code>")
-
-
-def error_of(resp: httpx.Response) -> tuple[int, int | None]:
-    """(status, Twilio code) of an error body, JSON or (on paths without `.json`) XML."""
-    try:
-        body = resp.json()
-    except ValueError:
-        found = XML_CODE.search(resp.text)
-        return (resp.status_code, int(found.group(1)) if found else None)
-    if not isinstance(body, dict) or list(body) != ERROR_KEYS:
-        return (resp.status_code, None)
-    return (resp.status_code, body["code"])
-
-
 def fingerprint(resp: httpx.Response) -> tuple[int, str, str | None, str | None]:
     """What a caller can observe of a refusal."""
     return (
@@ -495,8 +474,7 @@ def test_matrix(world: World, op: Op) -> None:
             form = op.form(owner) if op.form is not None else None
             h = world.client(cred)
             resp = h.request(op.method, fill(op.template, ids), data=form)
-            got = error_of(resp)
-            table.append(f"{cred:>11} -> {owner_name:<5} {resp.status_code} {got[1]}")
+            table.append(f"{cred:>11} -> {owner_name:<5} {resp.status_code} {resp.text[:60]}")
             if code is None:
                 if resp.status_code != status:
                     problems.append(f"{cred} on {owner_name}: want {status}: {describe(resp)}")
@@ -510,8 +488,9 @@ def test_matrix(world: World, op: Op) -> None:
                 if why:
                     problems.append(f"{cred} on {owner_name}: {why}: {describe(resp)}")
                 continue
-            if got != (status, code):
-                problems.append(f"{cred} on {owner_name}: want {status}/{code}: {describe(resp)}")
+            problem = error_problem(resp, status, code)
+            if problem is not None:
+                problems.append(f"{cred} on {owner_name}: {problem}: {describe(resp)}")
                 continue
             # Reveals nothing: the same request for a resource, and for an account, that
             # do not exist gets the very same answer.
@@ -569,8 +548,9 @@ def test_accounts_collection_matrix(world: World, method: str) -> None:
         resp = h.request(method, f"{ROOT}.json", data=form)
         status, code = want[cred]
         if code is not None:
-            if error_of(resp) != (status, code):
-                problems.append(f"{cred}: want {status}/{code}: {describe(resp)}")
+            problem = error_problem(resp, status, code)
+            if problem is not None:
+                problems.append(f"{cred}: {problem}: {describe(resp)}")
             continue
         if resp.status_code != status:
             problems.append(f"{cred}: want {status}: {describe(resp)}")
@@ -637,8 +617,9 @@ def test_foreign_resource_through_own_path_is_404(
             path = template.replace("{AC}", account)
             resp = h.request(method, path.replace("{X}", foreign), data=form)
             alt = h.request(method, path.replace("{X}", unknown), data=form)
-            if error_of(resp) != (404, 20404):
-                problems.append(f"{cred}: want 404/20404: {describe(resp)}")
+            problem = error_problem(resp, 404, 20404)
+            if problem is not None:
+                problems.append(f"{cred}: {problem}: {describe(resp)}")
                 continue
             if resp.text.replace(foreign, unknown) != alt.text:
                 problems.append(
@@ -664,8 +645,9 @@ def test_simulated_traffic_to_a_foreign_number_is_404(world: World, flow: str) -
         form = {"From": "+14155550100", "Body": "x"}
         resp = h.post(f"{EXT}/{account}/{flow}", data={"To": b.number, **form})
         alt = h.post(f"{EXT}/{account}/{flow}", data={"To": unused, **form})
-        if error_of(resp) != (404, 20404):
-            problems.append(f"{cred}: want 404/20404: {describe(resp)}")
+        problem = error_problem(resp, 404, 20404)
+        if problem is not None:
+            problems.append(f"{cred}: {problem}: {describe(resp)}")
         elif resp.text.replace(b.number, unused) != alt.text:
             problems.append(f"{cred}: differs from unknown:\n {describe(resp)}\n {describe(alt)}")
     assert len(world.receiver.requests(f"/B/{hook}")) == hits
@@ -680,6 +662,6 @@ def test_refusals_are_the_same_for_any_account_sid_shape(world: World) -> None:
     h = world.client("A")
     for sid in shapes:
         resp = h.get(f"{ROOT}/{sid}/Applications.json")
-        assert error_of(resp) == (401, 20003), describe(resp)
+        assert_error(resp, 401, 20003)
         answers.add(fingerprint(resp))
     assert len(answers) == 1, answers

@@ -9,30 +9,16 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import SPEC_SUBSET, Server, random_number
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client
+from conftest import PAGE_KEYS, SPEC_SUBSET, Creds, Server, random_number
+from errors import assert_error, assert_sdk_error
 
 ROOT = "/2010-04-01/Accounts"
-ERROR_KEYS = ["code", "message", "more_info", "status"]
-ENVELOPE_KEYS = {
-    "incoming_phone_numbers",
-    "end",
-    "first_page_uri",
-    "next_page_uri",
-    "page",
-    "page_size",
-    "previous_page_uri",
-    "start",
-    "uri",
-}
+ENVELOPE_KEYS = {*PAGE_KEYS, "incoming_phone_numbers"}
 PN_RE = re.compile(r"^PN[0-9a-f]{32}$")
 DATE_RE = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d "
@@ -54,46 +40,13 @@ METHOD_KEYS = (
 )
 
 
-@dataclass(frozen=True)
-class Creds:
-    sid: str
-    token: str
-
-
 # Fixtures and helpers
 
 
-@pytest.fixture(scope="module")
-def srv(module_server: Server) -> Server:
-    """The module's server."""
-    return module_server
-
-
-def new_sub(srv: Server, parent: Creds | None = None, name: str = "Numbers test") -> Creds:
-    with srv.http(parent.sid, parent.token) if parent else srv.http() as h:
-        resp = h.post(f"{ROOT}.json", data={"FriendlyName": name})
-    assert resp.status_code == 201, resp.text
-    body = resp.json()
-    return Creds(body["sid"], body["auth_token"])
-
-
 @pytest.fixture
-def acct(srv: Server) -> Creds:
+def acct(module_server: Server) -> Creds:
     """A fresh subaccount of the main account for this test alone."""
-    return new_sub(srv)
-
-
-def top_level(srv: Server, name: str = "Top") -> Creds:
-    made = srv.create_account(name)
-    return Creds(made["sid"], made["auth_token"])
-
-
-def http(srv: Server, creds: Creds) -> httpx.Client:
-    return srv.http(creds.sid, creds.token)
-
-
-def client(srv: Server, creds: Creds) -> Client:
-    return srv.client(creds.sid, creds.token)
+    return module_server.subaccount(friendly_name="Numbers test")
 
 
 def numbers_path(account_sid: str, tail: str = "", suffix: str = ".json") -> str:
@@ -107,27 +60,6 @@ def number_path(account_sid: str, sid: str, suffix: str = ".json") -> str:
 def apps_path(account_sid: str, sid: str | None = None) -> str:
     base = f"{ROOT}/{account_sid}/Applications"
     return f"{base}.json" if sid is None else f"{base}/{sid}.json"
-
-
-def assert_error(resp: httpx.Response, status: int, code: int) -> dict[str, Any]:
-    assert resp.status_code == status, resp.text
-    body: dict[str, Any] = resp.json()
-    assert list(body) == ERROR_KEYS, body
-    assert body["code"] == code, body
-    assert body["status"] == status, body
-    assert body["more_info"] == f"https://www.twilio.com/docs/errors/{code}"
-    return body
-
-
-def sdk_error(call: Callable[[], object]) -> tuple[int, int | None]:
-    """(HTTP status, Twilio code) of a failing SDK call (a failed list page: TwilioException)."""
-    with pytest.raises(TwilioException) as info:
-        call()
-    exc = info.value
-    if isinstance(exc, TwilioRestException):
-        return exc.status, exc.code
-    response = exc.args[1]
-    return int(response.status_code), json.loads(response.text)["code"]
 
 
 def create(h: httpx.Client, account_sid: str, tail: str = "", **form: str) -> dict[str, Any]:
@@ -241,7 +173,7 @@ def test_create_by_phone_number_sdk(server: Server) -> None:
     assert fetched.date_created == number.date_created
 
 
-def test_create_with_settings(srv: Server, acct: Creds) -> None:
+def test_create_with_settings(module_server: Server, acct: Creds) -> None:
     form = {
         "PhoneNumber": random_number(),
         "FriendlyName": "Support line",
@@ -252,7 +184,7 @@ def test_create_with_settings(srv: Server, acct: Creds) -> None:
         "StatusCallback": "https://example.com/status",
         "VoiceCallerIdLookup": "true",
     }
-    with http(srv, acct) as h:
+    with module_server.http_as(acct) as h:
         body = create(h, acct.sid, **form)
     assert body["friendly_name"] == "Support line"
     assert body["voice_url"] == "https://example.com/voice"
@@ -264,9 +196,9 @@ def test_create_with_settings(srv: Server, acct: Creds) -> None:
     assert body["voice_fallback_method"] == "POST"
 
 
-def test_create_by_area_code(srv: Server, acct: Creds) -> None:
+def test_create_by_area_code(module_server: Server, acct: Creds) -> None:
     pattern = re.compile(r"^\+1415[2-9]\d{6}$")
-    with http(srv, acct) as h:
+    with module_server.http_as(acct) as h:
         first = create(h, acct.sid, AreaCode="415")
         second = create(h, acct.sid, AreaCode="415")
     for body in (first, second):
@@ -277,32 +209,32 @@ def test_create_by_area_code(srv: Server, acct: Creds) -> None:
         assert_default_number(body, acct.sid, digits)
     assert first["phone_number"] != second["phone_number"]
     assert first["sid"] != second["sid"]
-    sdk = client(srv, acct).incoming_phone_numbers.create(area_code="415")
+    sdk = module_server.client_as(acct).incoming_phone_numbers.create(area_code="415")
     assert sdk.phone_number is not None and pattern.match(sdk.phone_number)
     assert sdk.phone_number not in (first["phone_number"], second["phone_number"])
 
 
-def test_create_needs_phone_number_or_area_code(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_create_needs_phone_number_or_area_code(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         assert_error(h.post(numbers_path(acct.sid)), 400, 20001)
         assert_error(h.post(numbers_path(acct.sid), data={"FriendlyName": "x"}), 400, 20001)
         assert_error(h.post(numbers_path(acct.sid, "/Local"), data={}), 400, 20001)
         assert listed(h, acct.sid) == []
-    c = client(srv, acct)
-    assert sdk_error(lambda: c.incoming_phone_numbers.create()) == (400, 20001)
+    c = module_server.client_as(acct)
+    assert_sdk_error(lambda: c.incoming_phone_numbers.create(), 400, 20001)
 
 
 @pytest.mark.parametrize("tail", ["/Local", "/TollFree", "/Mobile"])
-def test_typed_create_requires_phone_number(srv: Server, acct: Creds, tail: str) -> None:
-    with http(srv, acct) as h:
+def test_typed_create_requires_phone_number(module_server: Server, acct: Creds, tail: str) -> None:
+    with module_server.http_as(acct) as h:
         assert_error(h.post(numbers_path(acct.sid, tail)), 400, 20001)
         assert_error(h.post(numbers_path(acct.sid, tail), data={"AreaCode": "415"}), 400, 20001)
         assert listed(h, acct.sid) == []
 
 
 @pytest.mark.parametrize("bad", ["12345", "+0123", "abc"])
-def test_malformed_phone_number(srv: Server, acct: Creds, bad: str) -> None:
-    with http(srv, acct) as h:
+def test_malformed_phone_number(module_server: Server, acct: Creds, bad: str) -> None:
+    with module_server.http_as(acct) as h:
         assert_error(h.post(numbers_path(acct.sid), data={"PhoneNumber": bad}), 400, 21421)
         assert_error(
             h.post(numbers_path(acct.sid, "/Local"), data={"PhoneNumber": bad}), 400, 21421
@@ -311,39 +243,39 @@ def test_malformed_phone_number(srv: Server, acct: Creds, bad: str) -> None:
 
 
 @pytest.mark.parametrize("bad", ["12", "abc", "099", "4155"])
-def test_bad_area_code(srv: Server, acct: Creds, bad: str) -> None:
-    with http(srv, acct) as h:
+def test_bad_area_code(module_server: Server, acct: Creds, bad: str) -> None:
+    with module_server.http_as(acct) as h:
         assert_error(h.post(numbers_path(acct.sid), data={"AreaCode": bad}), 400, 21451)
         assert listed(h, acct.sid) == []
 
 
-def test_number_already_held_by_any_account(srv: Server, acct: Creds) -> None:
+def test_number_already_held_by_any_account(module_server: Server, acct: Creds) -> None:
     number = random_number()
-    other_top = top_level(srv, "Other top-level")
-    sibling = new_sub(srv)
-    with http(srv, acct) as h:
+    other_top = module_server.top_level("Other top-level")
+    sibling = module_server.subaccount(friendly_name="Numbers test")
+    with module_server.http_as(acct) as h:
         held = create(h, acct.sid, PhoneNumber=number)
         assert_error(h.post(numbers_path(acct.sid), data={"PhoneNumber": number}), 400, 21422)
         assert_error(
             h.post(numbers_path(acct.sid, "/Local"), data={"PhoneNumber": number}), 400, 21422
         )
-    for creds in (other_top, sibling, Creds(srv.account_sid, srv.auth_token)):
-        with http(srv, creds) as h:
+    for creds in (other_top, sibling, Creds(module_server.account_sid, module_server.auth_token)):
+        with module_server.http_as(creds) as h:
             assert_error(h.post(numbers_path(creds.sid), data={"PhoneNumber": number}), 400, 21422)
             assert listed(h, creds.sid, PhoneNumber=number) == []
-    c = client(srv, other_top)
-    assert sdk_error(lambda: c.incoming_phone_numbers.create(phone_number=number)) == (400, 21422)
-    with http(srv, acct) as h:
+    c = module_server.client_as(other_top)
+    assert_sdk_error(lambda: c.incoming_phone_numbers.create(phone_number=number), 400, 21422)
+    with module_server.http_as(acct) as h:
         assert fetch(h, acct.sid, held["sid"])["account_sid"] == acct.sid
         assert listed(h, acct.sid) == [number]
 
 
-def test_number_types(srv: Server, acct: Creds) -> None:
+def test_number_types(module_server: Server, acct: Creds) -> None:
     toll_free = random_number("800")
     mobile = random_number()
     local = random_number()
     explicit_toll_free = random_number("888")
-    with http(srv, acct) as h:
+    with module_server.http_as(acct) as h:
         assert create(h, acct.sid, PhoneNumber=toll_free)["type"] == "tollfree"
         assert create(h, acct.sid, "/Mobile", PhoneNumber=mobile)["type"] == "mobile"
         local_body = create(h, acct.sid, "/Local", PhoneNumber=local)
@@ -356,8 +288,8 @@ def test_number_types(srv: Server, acct: Creds) -> None:
         )
 
 
-def test_typed_create_sdk(srv: Server, acct: Creds) -> None:
-    c = client(srv, acct)
+def test_typed_create_sdk(module_server: Server, acct: Creds) -> None:
+    c = module_server.client_as(acct)
     local = c.incoming_phone_numbers.local.create(phone_number=random_number())
     toll_free = c.incoming_phone_numbers.toll_free.create(phone_number=random_number("877"))
     mobile = c.incoming_phone_numbers.mobile.create(phone_number=random_number())
@@ -367,9 +299,8 @@ def test_typed_create_sdk(srv: Server, acct: Creds) -> None:
         assert c.incoming_phone_numbers(sid).fetch().type == expected
     assert local.account_sid == toll_free.account_sid == mobile.account_sid == acct.sid
     assert toll_free.capabilities == {"voice": True, "sms": True, "mms": True, "fax": True}
-    assert sdk_error(lambda: c.incoming_phone_numbers.local.create(phone_number="12345")) == (
-        400,
-        21421,
+    assert_sdk_error(
+        lambda: c.incoming_phone_numbers.local.create(phone_number="12345"), 400, 21421
     )
 
 
@@ -426,11 +357,11 @@ def test_list_envelope_and_filters(server: Server) -> None:
     assert len(c.incoming_phone_numbers.list(beta=True, origin="twilio")) == 2
 
 
-def test_typed_lists_show_only_their_type(srv: Server, acct: Creds) -> None:
+def test_typed_lists_show_only_their_type(module_server: Server, acct: Creds) -> None:
     local = random_number()
     toll_free = random_number("855")
     mobile = random_number()
-    with http(srv, acct) as h:
+    with module_server.http_as(acct) as h:
         create(h, acct.sid, PhoneNumber=local)
         create(h, acct.sid, PhoneNumber=toll_free)
         create(h, acct.sid, "/Mobile", PhoneNumber=mobile)
@@ -441,15 +372,15 @@ def test_typed_lists_show_only_their_type(srv: Server, acct: Creds) -> None:
         resp = h.get(numbers_path(acct.sid, "/Local"))
         assert set(resp.json()) == ENVELOPE_KEYS
         assert resp.json()["uri"].startswith(numbers_path(acct.sid, "/Local") + "?")
-    c = client(srv, acct)
+    c = module_server.client_as(acct)
     assert [n.phone_number for n in c.incoming_phone_numbers.local.list()] == [local]
     assert [n.phone_number for n in c.incoming_phone_numbers.toll_free.list()] == [toll_free]
     assert [n.phone_number for n in c.incoming_phone_numbers.mobile.list()] == [mobile]
 
 
-def test_list_paging(srv: Server, acct: Creds) -> None:
+def test_list_paging(module_server: Server, acct: Creds) -> None:
     numbers = sorted(random_number() for _ in range(3))
-    with http(srv, acct) as h:
+    with module_server.http_as(acct) as h:
         for number in numbers:
             create(h, acct.sid, PhoneNumber=number)
         first = h.get(numbers_path(acct.sid), params={"PageSize": "1"}).json()
@@ -462,29 +393,29 @@ def test_list_paging(srv: Server, acct: Creds) -> None:
         assert (
             second["incoming_phone_numbers"][0]["sid"] != first["incoming_phone_numbers"][0]["sid"]
         )
-    c = client(srv, acct)
+    c = module_server.client_as(acct)
     paged = c.incoming_phone_numbers.list(page_size=1)
     assert sorted(n.phone_number for n in paged) == numbers
     assert len({n.sid for n in paged}) == 3
     assert len(c.incoming_phone_numbers.list(page_size=1, limit=2)) == 2
 
 
-def test_list_is_per_account(srv: Server, acct: Creds) -> None:
-    other = new_sub(srv)
-    with http(srv, acct) as h:
+def test_list_is_per_account(module_server: Server, acct: Creds) -> None:
+    other = module_server.subaccount(friendly_name="Numbers test")
+    with module_server.http_as(acct) as h:
         number = create(h, acct.sid, AreaCode="212")["phone_number"]
-    with http(srv, other) as h:
+    with module_server.http_as(other) as h:
         assert listed(h, other.sid) == []
         assert listed(h, other.sid, PhoneNumber=number) == []
-    with http(srv, acct) as h:
+    with module_server.http_as(acct) as h:
         assert listed(h, acct.sid) == [number]
 
 
 # Update
 
 
-def test_update_fields(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_update_fields(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         made = create(h, acct.sid, PhoneNumber=random_number())
         path = number_path(acct.sid, made["sid"])
         form = {
@@ -524,8 +455,8 @@ def test_update_fields(srv: Server, acct: Creds) -> None:
         assert again["friendly_name"] == "Renamed"
 
 
-def test_update_sdk(srv: Server, acct: Creds) -> None:
-    c = client(srv, acct)
+def test_update_sdk(module_server: Server, acct: Creds) -> None:
+    c = module_server.client_as(acct)
     made = c.incoming_phone_numbers.create(phone_number=random_number())
     updated = c.incoming_phone_numbers(made.sid).update(
         voice_url="https://example.com/v", sms_url="https://example.com/s", friendly_name="SDK"
@@ -534,21 +465,19 @@ def test_update_sdk(srv: Server, acct: Creds) -> None:
     assert updated.sms_url == "https://example.com/s"
     assert updated.friendly_name == "SDK"
     assert c.incoming_phone_numbers(made.sid).fetch().voice_url == "https://example.com/v"
-    assert sdk_error(lambda: c.incoming_phone_numbers(made.sid).update(voice_url="not a url")) == (
-        400,
-        21402,
+    assert_sdk_error(
+        lambda: c.incoming_phone_numbers(made.sid).update(voice_url="not a url"), 400, 21402
     )
-    assert sdk_error(lambda: c.incoming_phone_numbers(made.sid).update(voice_method="PUT")) == (
-        400,
-        21403,
+    assert_sdk_error(
+        lambda: c.incoming_phone_numbers(made.sid).update(voice_method="PUT"), 400, 21403
     )
 
 
 @pytest.mark.parametrize(
     "param", ["VoiceUrl", "VoiceFallbackUrl", "SmsUrl", "SmsFallbackUrl", "StatusCallback"]
 )
-def test_update_invalid_url(srv: Server, acct: Creds, param: str) -> None:
-    with http(srv, acct) as h:
+def test_update_invalid_url(module_server: Server, acct: Creds, param: str) -> None:
+    with module_server.http_as(acct) as h:
         made = create(h, acct.sid, PhoneNumber=random_number())
         for bad in ("not a url", "example.com/voice"):
             body = assert_error(
@@ -574,8 +503,8 @@ def test_update_invalid_url(srv: Server, acct: Creds, param: str) -> None:
         "StatusCallbackMethod",
     ],
 )
-def test_update_invalid_method(srv: Server, acct: Creds, param: str) -> None:
-    with http(srv, acct) as h:
+def test_update_invalid_method(module_server: Server, acct: Creds, param: str) -> None:
+    with module_server.http_as(acct) as h:
         made = create(h, acct.sid, PhoneNumber=random_number())
         for bad in ("PUT", "DELETE", "x"):
             assert_error(h.post(number_path(acct.sid, made["sid"]), data={param: bad}), 400, 21403)
@@ -587,8 +516,8 @@ def test_update_invalid_method(srv: Server, acct: Creds, param: str) -> None:
         assert listed(h, acct.sid) == [made["phone_number"]]
 
 
-def test_update_unknown_number(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_update_unknown_number(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         unknown = "PN" + "0" * 32
         body = assert_error(
             h.post(number_path(acct.sid, unknown), data={"FriendlyName": "x"}), 404, 20404
@@ -601,8 +530,8 @@ def test_update_unknown_number(srv: Server, acct: Creds) -> None:
 # Application links
 
 
-def test_link_applications_of_same_account(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_link_applications_of_same_account(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         voice_app = create_app(h, acct.sid, "voice")
         sms_app = create_app(h, acct.sid, "sms")
         made = create(
@@ -630,7 +559,7 @@ def test_link_applications_of_same_account(srv: Server, acct: Creds) -> None:
         assert cleared.status_code == 200, cleared.text
         assert cleared.json()["voice_application_sid"] is None
         assert cleared.json()["sms_application_sid"] == voice_app
-    c = client(srv, acct)
+    c = module_server.client_as(acct)
     sdk = c.incoming_phone_numbers.create(
         phone_number=random_number(), voice_application_sid=voice_app
     )
@@ -643,12 +572,14 @@ def test_link_applications_of_same_account(srv: Server, acct: Creds) -> None:
 
 @pytest.mark.parametrize("param", ["VoiceApplicationSid", "SmsApplicationSid"])
 @pytest.mark.parametrize("kind", ["other_account", "unknown", "malformed"])
-def test_link_inaccessible_application(srv: Server, acct: Creds, param: str, kind: str) -> None:
-    other = new_sub(srv)
-    with http(srv, other) as h:
+def test_link_inaccessible_application(
+    module_server: Server, acct: Creds, param: str, kind: str
+) -> None:
+    other = module_server.subaccount(friendly_name="Numbers test")
+    with module_server.http_as(other) as h:
         foreign_app = create_app(h, other.sid, "foreign")
     bad = {"other_account": foreign_app, "unknown": UNKNOWN_AP, "malformed": "APx"}[kind]
-    with http(srv, acct) as h:
+    with module_server.http_as(acct) as h:
         own_app = create_app(h, acct.sid, "own")
         number = random_number()
         assert_error(
@@ -672,28 +603,30 @@ def test_link_inaccessible_application(srv: Server, acct: Creds, param: str, kin
         )
         assert param in body["message"]
         assert fetch(h, acct.sid, made["sid"]) == before
-    with http(srv, other) as h:
+    with module_server.http_as(other) as h:
         assert listed(h, other.sid) == []
 
 
-def test_link_inaccessible_application_sdk(srv: Server, acct: Creds) -> None:
-    other = new_sub(srv)
-    foreign = client(srv, other).applications.create(friendly_name="foreign").sid
-    c = client(srv, acct)
-    assert sdk_error(
+def test_link_inaccessible_application_sdk(module_server: Server, acct: Creds) -> None:
+    other = module_server.subaccount(friendly_name="Numbers test")
+    foreign = module_server.client_as(other).applications.create(friendly_name="foreign").sid
+    c = module_server.client_as(acct)
+    assert_sdk_error(
         lambda: c.incoming_phone_numbers.create(
             phone_number=random_number(), voice_application_sid=foreign
-        )
-    ) == (400, 21420)
+        ),
+        400,
+        21420,
+    )
     made = c.incoming_phone_numbers.create(phone_number=random_number())
-    assert sdk_error(
-        lambda: c.incoming_phone_numbers(made.sid).update(sms_application_sid=foreign)
-    ) == (400, 21420)
+    assert_sdk_error(
+        lambda: c.incoming_phone_numbers(made.sid).update(sms_application_sid=foreign), 400, 21420
+    )
     assert c.incoming_phone_numbers(made.sid).fetch().sms_application_sid is None
 
 
-def test_voice_application_and_trunk_exclude_each_other(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_voice_application_and_trunk_exclude_each_other(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         app = create_app(h, acct.sid)
         made = create(h, acct.sid, PhoneNumber=random_number(), TrunkSid=TRUNK)
         assert made["trunk_sid"] == TRUNK
@@ -717,8 +650,8 @@ def test_voice_application_and_trunk_exclude_each_other(srv: Server, acct: Creds
         assert created["trunk_sid"] is None
 
 
-def test_deleting_application_clears_links(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_deleting_application_clears_links(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         app_x = create_app(h, acct.sid, "X")
         app_y = create_app(h, acct.sid, "Y")
         linked_x = create(
@@ -760,8 +693,8 @@ def test_deleting_application_clears_links(srv: Server, acct: Creds) -> None:
         assert listed_x[0]["voice_application_sid"] is None
 
 
-def test_deleting_application_clears_links_sdk(srv: Server, acct: Creds) -> None:
-    c = client(srv, acct)
+def test_deleting_application_clears_links_sdk(module_server: Server, acct: Creds) -> None:
+    c = module_server.client_as(acct)
     app = c.applications.create(friendly_name="doomed")
     number = c.incoming_phone_numbers.create(
         phone_number=random_number(), voice_application_sid=app.sid, sms_application_sid=app.sid
@@ -775,11 +708,11 @@ def test_deleting_application_clears_links_sdk(srv: Server, acct: Creds) -> None
 # Moving a number between accounts
 
 
-def test_move_number_to_subaccount_and_back(srv: Server) -> None:
-    parent = top_level(srv, "Mover")
-    child = new_sub(srv, parent, "Move target")
-    unrelated = top_level(srv, "Unrelated")
-    with http(srv, parent) as h:
+def test_move_number_to_subaccount_and_back(module_server: Server) -> None:
+    parent = module_server.top_level("Mover")
+    child = module_server.subaccount(parent, "Move target")
+    unrelated = module_server.top_level("Unrelated")
+    with module_server.http_as(parent) as h:
         app = create_app(h, parent.sid, "parent app")
         made = create(
             h,
@@ -813,12 +746,12 @@ def test_move_number_to_subaccount_and_back(srv: Server) -> None:
         assert listed(h, child.sid) == [made["phone_number"]]
         assert_error(h.get(number_path(parent.sid, sid)), 404, 20404)
         assert fetch(h, child.sid, sid)["account_sid"] == child.sid
-    with http(srv, child) as h:
+    with module_server.http_as(child) as h:
         assert listed(h, child.sid) == [made["phone_number"]]
         assert fetch(h, child.sid, sid)["voice_application_sid"] is None
-    with http(srv, unrelated) as h:
+    with module_server.http_as(unrelated) as h:
         assert listed(h, unrelated.sid) == []
-    with http(srv, parent) as h:
+    with module_server.http_as(parent) as h:
         back = h.post(number_path(child.sid, sid), data={"AccountSid": parent.sid})
         assert back.status_code == 200, back.text
         assert back.json()["account_sid"] == parent.sid
@@ -828,10 +761,10 @@ def test_move_number_to_subaccount_and_back(srv: Server) -> None:
         assert fetch(h, parent.sid, sid)["account_sid"] == parent.sid
 
 
-def test_move_number_sdk(srv: Server) -> None:
-    parent = top_level(srv, "SDK mover")
-    child = new_sub(srv, parent, "SDK target")
-    c = client(srv, parent)
+def test_move_number_sdk(module_server: Server) -> None:
+    parent = module_server.top_level("SDK mover")
+    child = module_server.subaccount(parent, "SDK target")
+    c = module_server.client_as(parent)
     app = c.applications.create(friendly_name="parent app")
     number = c.incoming_phone_numbers.create(
         phone_number=random_number(), voice_application_sid=app.sid
@@ -840,7 +773,7 @@ def test_move_number_sdk(srv: Server) -> None:
     assert moved.account_sid == child.sid
     assert moved.voice_application_sid is None
     assert c.incoming_phone_numbers.list() == []
-    child_numbers = client(srv, child).incoming_phone_numbers.list()
+    child_numbers = module_server.client_as(child).incoming_phone_numbers.list()
     assert [n.sid for n in child_numbers] == [number.sid]
     back = (
         c.api.v2010.accounts(child.sid)
@@ -851,10 +784,10 @@ def test_move_number_sdk(srv: Server) -> None:
     assert [n.sid for n in c.incoming_phone_numbers.list()] == [number.sid]
 
 
-def test_move_with_link_to_target_application(srv: Server) -> None:
-    parent = top_level(srv, "Linker")
-    child = new_sub(srv, parent, "Linked target")
-    with http(srv, parent) as h:
+def test_move_with_link_to_target_application(module_server: Server) -> None:
+    parent = module_server.top_level("Linker")
+    child = module_server.subaccount(parent, "Linked target")
+    with module_server.http_as(parent) as h:
         parent_app = create_app(h, parent.sid)
         child_app = create_app(h, child.sid)
         made = create(h, parent.sid, PhoneNumber=random_number())
@@ -880,8 +813,8 @@ def test_move_with_link_to_target_application(srv: Server) -> None:
 # Delete and isolation
 
 
-def test_delete_number(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_delete_number(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         made = create(h, acct.sid, PhoneNumber=random_number())
         resp = h.delete(number_path(acct.sid, made["sid"]))
         assert resp.status_code == 204, resp.text
@@ -892,19 +825,19 @@ def test_delete_number(srv: Server, acct: Creds) -> None:
         # The number is free again.
         again = create(h, acct.sid, PhoneNumber=made["phone_number"])
         assert again["sid"] != made["sid"]
-    c = client(srv, acct)
+    c = module_server.client_as(acct)
     assert c.incoming_phone_numbers(again["sid"]).delete() is True
-    assert sdk_error(lambda: c.incoming_phone_numbers(again["sid"]).fetch()) == (404, 20404)
+    assert_sdk_error(lambda: c.incoming_phone_numbers(again["sid"]).fetch(), 404, 20404)
 
 
-def test_other_account_cannot_see_or_delete_number(srv: Server, acct: Creds) -> None:
-    other_top = top_level(srv, "Snoop")
-    sibling = new_sub(srv)
-    with http(srv, acct) as h:
+def test_other_account_cannot_see_or_delete_number(module_server: Server, acct: Creds) -> None:
+    other_top = module_server.top_level("Snoop")
+    sibling = module_server.subaccount(friendly_name="Numbers test")
+    with module_server.http_as(acct) as h:
         made = create(h, acct.sid, PhoneNumber=random_number())
     sid = made["sid"]
     for creds in (other_top, sibling):
-        with http(srv, creds) as h:
+        with module_server.http_as(creds) as h:
             assert_error(h.get(number_path(creds.sid, sid)), 404, 20404)
             assert_error(h.delete(number_path(creds.sid, sid)), 404, 20404)
             assert_error(
@@ -915,15 +848,15 @@ def test_other_account_cannot_see_or_delete_number(srv: Server, acct: Creds) -> 
             assert_error(h.post(number_path(acct.sid, sid), data={"FriendlyName": "x"}), 401, 20003)
             assert_error(h.get(numbers_path(acct.sid)), 401, 20003)
             assert listed(h, creds.sid) == []
-        numbers = client(srv, creds).incoming_phone_numbers
-        assert sdk_error(numbers(sid).fetch) == (404, 20404)
-        assert sdk_error(numbers(sid).delete) == (404, 20404)
-    with http(srv, acct) as h:
+        numbers = module_server.client_as(creds).incoming_phone_numbers
+        assert_sdk_error(numbers(sid).fetch, 404, 20404)
+        assert_sdk_error(numbers(sid).delete, 404, 20404)
+    with module_server.http_as(acct) as h:
         assert fetch(h, acct.sid, sid) == made
 
 
-def test_wrong_sid_shapes_are_not_found(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_wrong_sid_shapes_are_not_found(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         app = create_app(h, acct.sid)
         for sid in (app, "PNx", "pn" + "0" * 32):
             assert_error(h.get(number_path(acct.sid, sid)), 404, 20404)
@@ -932,8 +865,8 @@ def test_wrong_sid_shapes_are_not_found(srv: Server, acct: Creds) -> None:
 # XML
 
 
-def test_number_xml(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_number_xml(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         made = create(h, acct.sid, PhoneNumber=random_number())
         resp = h.get(number_path(acct.sid, made["sid"], suffix=""))
     assert resp.status_code == 200, resp.text
@@ -963,8 +896,8 @@ def test_number_xml(srv: Server, acct: Creds) -> None:
     assert uri is not None and uri.endswith(f"/IncomingPhoneNumbers/{made['sid']}")
 
 
-def test_number_list_xml(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_number_list_xml(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         made = [create(h, acct.sid, PhoneNumber=random_number()) for _ in range(2)]
         resp = h.get(numbers_path(acct.sid, suffix=""), params={"PageSize": "5"})
         typed = h.get(numbers_path(acct.sid, "/Local", suffix=""))
@@ -986,12 +919,7 @@ def test_number_list_xml(srv: Server, acct: Creds) -> None:
     assert len(typed_page.findall("IncomingPhoneNumber")) == 2
 
 
-def test_number_xml_error(srv: Server, acct: Creds) -> None:
-    with http(srv, acct) as h:
+def test_number_xml_error(module_server: Server, acct: Creds) -> None:
+    with module_server.http_as(acct) as h:
         resp = h.post(numbers_path(acct.sid, suffix=""), data={"PhoneNumber": "12345"})
-    assert resp.status_code == 400
-    assert resp.headers["content-type"].startswith("application/xml")
-    exc = ET.fromstring(resp.content).find("RestException")
-    assert exc is not None
-    assert exc.findtext("Code") == "21421"
-    assert exc.findtext("Status") == "400"
+    assert_error(resp, 400, 21421, xml=True)

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from conftest import Server
+from errors import assert_error
 
 ROOT = "/2010-04-01/Accounts"
 
@@ -67,5 +68,4 @@ def test_xml_page_size_above_1000_is_served_as_1000(module_server: Server, path:
 def test_bad_page_size_is_still_20001(module_server: Server, path: str, page_size: str) -> None:
     with module_server.http() as http:
         resp = http.get(path.format(AC=module_server.account_sid), params={"PageSize": page_size})
-    assert resp.status_code == 400, resp.text
-    assert resp.json()["code"] == 20001
+    assert_error(resp, 400, 20001)

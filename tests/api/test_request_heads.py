@@ -10,79 +10,32 @@
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import json
 import re
-import socket
 import threading
 import time
-import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import httpx
 import pytest
 from conftest import Server
+from errors import assert_error
+from procfs import memory_kib
+from rawhttp import as_response, exchange, status_of
 
 from switchboard.api.protocol import MAX_HEAD_BYTES, MAX_HEADER_FIELDS
 
 MIB = 1 << 20
 
 
-def memory_kib(server: Server, field: str) -> int:
-    """`VmHWM` (the peak) or `VmRSS` of the server process, in KiB."""
-    assert server.proc is not None
-    text = Path(f"/proc/{server.proc.pid}/status").read_text()
-    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.M)
-    assert match, text
-    return int(match.group(1))
-
-
-def auth(server: Server) -> str:
-    token = f"{server.account_sid}:{server.auth_token}".encode()
-    return "Basic " + base64.b64encode(token).decode()
-
-
 def head(target: str, *lines: str) -> bytes:
     return "".join([f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n", *lines, "\r\n"]).encode()
 
 
-def exchange(port: int, *pieces: bytes, timeout: float = 10.0) -> tuple[bytes, float]:
-    """Send the pieces (one write each) on a fresh connection; what came back, and how long the
-    whole exchange took. A refusal may reset the connection mid-send: then read what arrived."""
-    out: list[bytes] = []
-    started = time.monotonic()
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            for piece in pieces:
-                sock.sendall(piece)
-        with contextlib.suppress(ConnectionResetError):
-            while chunk := sock.recv(65536):
-                out.append(chunk)
-    return b"".join(out), time.monotonic() - started
-
-
-def status_of(raw: bytes) -> int | None:
-    match = re.match(rb"HTTP/1\.1 (\d{3}) ", raw)
-    return int(match.group(1)) if match else None
-
-
 def assert_431(raw: bytes, as_json: bool) -> None:
-    assert status_of(raw) == 431, raw[:300]
-    headers, body = raw.split(b"\r\n\r\n", 1)
-    assert b"connection: close" in headers.lower()
-    if as_json:
-        assert b"content-type: application/json" in headers
-        error = json.loads(body)
-        assert sorted(error) == ["code", "message", "more_info", "status"]
-        assert (error["code"], error["status"]) == (20001, 431)
-        assert str(MAX_HEAD_BYTES) in error["message"]
-    else:
-        assert b"content-type: application/xml" in headers
-        rest = ET.fromstring(body).find("RestException")
-        assert rest is not None
-        assert rest.findtext("Code") == "20001"
-        assert rest.findtext("Status") == "431"
+    """Twilio's 431 (JSON on `.json` paths, XML elsewhere), and the connection closes."""
+    resp = as_response(raw)
+    error = assert_error(resp, 431, 20001, xml=not as_json)
+    assert str(MAX_HEAD_BYTES) in error["message"]
+    assert resp.headers["connection"].lower() == "close"
 
 
 def assert_serving(server: Server) -> None:
@@ -111,19 +64,19 @@ def test_a_64_mib_header_is_refused_at_once_and_never_held(
     limit, the connection closed long before 64 MiB went through, peak memory unchanged."""
     server = module_server
     target = target.format(sid=server.account_sid[2:])
-    peak_before = memory_kib(server, "VmHWM")
+    peak_before = memory_kib(server.proc.pid, "VmHWM")
     start = f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ".encode()
     raw, took = exchange(server.port, start, *([b"a" * MIB] * 64), b"\r\n\r\n")
     assert_431(raw, as_json)
     assert took < 5, f"{label}: {took:.1f} s"
-    grown = memory_kib(server, "VmHWM") - peak_before
+    grown = memory_kib(server.proc.pid, "VmHWM") - peak_before
     assert grown < 16 * 1024, f"{label}: peak memory grew by {grown} KiB"
     assert_serving(server)
 
 
 def sized_head(server: Server, size: int) -> bytes:
     """A request for the main account's list, `size` bytes long, padded with a cookie."""
-    lines = [f"Authorization: {auth(server)}\r\n", "Connection: close\r\n", "Cookie: c="]
+    lines = [f"Authorization: {server.authorization}\r\n", "Connection: close\r\n", "Cookie: c="]
     bare = head(server.apps_path(), *lines, "\r\n")
     request = head(server.apps_path(), *lines, "c" * (size - len(bare)), "\r\n")
     assert len(request) == size
@@ -160,7 +113,7 @@ def test_a_request_line_over_the_limit_is_431(module_server: Server, part: str) 
     else:
         target = f"/2010-04-01/Accounts/{server.account_sid}/Applications/AP{'0' * MAX_HEAD_BYTES}"
         as_json = False
-    raw, _ = exchange(server.port, head(target, f"Authorization: {auth(server)}\r\n"))
+    raw, _ = exchange(server.port, head(target, f"Authorization: {server.authorization}\r\n"))
     assert_431(raw, as_json)
 
 
@@ -170,7 +123,8 @@ def test_a_request_line_over_the_limit_is_431(module_server: Server, part: str) 
 def test_more_than_the_allowed_header_fields_is_431(module_server: Server) -> None:
     server = module_server
     extra = MAX_HEADER_FIELDS - 2  # with Host and Authorization: exactly the limit
-    fields = [f"Authorization: {auth(server)}\r\n", *(f"X-F{i}: v\r\n" for i in range(extra))]
+    auth = f"Authorization: {server.authorization}\r\n"
+    fields = [auth, *(f"X-F{i}: v\r\n" for i in range(extra))]
     raw, _ = exchange(server.port, head(server.apps_path(), *fields, "Connection: close\r\n"))
     assert status_of(raw) == 431, raw[:300]  # Connection: close is field 101
     raw, _ = exchange(server.port, head(server.apps_path(), *fields))
@@ -181,12 +135,12 @@ def test_ten_thousand_tiny_headers_are_refused_and_the_server_stays_small(
     module_server: Server,
 ) -> None:
     server = module_server
-    peak_before = memory_kib(server, "VmHWM")
+    peak_before = memory_kib(server.proc.pid, "VmHWM")
     fields = "".join(f"X-{i}: v\r\n" for i in range(100_000)).encode()  # ~1 MiB
     raw, took = exchange(server.port, b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n", fields)
     assert_431(raw, as_json=False)
     assert took < 5
-    assert memory_kib(server, "VmHWM") - peak_before < 16 * 1024
+    assert memory_kib(server.proc.pid, "VmHWM") - peak_before < 16 * 1024
     assert_serving(server)
 
 
@@ -244,11 +198,11 @@ def test_pipelined_requests_after_a_large_body_are_served(module_server: Server)
     path = server.apps_path(sub["sid"])
     body = b"FriendlyName=piped&Padding=" + b"p" * 600_000
     first = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth(server)}\r\n"
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {server.authorization}\r\n"
         "Content-Type: application/x-www-form-urlencoded\r\n"
         f"Content-Length: {len(body)}\r\n\r\n"
     ).encode() + body
-    second = head(path, f"Authorization: {auth(server)}\r\n", "Connection: close\r\n")
+    second = head(path, f"Authorization: {server.authorization}\r\n", "Connection: close\r\n")
     raw, _ = exchange(server.port, first + second)
     assert re.findall(rb"HTTP/1\.1 (\d{3}) ", raw) == [b"201", b"200"], raw[:300]
     listed = server.http().get(path).json()["applications"]

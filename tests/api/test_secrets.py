@@ -40,12 +40,8 @@ def basic_forms(user: str, secret: str) -> list[str]:
 
 @pytest.fixture
 def logged_server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    srv = Server(database_url, tmp_path, ("--access-log", "--webhook-timeout", "2"))
-    srv.start()
-    try:
+    with Server(database_url, tmp_path, ("--access-log", "--webhook-timeout", "2")) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 class Traffic:

@@ -1,3 +1,6 @@
+"""The shortest path that must always work: the official SDK creates an application on a fresh
+server and fetches it back, with the defaults Twilio gives (`voice_method` POST)."""
+
 from conftest import Server
 
 

@@ -24,6 +24,7 @@ from console_kit import (  # noqa: F401 (fixtures)
     new_number,
     seed_big_account,
 )
+from errors import assert_error
 from receiver import Receiver
 
 from switchboard.console import STATIC
@@ -68,7 +69,7 @@ def test_console_is_served_locally_with_a_strict_policy(server: Server) -> None:
                 assert imported.startswith("./") and imported[2:] in files, (asset, imported)
         assert h.get("/console/assets/missing.js").status_code == 404
         # The API's paths are untouched, and unknown paths still get Twilio's 404.
-        assert h.get("/nowhere.json").json()["code"] == 20404
+        assert_error(h.get("/nowhere.json"), 404, 20404)
 
 
 # The whole path a user takes

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import Server, clean_env, free_port, run_cli
+from conftest import Server, clean_env, free_port, run_cli, stop_process, wait_healthy
+from errors import assert_error
 
 SID_RE = re.compile(r"^AC[0-9a-f]{32}$")
 CLI = [sys.executable, "-m", "switchboard.cli"]
@@ -48,55 +49,42 @@ class ServeProcess:
         with self._lock:
             return b"".join(self._chunks).decode("utf-8", "replace")
 
+    def _final_output(self) -> str:
+        """All it wrote, once it has exited; what it wrote so far while it runs."""
+        if self.proc.poll() is not None:
+            self._reader.join(timeout=5)
+        return self.output
+
     def wait_healthy(self, url: str, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                self._reader.join(timeout=5)
-                raise RuntimeError(f"serve exited early ({self.proc.returncode}):\n{self.output}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError(f"serve did not become healthy:\n{self.output}")
+        wait_healthy(self.proc, url, self._final_output, timeout)
 
     def wait_exit(self, timeout: float = 30.0) -> int:
         code = self.proc.wait(timeout=timeout)
         self._reader.join(timeout=5)
         return code
 
+    def __enter__(self) -> ServeProcess:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        stop_process(self.proc)
         self._reader.join(timeout=5)
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 
 
+Serve = Callable[[list[str], dict[str, str], Path], ServeProcess]
+
+
 @pytest.fixture
-def serve_processes() -> Iterator[list[ServeProcess]]:
-    """Every ServeProcess a test starts; all are stopped at teardown."""
-    started: list[ServeProcess] = []
-    try:
-        yield started
-    finally:
-        for p in started:
-            p.stop()
-
-
-def serve(
-    started: list[ServeProcess], args: list[str], env: dict[str, str], cwd: Path
-) -> ServeProcess:
-    p = ServeProcess(args, env, cwd)
-    started.append(p)
-    return p
+def serve() -> Iterator[Serve]:
+    """`serve(args, env, cwd)`: `switchboard serve` started so; every one a test starts is stopped
+    at its end."""
+    with contextlib.ExitStack() as started:
+        yield lambda args, env, cwd: started.enter_context(ServeProcess(args, env, cwd))
 
 
 def apps_status(url: str, sid: str, token: str) -> int:
@@ -109,14 +97,12 @@ def apps_status(url: str, sid: str, token: str) -> int:
 # (a) First run without TWILIO_* variables
 
 
-def test_serve_generates_main_account_once(
-    tmp_path: Path, database_url: str, serve_processes: list[ServeProcess]
-) -> None:
+def test_serve_generates_main_account_once(tmp_path: Path, database_url: str, serve: Serve) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     args = ["--host", "127.0.0.1", "--port", str(port), "--database-url", database_url]
 
-    first = serve(serve_processes, args, clean_env(), tmp_path)
+    first = serve(args, clean_env(), tmp_path)
     first.wait_healthy(url)
     out = first.output
     sids = re.findall(r"TWILIO_ACCOUNT_SID=(\S+)", out)
@@ -143,7 +129,7 @@ def test_serve_generates_main_account_once(
     assert app.account_sid == sid
     first.stop()
 
-    second = serve(serve_processes, args, clean_env(), tmp_path)
+    second = serve(args, clean_env(), tmp_path)
     second.wait_healthy(url)
     out2 = second.output
     assert token not in out2
@@ -153,15 +139,13 @@ def test_serve_generates_main_account_once(
     assert token not in second.output
 
 
-def test_serve_json_on_any_free_port(
-    tmp_path: Path, database_url: str, serve_processes: list[ServeProcess]
-) -> None:
+def test_serve_json_on_any_free_port(tmp_path: Path, database_url: str, serve: Serve) -> None:
     """`--port 0` binds a free port and says which; `--json` says it to a script, with the
     credentials only on the run that made the account."""
     args = ["--port", "0", "--json", "--database-url", database_url]
 
     def started() -> tuple[ServeProcess, dict[str, str]]:
-        p = serve(serve_processes, args, clean_env(), tmp_path)
+        p = serve(args, clean_env(), tmp_path)
         deadline = time.monotonic() + 60
         while "\n" not in p.output:
             assert p.proc.poll() is None and time.monotonic() < deadline, p.output
@@ -196,24 +180,18 @@ def test_env_credentials_and_token_rotation(server: Server) -> None:
     resp = httpx.get(
         f"{server.url}{server.apps_path()}", auth=(server.account_sid, old_token), timeout=10
     )
-    assert resp.status_code == 401
-    assert resp.json()["code"] == 20003
+    assert_error(resp, 401, 20003)
     # The SDK with the new token.
     assert server.client().applications.list() == []
 
 
-def test_env_credentials_are_not_printed(
-    tmp_path: Path, database_url: str, serve_processes: list[ServeProcess]
-) -> None:
+def test_env_credentials_are_not_printed(tmp_path: Path, database_url: str, serve: Serve) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     sid, token = "AC" + "1" * 32, "2" * 32
     env = clean_env(TWILIO_ACCOUNT_SID=sid, TWILIO_AUTH_TOKEN=token)
     p = serve(
-        serve_processes,
-        ["--host", "127.0.0.1", "--port", str(port), "--database-url", database_url],
-        env,
-        tmp_path,
+        ["--host", "127.0.0.1", "--port", str(port), "--database-url", database_url], env, tmp_path
     )
     p.wait_healthy(url)
     assert apps_status(url, sid, token) == 200
@@ -224,7 +202,7 @@ def test_env_credentials_are_not_printed(
 # (c) SWITCHBOARD_* variables instead of flags
 
 
-def test_serve_settings_from_env(tmp_path: Path, serve_processes: list[ServeProcess]) -> None:
+def test_serve_settings_from_env(tmp_path: Path, serve: Serve) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     db_file = tmp_path / "from-env" / "env.db"
@@ -233,7 +211,7 @@ def test_serve_settings_from_env(tmp_path: Path, serve_processes: list[ServeProc
         SWITCHBOARD_PORT=str(port),
         SWITCHBOARD_DATABASE_URL=f"sqlite:///{db_file}",
     )
-    p = serve(serve_processes, [], env, tmp_path)
+    p = serve([], env, tmp_path)
     p.wait_healthy(url)
     out = p.output
     sid = re.findall(r"TWILIO_ACCOUNT_SID=(\S+)", out)[0]
@@ -248,14 +226,14 @@ def test_serve_settings_from_env(tmp_path: Path, serve_processes: list[ServeProc
     assert sid in [a["sid"] for a in json.loads(listed.stdout)]
 
 
-def test_serve_host_from_env_is_used(tmp_path: Path, serve_processes: list[ServeProcess]) -> None:
+def test_serve_host_from_env_is_used(tmp_path: Path, serve: Serve) -> None:
     """SWITCHBOARD_HOST is what gets bound: an address this machine does not have fails."""
     env = clean_env(
         SWITCHBOARD_HOST="192.0.2.1",  # TEST-NET-1: never a local address, so bind() fails
         SWITCHBOARD_PORT=str(free_port()),
         SWITCHBOARD_DATABASE_URL=f"sqlite:///{tmp_path / 'h.db'}",
     )
-    p = serve(serve_processes, [], env, tmp_path)
+    p = serve([], env, tmp_path)
     assert p.wait_exit(timeout=30) != 0
     assert "192.0.2.1" in p.output
 

@@ -17,6 +17,7 @@ import httpx
 import pytest
 import yaml
 from conftest import Databases, Server, query, run_cli
+from errors import assert_error
 
 from switchboard.config import Settings
 from switchboard.fixtures import FixtureError, parse_fixture
@@ -153,8 +154,7 @@ def test_seed_loads_accounts_applications_and_numbers(
     assert sub["status"] == "suspended"
     with server.http(ids["sub"], ids["sub_token"]) as h:
         refused = h.get(f"{ROOT}/{ids['sub']}/Applications.json")
-    assert refused.status_code == 401
-    assert refused.json()["code"] == 20005
+    assert_error(refused, 401, 20005)
 
 
 def test_seed_is_idempotent(server: Server, tmp_path: Path) -> None:
@@ -379,23 +379,15 @@ def test_seed_respects_the_application_limit(server: Server, tmp_path: Path) -> 
 
 @pytest.fixture
 def resettable(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    srv = Server(database_url, tmp_path, extra_args=("--allow-reset",))
-    srv.start()
-    try:
+    with Server(database_url, tmp_path, extra_args=("--allow-reset",)) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_reset_is_refused_without_allow_reset(server: Server) -> None:
     with server.http() as h:
         app = h.post(server.apps_path(), data={"FriendlyName": "kept"})
         resp = h.post(RESET)
-        assert resp.status_code == 403
-        body = resp.json()
-        assert list(body) == ["code", "message", "more_info", "status"]
-        assert body["code"] == 20403 and body["status"] == 403
-        assert "--allow-reset" in body["message"]
+        assert "--allow-reset" in assert_error(resp, 403, 20403)["message"]
         assert h.get(server.apps_path()).json()["applications"][0]["sid"] == app.json()["sid"]
 
 
@@ -427,8 +419,7 @@ def test_reset_refused_for_others_than_a_main_account(resettable: Server) -> Non
     ):
         with resettable.http(*creds) as h:
             resp = h.post(RESET)
-        assert resp.status_code == 403, (creds, resp.text)
-        assert resp.json()["code"] == 20403
+        assert_error(resp, 403, 20403)
     with resettable.http(resettable.account_sid, "wrong") as h:
         assert h.post(RESET).status_code == 401
     with httpx.Client(base_url=resettable.url) as anonymous:

@@ -8,30 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import Server
-from twilio.base.exceptions import TwilioRestException
+from conftest import APPLICATION_WITH_EVERY_FIELD, Server
+from errors import assert_sdk_error
 from twilio.rest import Client
 
 SID_RE = re.compile(r"^AP[0-9a-f]{32}$")
 
-ALL_PARAMS: dict[str, Any] = {
-    "friendly_name": "Everything set",
-    "api_version": "2008-08-01",
-    "voice_url": "https://example.com/voice",
-    "voice_method": "GET",
-    "voice_fallback_url": "https://example.com/voice-fallback",
-    "voice_fallback_method": "GET",
-    "status_callback": "https://example.com/status",
-    "status_callback_method": "GET",
-    "voice_caller_id_lookup": True,
-    "sms_url": "https://example.com/sms",
-    "sms_method": "GET",
-    "sms_fallback_url": "https://example.com/sms-fallback",
-    "sms_fallback_method": "GET",
-    "sms_status_callback": "https://example.com/sms-status",
-    "message_status_callback": "https://example.com/message-status",
-    "public_application_connect_enabled": True,
-}
+ALL_PARAMS = APPLICATION_WITH_EVERY_FIELD
 
 URL_ATTRS = (
     "voice_url",
@@ -50,12 +33,6 @@ METHOD_ATTRS = (
     "sms_fallback_method",
 )
 BOOL_ATTRS = ("voice_caller_id_lookup", "public_application_connect_enabled")
-
-
-@pytest.fixture(scope="module")
-def shared(module_server: Server) -> Server:
-    """One server for the tests that only need an account to poke at (errors): keeps it fast."""
-    return module_server
 
 
 def _sids(apps: list[Any]) -> list[str]:
@@ -174,10 +151,7 @@ def test_delete_returns_true_and_fetch_then_404s(server: Server) -> None:
     client = server.client()
     app = client.applications.create(friendly_name="doomed")
     assert client.applications(app.sid).delete() is True
-    with pytest.raises(TwilioRestException) as info:
-        client.applications(app.sid).fetch()
-    assert info.value.status == 404
-    assert info.value.code == 20404
+    assert_sdk_error(lambda: client.applications(app.sid).fetch(), 404, 20404)
     assert app.sid not in _sids(client.applications.list())
 
 
@@ -185,10 +159,7 @@ def test_delete_twice_404s(server: Server) -> None:
     client = server.client()
     app = client.applications.create()
     assert client.applications(app.sid).delete() is True
-    with pytest.raises(TwilioRestException) as info:
-        client.applications(app.sid).delete()
-    assert info.value.status == 404
-    assert info.value.code == 20404
+    assert_sdk_error(lambda: client.applications(app.sid).delete(), 404, 20404)
 
 
 # List and stream
@@ -251,9 +222,7 @@ def test_accounts_see_only_their_own_applications(server: Server) -> None:
     theirs = _create_many(other_client, 2, "theirs")
     assert _sids(client.applications.list()) == mine
     assert _sids(other_client.applications.list()) == theirs
-    with pytest.raises(TwilioRestException) as info:
-        other_client.applications(mine[0]).fetch()
-    assert (info.value.status, info.value.code) == (404, 20404)
+    assert_sdk_error(lambda: other_client.applications(mine[0]).fetch(), 404, 20404)
 
 
 # Errors
@@ -276,14 +245,11 @@ ERROR_CASES: list[tuple[str, dict[str, Any], int, int]] = [
     [pytest.param(p, s, c, id=name) for name, p, s, c in ERROR_CASES],
 )
 def test_create_error_raises_twilio_rest_exception(
-    shared: Server, params: dict[str, Any], status: int, code: int
+    module_server: Server, params: dict[str, Any], status: int, code: int
 ) -> None:
-    client = shared.client()
+    client = module_server.client()
     before = _sids(client.applications.list())
-    with pytest.raises(TwilioRestException) as info:
-        client.applications.create(**params)
-    assert info.value.status == status
-    assert info.value.code == code
+    assert_sdk_error(lambda: client.applications.create(**params), status, code)
     assert _sids(client.applications.list()) == before
 
 
@@ -292,14 +258,15 @@ def test_create_error_raises_twilio_rest_exception(
     [pytest.param(p, s, c, id=name) for name, p, s, c in ERROR_CASES],
 )
 def test_update_error_raises_and_changes_nothing(
-    shared: Server, params: dict[str, Any], status: int, code: int
+    module_server: Server, params: dict[str, Any], status: int, code: int
 ) -> None:
-    client = shared.client()
+    client = module_server.client()
     app = client.applications.create(**ALL_PARAMS)
-    with pytest.raises(TwilioRestException) as info:
-        client.applications(app.sid).update(**{"friendly_name": "changed?", **params})
-    assert info.value.status == status
-    assert info.value.code == code
+    assert_sdk_error(
+        lambda: client.applications(app.sid).update(**{"friendly_name": "changed?", **params}),
+        status,
+        code,
+    )
     after = client.applications(app.sid).fetch()
     for name, value in ALL_PARAMS.items():
         assert getattr(after, name) == value, name
@@ -318,16 +285,10 @@ UNKNOWN_SID = "AP" + "0" * 32
         pytest.param(lambda c: c.applications("APnope").fetch(), id="malformed-sid"),
     ],
 )
-def test_unknown_sid_raises_404(shared: Server, operation: Callable[[Client], Any]) -> None:
-    with pytest.raises(TwilioRestException) as info:
-        operation(shared.client())
-    assert info.value.status == 404
-    assert info.value.code == 20404
+def test_unknown_sid_raises_404(module_server: Server, operation: Callable[[Client], Any]) -> None:
+    assert_sdk_error(lambda: operation(module_server.client()), 404, 20404)
 
 
-def test_wrong_credentials_raise_401(shared: Server) -> None:
-    client = shared.client(auth_token="0" * 32)
-    with pytest.raises(TwilioRestException) as info:
-        client.applications.create(friendly_name="nope")
-    assert info.value.status == 401
-    assert info.value.code == 20003
+def test_wrong_credentials_raise_401(module_server: Server) -> None:
+    client = module_server.client(auth_token="0" * 32)
+    assert_sdk_error(lambda: client.applications.create(friendly_name="nope"), 401, 20003)

@@ -29,7 +29,9 @@ EDGE_ENV = {"TWILIO_EDGE": "ie1", "TWILIO_REGION": "au1"}
 
 
 @dataclass(frozen=True)
-class Seeded:
+class Live:
+    """The module's server, and the account the records were seeded into."""
+
     server: Server
     sid: str
     token: str
@@ -75,7 +77,7 @@ IDS = ["numbers", "local-numbers", "applications"]
 
 
 @pytest.fixture(scope="module")
-def seeded(module_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Seeded:
+def live(module_server: Server, tmp_path_factory: pytest.TempPathFactory) -> Live:
     sid, token = "AC" + secrets.token_hex(16), secrets.token_hex(16)
     account = {
         "sid": sid,
@@ -89,7 +91,7 @@ def seeded(module_server: Server, tmp_path_factory: pytest.TempPathFactory) -> S
     out = run_cli("seed", str(fixture), database_url=module_server.database_url)
     assert "applications: 1000 created" in out.stdout, out.stdout
     assert "numbers: 1100 created" in out.stdout, out.stdout
-    return Seeded(module_server, sid, token)
+    return Live(module_server, sid, token)
 
 
 def resolve(root: Any, dotted: str) -> Any:
@@ -98,10 +100,10 @@ def resolve(root: Any, dotted: str) -> Any:
     return root
 
 
-def assert_pages(case: Case, urls: list[str], sids: list[str], seeded: Seeded) -> None:
+def assert_pages(case: Case, urls: list[str], sids: list[str], live: Live) -> None:
     """The SDK asked for PageSize=2500 first, then followed next pages of 1000 to the end."""
-    path = f"/2010-04-01/Accounts/{seeded.sid}{case.list_path}"
-    assert all(url.startswith(seeded.server.url + path) for url in urls), urls
+    path = f"/2010-04-01/Accounts/{live.sid}{case.list_path}"
+    assert all(url.startswith(live.server.url + path) for url in urls), urls
     queries = [parse_qs(urlsplit(url).query) for url in urls]
     expected = [{"PageSize": [str(LIMIT)]}] + [
         {"PageSize": ["1000"], "Page": [str(n)], "PageToken": [f"PA{sids[1000 * n - 1]}"]}
@@ -120,11 +122,11 @@ def assert_every_record_once_in_order(case: Case, sids: list[str], keys: list[st
 
 
 @pytest.fixture
-def recorded(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
+def recorded(live: Live, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[str]]:
     """twilio-python for the seeded account, with TWILIO_EDGE/REGION set, recording every URL."""
     for name, value in EDGE_ENV.items():
         monkeypatch.setenv(name, value)
-    client = seeded.server.client(seeded.sid, seeded.token)
+    client = live.server.client(live.sid, live.token)
     urls: list[str] = []
     send: Callable[..., Any] = client.http_client.request
 
@@ -138,15 +140,15 @@ def recorded(seeded: Seeded, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_python_list_with_limit_2500(case: Case, seeded: Seeded, recorded: Any) -> None:
+def test_python_list_with_limit_2500(case: Case, live: Live, recorded: Any) -> None:
     client, urls = recorded
     records = resolve(client, case.python).list(limit=LIMIT)
     sids = [r.sid for r in records]
     assert_every_record_once_in_order(case, sids, [getattr(r, case.key) for r in records])
-    assert_pages(case, urls, sids, seeded)
+    assert_pages(case, urls, sids, live)
 
 
-def test_python_stream_with_limit_stops_at_the_limit(seeded: Seeded, recorded: Any) -> None:
+def test_python_stream_with_limit_stops_at_the_limit(live: Live, recorded: Any) -> None:
     client, urls = recorded
     records = list(client.incoming_phone_numbers.stream(limit=1050))
     assert [r.phone_number for r in records] == NUMBERS[:1050]
@@ -162,11 +164,11 @@ def node() -> None:
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
-def test_node_list_with_limit_2500(case: Case, seeded: Seeded, node: None) -> None:
+def test_node_list_with_limit_2500(case: Case, live: Live, node: None) -> None:
     job = {
-        "url": seeded.server.url,
-        "accountSid": seeded.sid,
-        "authToken": seeded.token,
+        "url": live.server.url,
+        "accountSid": live.sid,
+        "authToken": live.token,
         "scenario": "list",
         "resource": case.node,
         "key": case.node_key,
@@ -175,4 +177,4 @@ def test_node_list_with_limit_2500(case: Case, seeded: Seeded, node: None) -> No
     result = node_sdk.run(job, clean_env(**EDGE_ENV))
     assert all(r["method"] == "GET" for r in result["requests"])
     assert_every_record_once_in_order(case, result["sids"], result["keys"])
-    assert_pages(case, [r["url"] for r in result["requests"]], result["sids"], seeded)
+    assert_pages(case, [r["url"] for r in result["requests"]], result["sids"], live)

@@ -15,7 +15,9 @@ killed with SIGKILL; after the restart:
 - the database passes its own integrity check (SQLite: PRAGMA integrity_check and
   foreign_key_check; PostgreSQL: amcheck over every index and heap).
 
-Three kill cycles per store. The seed of each run is in the failure message, to replay it.
+Three kill cycles per store, each killing the server once at least `MIN_ACKNOWLEDGED` writes are
+acknowledged, after a random extra moment: how much happens before the kill does not depend on
+the machine's speed. The seed of each run is in the failure message, to replay it.
 """
 
 from __future__ import annotations
@@ -35,7 +37,12 @@ from conftest import APPLICATION_KEYS, Server, query
 ROOT = "/2010-04-01/Accounts"
 WORKERS = 6
 CYCLES = 3
-KILL_WINDOW = (0.3, 1.5)  # seconds of writing before the SIGKILL
+# The SIGKILL comes once at least MIN_ACKNOWLEDGED writes of the cycle are acknowledged, however
+# long that takes on a busy machine (at most ACK_TIMEOUT seconds), then after a random extra
+# moment of writing: enough always happens before it, at whatever speed the machine runs.
+MIN_ACKNOWLEDGED = 60
+ACK_TIMEOUT = 120.0
+EXTRA_WINDOW = (0.0, 1.2)  # seconds
 
 APP_FIELDS = APPLICATION_KEYS
 URL_FIELDS = {
@@ -333,6 +340,15 @@ def verify_worker(server: Server, w: Worker) -> list[str]:
     return problems
 
 
+def acknowledged_by(workers: list[Worker], count: int, deadline: float) -> None:
+    """Return once the workers have together had `count` writes acknowledged."""
+    while sum(w.acknowledged for w in workers) < count:
+        got = sum(w.acknowledged for w in workers)
+        errors = [e for w in workers for e in w.errors]
+        assert time.monotonic() < deadline, f"only {got} writes acknowledged in time: {errors[:5]}"
+        time.sleep(0.005)
+
+
 @pytest.mark.slow
 def test_sigkill_under_concurrent_writes_loses_nothing_acknowledged(server: Server) -> None:
     seed = random.randrange(2**32)
@@ -353,10 +369,16 @@ def test_sigkill_under_concurrent_writes_loses_nothing_acknowledged(server: Serv
         threads = [
             threading.Thread(target=w.run, args=(server.url, stop), daemon=True) for w in workers
         ]
+        began = time.monotonic()
         for t in threads:
             t.start()
-        delay = rng.uniform(*KILL_WINDOW)
-        time.sleep(delay)
+        try:
+            acknowledged_by(workers, MIN_ACKNOWLEDGED, began + ACK_TIMEOUT)
+        except BaseException:
+            stop.set()
+            raise
+        time.sleep(rng.uniform(*EXTRA_WINDOW))
+        delay = time.monotonic() - began
         server.kill()
         stop.set()
         for t in threads:
@@ -377,7 +399,7 @@ def test_sigkill_under_concurrent_writes_loses_nothing_acknowledged(server: Serv
 
         problems = [f"client error: {e}" for w in workers for e in w.errors]
         problems += [f"integrity: {p}" for p in integrity_problems(server.database_url)]
-        assert acknowledged >= 20, f"too little happened before the kill ({where})"
+        assert acknowledged >= MIN_ACKNOWLEDGED, f"too little happened before the kill ({where})"
         server.start()
         for w in workers:
             problems += [f"worker {w.index}: {p}" for p in verify_worker(server, w)]

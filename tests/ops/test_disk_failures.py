@@ -26,8 +26,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Server, query
-
-ERROR_KEYS = ["code", "message", "more_info", "status"]
+from errors import assert_error
 
 
 @pytest.fixture
@@ -67,11 +66,7 @@ def fill(directory: Path) -> Path:
 
 
 def assert_503(resp: httpx.Response) -> None:
-    assert resp.status_code == 503, resp.text
-    body = resp.json()
-    assert list(body) == ERROR_KEYS
-    assert (body["code"], body["status"]) == (20503, 503)
-    assert body["more_info"] == "https://www.twilio.com/docs/errors/20503"
+    assert_error(resp, 503, 20503)
 
 
 def healthz(server: Server) -> int:

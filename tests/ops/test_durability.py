@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from conftest import APPLICATION_KEYS, Server, query
-from twilio.base.exceptions import TwilioRestException
+from errors import assert_error, assert_sdk_error
 
 APP_ATTRS = APPLICATION_KEYS
 
@@ -80,9 +79,7 @@ def test_restart_keeps_acknowledged_state(server: Server) -> None:
     client = server.client()
     for sid, fields in expected.items():
         assert sdk_fields(client.applications(sid).fetch()) == fields
-    with pytest.raises(TwilioRestException) as info:
-        client.applications(c.sid).fetch()
-    assert info.value.status == 404
+    assert_sdk_error(lambda: client.applications(c.sid).fetch(), 404, 20404)
     listed = client.applications.list()
     assert sorted(app.sid for app in listed) == sorted(expected)
     for app in listed:
@@ -151,8 +148,7 @@ def test_sigkill_keeps_acknowledged_writes(server: Server) -> None:
             assert resp.status_code == 200, resp.text
             assert resp.json() == app
         resp = http.get(server.apps_path(suffix=f"/{deleted['sid']}.json"))
-        assert resp.status_code == 404
-        assert resp.json()["code"] == 20404
+        assert_error(resp, 404, 20404)
         listed = list_all(http, server)
     assert sorted(listed, key=lambda a: a["sid"]) == sorted(acknowledged, key=lambda a: a["sid"])
 

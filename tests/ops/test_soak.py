@@ -21,12 +21,14 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import Server
+from procfs import memory_kib, open_fds
+from receiver import Listener, reply
 
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
@@ -45,56 +47,16 @@ class FastReceiver:
     def __init__(self) -> None:
         self.hits = 0
         self.lock = threading.Lock()
-        receiver = self
+        self.listener = Listener(self._respond, keep_alive=True, backlog=512)
+        self.url = self.listener.base_url
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                with receiver.lock:
-                    receiver.hits += 1
-                body = b"<Response><Say>soak</Say></Response>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = _handle
-            do_POST = _handle
-
-        class Server(ThreadingHTTPServer):
-            request_queue_size = 512
-            daemon_threads = True
-
-        self.httpd = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+    def _respond(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        with self.lock:
+            self.hits += 1
+        reply(handler, 200, {"Content-Type": "text/xml"}, b"<Response><Say>soak</Say></Response>")
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
-def rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
-def open_fds(pid: int) -> int:
-    return len(list(Path(f"/proc/{pid}/fd").iterdir()))
+        self.listener.close()
 
 
 @dataclass
@@ -195,12 +157,8 @@ async def run_clients(base_url: str, tenants: list[Tenant], seconds: float, tall
 
 @pytest.fixture
 def soak_server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    srv = Server(database_url, tmp_path, ("--webhook-timeout", "5"))
-    srv.start()
-    try:
+    with Server(database_url, tmp_path, ("--webhook-timeout", "5")) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.mark.slow
@@ -239,13 +197,13 @@ def test_soak_64_clients(soak_server: Server) -> None:
             assert not problems, "\n".join(["during the warm-up:", *problems[:20]])
             await asyncio.sleep(1.0)  # the warm-up clients' connections are closed
             fds_warm = open_fds(pid)  # with the database and webhook pools filled
-            start = rss_kib(pid)
+            start = memory_kib(pid)
             samples: list[int] = []
 
             async def sample() -> None:
                 while True:
                     await asyncio.sleep(1)
-                    samples.append(rss_kib(pid))
+                    samples.append(memory_kib(pid))
 
             sampler = asyncio.create_task(sample())
             began = time.monotonic()
@@ -256,7 +214,7 @@ def test_soak_64_clients(soak_server: Server) -> None:
 
         tally = Tally()
         fds_warm, start, samples, rate = asyncio.run(soak())
-        end = rss_kib(pid)
+        end = memory_kib(pid)
         time.sleep(1.0)  # the clients have closed their connections
         fds_after = open_fds(pid)
     finally:

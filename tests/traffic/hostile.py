@@ -9,7 +9,9 @@ import gzip
 import threading
 import time
 import zlib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from receiver import Listener, reply
 
 MAX_SECONDS = 30.0
 TWIML = b"<Response><Say>Hello</Say></Response>"
@@ -42,67 +44,42 @@ class Hostile:
         self.answers: dict[str, tuple[int, dict[str, str], bytes]] = {}
         self.hits: list[str] = []
         self.lock = threading.Lock()
-        hostile = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-            def _handle(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                path = self.path.split("?", 1)[0]
-                with hostile.lock:
-                    hostile.hits.append(path)
-                    answer = hostile.answers.get(path)
-                try:
-                    if path == "/trickle-body":
-                        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
-                        self._trickle(head + b"Content-Length: 100000\r\n\r\n", b"<" * 100000)
-                    elif path == "/trickle-head":
-                        self._trickle(b"", b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n" * 99)
-                    elif answer is not None:
-                        status, headers, body = answer
-                        self.send_response(status)
-                        for name, value in headers.items():
-                            self.send_header(name, value)
-                        self.send_header("Content-Length", str(len(body)))
-                        self.end_headers()
-                        self.wfile.write(body)
-                    else:
-                        self.send_error(404)
-                except OSError:
-                    pass  # the client gave up: what a timeout test wants
-                self.close_connection = True
-
-            def _trickle(self, at_once: bytes, slowly: bytes) -> None:
-                self.wfile.write(at_once)
-                self.wfile.flush()
-                deadline = time.monotonic() + MAX_SECONDS
-                for byte in slowly:
-                    if time.monotonic() > deadline:
-                        return
-                    time.sleep(hostile.interval)
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-
-            do_GET = _handle
-            do_POST = _handle
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.port = int(self.httpd.server_address[1])
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(
-            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+        self.listener = Listener(self._respond, keep_alive=True)
+        self.port = self.listener.port
+        self.base_url = self.listener.base_url
 
     def url(self, path: str) -> str:
-        return f"{self.base_url}{path}"
+        return self.listener.url(path)
+
+    def _respond(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
+        path = handler.path.split("?", 1)[0]
+        with self.lock:
+            self.hits.append(path)
+            answer = self.answers.get(path)
+        try:
+            if path == "/trickle-body":
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n"
+                self._trickle(handler, head + b"Content-Length: 100000\r\n\r\n", b"<" * 100000)
+            elif path == "/trickle-head":
+                self._trickle(handler, b"", b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\n" * 99)
+            elif answer is not None:
+                reply(handler, *answer)
+            else:
+                handler.send_error(404)
+        except OSError:
+            pass  # the client gave up: what a timeout test wants
+        handler.close_connection = True
+
+    def _trickle(self, handler: BaseHTTPRequestHandler, at_once: bytes, slowly: bytes) -> None:
+        handler.wfile.write(at_once)
+        handler.wfile.flush()
+        deadline = time.monotonic() + MAX_SECONDS
+        for byte in slowly:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(self.interval)
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
 
     def answer(self, path: str, body: bytes = b"", status: int = 200, **headers: str) -> str:
         """Serve `body` as is at `path`, with these headers (`Content_Type` -> Content-Type)."""
@@ -116,6 +93,4 @@ class Hostile:
             return self.hits.count(path)
 
     def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+        self.listener.close()

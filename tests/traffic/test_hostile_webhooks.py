@@ -10,22 +10,20 @@ with `--webhook-timeout 2`:
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 from conftest import Server
 from hostile import TWIML, Hostile, gzip_bomb, gzipped
+from inbound import new_number, place_call
+from procfs import memory_kib
 from twilio.rest import Client
 
 TIMEOUT = 2.0
 MARGIN = 1.5  # the server's own work, on a busy two-core machine
 SERVER_ARGS = ("--webhook-timeout", str(TIMEOUT))
-CALLER = "+14155550123"
-_numbers = itertools.count(3000)
 
 
 @pytest.fixture
@@ -42,33 +40,11 @@ def bomb() -> bytes:
     return gzip_bomb(256)
 
 
-@pytest.fixture
-def http(module_server: Server) -> Iterator[httpx.Client]:
-    with module_server.http() as c:
-        yield c
-
-
 def number_for(server: Server, voice_url: str) -> str:
     client: Client = server.client()
-    number = f"+1500555{next(_numbers):04d}"
+    number = new_number()
     client.incoming_phone_numbers.create(phone_number=number, voice_url=voice_url)
     return number
-
-
-def place_call(http: httpx.Client, server: Server, to: str) -> dict[str, Any]:
-    path = f"/switchboard/v1/Accounts/{server.account_sid}/InboundCalls"
-    resp = http.post(path, data={"To": to, "From": CALLER})
-    assert resp.status_code == 201, resp.text
-    trace: dict[str, Any] = resp.json()
-    return trace
-
-
-def rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError("no VmRSS")
 
 
 @pytest.mark.parametrize("path", ["/trickle-body", "/trickle-head", "/bounce"])
@@ -116,14 +92,14 @@ def test_gzip_bomb_fails_11750_and_memory_does_not_grow(
     fine_number, bomb_number = number_for(module_server, fine), number_for(module_server, url)
     for _ in range(3):  # warm up every code path the bomb takes, bar the bomb itself
         assert place_call(http, module_server, fine_number)["status"] == "completed"
-    before = rss_kib(pid)
+    before = memory_kib(pid)
 
     for _ in range(7):
         trace = place_call(http, module_server, bomb_number)
         assert trace["status"] == "failed", trace
         [request] = trace["requests"]
         assert request["error_code"] == 11750, request
-    grown = rss_kib(pid) - before
+    grown = memory_kib(pid) - before
 
     assert hostile.count("/bomb") == 7
     assert grown < 5 * 1024, f"the server's RSS grew by {grown} KiB"

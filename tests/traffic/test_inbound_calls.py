@@ -7,20 +7,20 @@ every `X-Twilio-Signature` with twilio's own RequestValidator.
 from __future__ import annotations
 
 import base64
-import itertools
 import json
 import re
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
 import pytest
 from conftest import Server, clean_env, free_port, run_cli
+from errors import assert_error
+from inbound import CALLER, calls_path, new_number, place_call
 from receiver import Receiver
 from twilio.rest import Client
 
@@ -37,60 +37,10 @@ GEO_FORM = {
     "ToZip": "94612",
     "ToCountry": "US",
 }
-CALLER = "+14155550123"
 SERVER_ARGS = ("--webhook-timeout", "1")  # timeout cases stay quick
-_numbers = itertools.count(1000)
-
-
-def new_number() -> str:
-    """A number no other test of this module uses (the server is shared)."""
-    return f"+1500555{next(_numbers):04d}"
-
-
-# Fixtures
-
-
-@pytest.fixture(scope="module")
-def fast_server(module_server: Server) -> Server:
-    """One server for the module; a 1 s webhook timeout so timeout cases stay quick."""
-    return module_server
-
-
-@pytest.fixture
-def receiver(fast_server: Server) -> Iterator[Receiver]:
-    rcv = Receiver(fast_server.auth_token)
-    try:
-        yield rcv
-    finally:
-        rcv.close()
-
-
-@pytest.fixture
-def client(fast_server: Server) -> Client:
-    return fast_server.client()
-
-
-@pytest.fixture
-def http(fast_server: Server) -> Iterator[httpx.Client]:
-    with fast_server.http() as c:
-        yield c
 
 
 # Helpers
-
-
-def calls_path(server: Server, account_sid: str | None = None) -> str:
-    return f"/switchboard/v1/Accounts/{account_sid or server.account_sid}/InboundCalls"
-
-
-def place_call(
-    http: httpx.Client, server: Server, to: str, **extra: str
-) -> dict[str, Any]:
-    form = {"To": to, "From": CALLER, **extra}
-    resp = http.post(calls_path(server), data=form)
-    assert resp.status_code == 201, resp.text
-    body: dict[str, Any] = resp.json()
-    return body
 
 
 def number_with_app(client: Client, **app_fields: Any) -> tuple[str, str]:
@@ -114,24 +64,19 @@ def closed_port_url(path: str = "/voice") -> str:
     return f"http://127.0.0.1:{free_port()}{path}"
 
 
-def assert_error(resp: httpx.Response, status: int, code: int) -> None:
-    assert resp.status_code == status, resp.text
-    assert resp.json()["code"] == code, resp.text
-
-
 # Voice through an application
 
 
 def test_application_voice_url_gets_signed_twilio_params(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     url = receiver.script("/voice", body=SAY_PLAY)
     number, app_sid = number_with_app(client, voice_url=url)
 
-    trace = place_call(http, fast_server, number, **GEO_FORM)
+    trace = place_call(http, module_server, number, **GEO_FORM)
 
     assert CALL_SID.match(trace["call_sid"])
-    assert trace["account_sid"] == fast_server.account_sid
+    assert trace["account_sid"] == module_server.account_sid
     assert trace["from"] == CALLER
     assert trace["to"] == number
     assert trace["status"] == "completed"
@@ -148,7 +93,7 @@ def test_application_voice_url_gets_signed_twilio_params(
     assert got.header("User-Agent") == "TwilioProxy/1.1"
     p = got.form
     assert p["CallSid"] == trace["call_sid"]
-    assert p["AccountSid"] == fast_server.account_sid
+    assert p["AccountSid"] == module_server.account_sid
     assert p["ApplicationSid"] == app_sid
     assert p["From"] == CALLER
     assert p["To"] == number
@@ -172,10 +117,10 @@ def test_application_voice_url_gets_signed_twilio_params(
 
 
 def test_geographic_params_present_even_when_not_given(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, voice_url=receiver.script("/voice"))
-    place_call(http, fast_server, number)
+    place_call(http, module_server, number)
     [got] = receiver.requests("/voice")
     assert got.signature_valid  # blank values are signed too
     for side in ("From", "To"):
@@ -184,12 +129,12 @@ def test_geographic_params_present_even_when_not_given(
 
 
 def test_number_own_voice_url_without_application(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     url = receiver.script("/own", body="<Response><Say>Own</Say></Response>")
     number = number_with_urls(client, voice_url=url)
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["status"] == "completed"
     assert trace["application_sid"] is None
@@ -201,7 +146,7 @@ def test_number_own_voice_url_without_application(
 
 
 def test_application_wins_over_number_voice_url(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     app = client.applications.create(voice_url=receiver.script("/app"))
     number = new_number()
@@ -211,7 +156,7 @@ def test_application_wins_over_number_voice_url(
         voice_application_sid=app.sid,
     )
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["application_sid"] == app.sid
     assert len(receiver.requests("/app")) == 1
@@ -219,12 +164,12 @@ def test_application_wins_over_number_voice_url(
 
 
 def test_get_voice_method_sends_params_in_query(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     url = receiver.script("/voice-get")
     number, app_sid = number_with_app(client, voice_url=url, voice_method="GET")
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["status"] == "completed"
     [got] = receiver.requests("/voice-get")
@@ -240,12 +185,12 @@ def test_get_voice_method_sends_params_in_query(
 
 
 def test_post_voice_method_sends_form_body(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     url = receiver.script("/voice-post")
     number, _ = number_with_app(client, voice_url=url, voice_method="POST")
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     [got] = receiver.requests("/voice-post")
     assert got.method == "POST"
@@ -274,7 +219,7 @@ FAILURES: dict[str, tuple[dict[str, Any], int]] = {
 @pytest.mark.parametrize("kind", list(FAILURES))
 def test_failure_falls_back_with_error_code_and_url(
     kind: str,
-    fast_server: Server,
+    module_server: Server,
     receiver: Receiver,
     client: Client,
     http: httpx.Client,
@@ -288,7 +233,7 @@ def test_failure_falls_back_with_error_code_and_url(
     number, app_sid = number_with_app(client, voice_url=primary, voice_fallback_url=fallback)
 
     started = time.monotonic()
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
     assert time.monotonic() - started < 5
 
     assert trace["status"] == "completed", trace
@@ -311,13 +256,13 @@ def test_failure_falls_back_with_error_code_and_url(
 
 
 def test_fallback_failing_too_fails_with_its_error(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     primary = receiver.script("/primary", status=500)
     fallback = receiver.script("/fallback", body="not xml")
     number, _ = number_with_app(client, voice_url=primary, voice_fallback_url=fallback)
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["status"] == "failed"
     assert trace["error_code"] == 12100
@@ -326,11 +271,11 @@ def test_fallback_failing_too_fails_with_its_error(
 
 
 def test_primary_failure_without_fallback_fails(
-    fast_server: Server, client: Client, http: httpx.Client
+    module_server: Server, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, voice_url=closed_port_url())
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["status"] == "failed"
     assert trace["error_code"] == 11205
@@ -343,7 +288,7 @@ def test_primary_failure_without_fallback_fails(
 @pytest.mark.parametrize("lookup", [True, False])
 def test_caller_name_only_with_caller_id_lookup(
     lookup: bool,
-    fast_server: Server,
+    module_server: Server,
     receiver: Receiver,
     client: Client,
     http: httpx.Client,
@@ -352,7 +297,7 @@ def test_caller_name_only_with_caller_id_lookup(
         client, voice_url=receiver.script("/voice"), voice_caller_id_lookup=lookup
     )
 
-    place_call(http, fast_server, number, CallerName="JANE DOE")
+    place_call(http, module_server, number, CallerName="JANE DOE")
 
     [got] = receiver.requests("/voice")
     assert got.signature_valid
@@ -368,7 +313,7 @@ def test_caller_name_only_with_caller_id_lookup(
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_status_callback_completed(
     method: str,
-    fast_server: Server,
+    module_server: Server,
     receiver: Receiver,
     client: Client,
     http: httpx.Client,
@@ -380,7 +325,7 @@ def test_status_callback_completed(
         status_callback_method=method,
     )
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["status"] == "completed"
     assert trace["duration"] == 6  # "Hi" at 150 words a minute (0.4 s) + one play (5 s)
@@ -391,7 +336,7 @@ def test_status_callback_completed(
     assert p["CallStatus"] == "completed"
     assert p["CallDuration"] == "6"
     assert p["CallSid"] == trace["call_sid"]
-    assert p["AccountSid"] == fast_server.account_sid
+    assert p["AccountSid"] == module_server.account_sid
     assert p["From"] == CALLER
     assert p["To"] == number
     assert p["Direction"] == "inbound"
@@ -401,7 +346,7 @@ def test_status_callback_completed(
 
 
 def test_status_callback_reports_failed_flow(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(
         client,
@@ -409,7 +354,7 @@ def test_status_callback_reports_failed_flow(
         status_callback=receiver.script("/status"),
     )
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["status"] == "failed"
     [got] = receiver.wait_for("/status", 1)
@@ -425,7 +370,7 @@ def test_status_callback_reports_failed_flow(
 def test_status_callback_duration_is_whole_minutes_rounded_up(
     seconds: str,
     minutes: str,
-    fast_server: Server,
+    module_server: Server,
     receiver: Receiver,
     client: Client,
     http: httpx.Client,
@@ -437,7 +382,7 @@ def test_status_callback_duration_is_whole_minutes_rounded_up(
         status_callback=receiver.script("/status"),
     )
 
-    place_call(http, fast_server, number)
+    place_call(http, module_server, number)
 
     [got] = receiver.wait_for("/status", 1)
     assert got.signature_valid
@@ -457,7 +402,7 @@ def _b64url_json(part: str) -> dict[str, Any]:
 
 
 def test_inbound_call_carries_stir_verstat_and_call_token(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(
         client,
@@ -466,7 +411,7 @@ def test_inbound_call_carries_stir_verstat_and_call_token(
     )
     receiver.script("/next")
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     [got] = receiver.requests("/voice")
     assert got.signature_valid  # both are signed like every other parameter
@@ -499,11 +444,11 @@ def test_inbound_call_carries_stir_verstat_and_call_token(
 
 @pytest.mark.parametrize("verstat", ["TN-Validation-Failed-C", "No-TN-Validation", ""])
 def test_stir_verstat_can_be_chosen_or_left_out(
-    verstat: str, fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    verstat: str, module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, voice_url=receiver.script("/voice"))
 
-    place_call(http, fast_server, number, StirVerstat=verstat)
+    place_call(http, module_server, number, StirVerstat=verstat)
 
     [got] = receiver.requests("/voice")
     assert got.signature_valid
@@ -515,21 +460,21 @@ def test_stir_verstat_can_be_chosen_or_left_out(
 
 
 def test_call_duration_is_no_longer_given_but_measured(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     """The simulated clock measures a call; a `CallDuration` parameter would contradict it."""
     number, _ = number_with_app(client, voice_url=receiver.script("/voice"))
     form = {"To": number, "From": CALLER, "CallDuration": "42"}
-    assert_error(http.post(calls_path(fast_server), data=form), 400, 20001)
+    assert_error(http.post(calls_path(module_server), data=form), 400, 20001)
     assert receiver.requests() == []
 
 
 def test_unknown_stir_verstat_is_refused(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, voice_url=receiver.script("/voice"))
     form = {"To": number, "From": CALLER, "StirVerstat": "TN-Validation-Passed-Z"}
-    assert_error(http.post(calls_path(fast_server), data=form), 400, 20001)
+    assert_error(http.post(calls_path(module_server), data=form), 400, 20001)
     assert receiver.requests() == []
 
 
@@ -537,7 +482,7 @@ def test_unknown_stir_verstat_is_refused(
 
 
 def test_redirect_relative_get(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     first = receiver.script(
         "/start",
@@ -546,7 +491,7 @@ def test_redirect_relative_get(
     receiver.script("/next", body="<Response><Play>http://x/b.mp3</Play></Response>")
     number, _ = number_with_app(client, voice_url=first)
 
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
     assert trace["status"] == "completed", trace
     assert [v["verb"] for v in trace["verbs"]] == ["Say", "Redirect", "Play"]
@@ -561,13 +506,13 @@ def test_redirect_relative_get(
 
 
 def test_redirect_loop_is_bounded(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     url = receiver.script("/loop", body="<Response><Redirect>/loop</Redirect></Response>")
     number, _ = number_with_app(client, voice_url=url)
 
     started = time.monotonic()
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
     assert time.monotonic() - started < 10
 
     assert trace["status"] == "failed"
@@ -618,12 +563,12 @@ def test_slow_webhook_does_not_block_other_requests(server: Server) -> None:
 
 
 def test_fetch_trace_by_sid(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, voice_url=receiver.script("/voice", body=SAY_PLAY))
-    trace = place_call(http, fast_server, number)
+    trace = place_call(http, module_server, number)
 
-    resp = http.get(f"{calls_path(fast_server)}/{trace['call_sid']}")
+    resp = http.get(f"{calls_path(module_server)}/{trace['call_sid']}")
 
     assert resp.status_code == 200
     stored = resp.json()
@@ -634,47 +579,47 @@ def test_fetch_trace_by_sid(
     assert [r["purpose"] for r in stored["requests"]] == ["voice_url"]
 
 
-def test_fetch_unknown_trace_is_404(fast_server: Server, http: httpx.Client) -> None:
-    resp = http.get(f"{calls_path(fast_server)}/CA{'0' * 32}")
+def test_fetch_unknown_trace_is_404(module_server: Server, http: httpx.Client) -> None:
+    resp = http.get(f"{calls_path(module_server)}/CA{'0' * 32}")
     assert_error(resp, 404, 20404)
 
 
 # Errors
 
 
-def test_to_not_a_number_of_the_account(fast_server: Server, http: httpx.Client) -> None:
-    resp = http.post(calls_path(fast_server), data={"To": "+15005559876", "From": CALLER})
+def test_to_not_a_number_of_the_account(module_server: Server, http: httpx.Client) -> None:
+    resp = http.post(calls_path(module_server), data={"To": "+15005559876", "From": CALLER})
     assert_error(resp, 404, 20404)
 
 
-def test_missing_to(fast_server: Server, http: httpx.Client) -> None:
-    resp = http.post(calls_path(fast_server), data={"From": CALLER})
+def test_missing_to(module_server: Server, http: httpx.Client) -> None:
+    resp = http.post(calls_path(module_server), data={"From": CALLER})
     assert_error(resp, 400, 21604)
 
 
-def test_missing_from(fast_server: Server, client: Client, http: httpx.Client) -> None:
+def test_missing_from(module_server: Server, client: Client, http: httpx.Client) -> None:
     number = number_with_urls(client, voice_url="http://127.0.0.1:9/voice")
-    resp = http.post(calls_path(fast_server), data={"To": number})
+    resp = http.post(calls_path(module_server), data={"To": number})
     assert_error(resp, 400, 21603)
 
 
-def test_bad_credentials(fast_server: Server, client: Client) -> None:
+def test_bad_credentials(module_server: Server, client: Client) -> None:
     number = number_with_urls(client, voice_url="http://127.0.0.1:9/voice")
     form = {"To": number, "From": CALLER}
-    path = calls_path(fast_server)
+    path = calls_path(module_server)
     wrong = httpx.post(
-        fast_server.url + path, data=form, auth=(fast_server.account_sid, "0" * 32)
+        module_server.url + path, data=form, auth=(module_server.account_sid, "0" * 32)
     )
     assert_error(wrong, 401, 20003)
-    anonymous = httpx.post(fast_server.url + path, data=form)
+    anonymous = httpx.post(module_server.url + path, data=form)
     assert_error(anonymous, 401, 20003)
 
 
-def test_other_accounts_credentials(fast_server: Server, client: Client) -> None:
+def test_other_accounts_credentials(module_server: Server, client: Client) -> None:
     number = number_with_urls(client, voice_url="http://127.0.0.1:9/voice")
-    other = fast_server.create_account("Other calls")
-    with fast_server.http(other["sid"], other["auth_token"]) as h:
-        resp = h.post(calls_path(fast_server), data={"To": number, "From": CALLER})
+    other = module_server.create_account("Other calls")
+    with module_server.http(other["sid"], other["auth_token"]) as h:
+        resp = h.post(calls_path(module_server), data={"To": number, "From": CALLER})
     assert_error(resp, 401, 20003)
 
 
@@ -682,13 +627,13 @@ def test_other_accounts_credentials(fast_server: Server, client: Client) -> None
 
 
 def test_cli_simulate_call_completed(
-    fast_server: Server, receiver: Receiver, client: Client
+    module_server: Server, receiver: Receiver, client: Client
 ) -> None:
     number, _ = number_with_app(client, voice_url=receiver.script("/voice", body=SAY_PLAY))
 
     out = run_cli(
         "simulate", "call", "--to", number, "--from", CALLER,
-        database_url=fast_server.database_url, check=False,
+        database_url=module_server.database_url, check=False,
     )
 
     assert out.returncode == 0, out.stderr
@@ -696,17 +641,17 @@ def test_cli_simulate_call_completed(
     assert "completed" in out.stdout
     [got] = receiver.requests("/voice")
     assert got.signature_valid  # signed with the main account's token
-    assert got.form["AccountSid"] == fast_server.account_sid
+    assert got.form["AccountSid"] == module_server.account_sid
 
 
 def test_cli_simulate_call_failed_exits_nonzero(
-    fast_server: Server, client: Client
+    module_server: Server, client: Client
 ) -> None:
     number, _ = number_with_app(client, voice_url=closed_port_url())
 
     out = run_cli(
         "simulate", "call", "--to", number, "--from", CALLER,
-        database_url=fast_server.database_url, check=False,
+        database_url=module_server.database_url, check=False,
     )
 
     assert out.returncode != 0
@@ -714,13 +659,13 @@ def test_cli_simulate_call_failed_exits_nonzero(
 
 
 def test_cli_simulate_call_json(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, app_sid = number_with_app(client, voice_url=receiver.script("/voice", body=SAY_PLAY))
 
     out = run_cli(
         "simulate", "call", "--to", number, "--from", CALLER, "--json",
-        database_url=fast_server.database_url, check=False,
+        database_url=module_server.database_url, check=False,
     )
 
     assert out.returncode == 0, out.stderr
@@ -728,12 +673,12 @@ def test_cli_simulate_call_json(
     assert CALL_SID.match(trace["call_sid"])
     assert trace["status"] == "completed"
     assert trace["application_sid"] == app_sid
-    assert trace["account_sid"] == fast_server.account_sid
+    assert trace["account_sid"] == module_server.account_sid
     assert [v["verb"] for v in trace["verbs"]] == ["Say", "Play"]
     [got] = receiver.requests("/voice")
     assert got.form["CallSid"] == trace["call_sid"]
     # The CLI stored its trace in the shared database: the server can read it back.
-    resp = http.get(f"{calls_path(fast_server)}/{trace['call_sid']}")
+    resp = http.get(f"{calls_path(module_server)}/{trace['call_sid']}")
     assert resp.status_code == 200
     assert resp.json()["call_sid"] == trace["call_sid"]
 
@@ -747,7 +692,7 @@ def test_cli_simulate_call_json(
     ],
 )
 def test_cli_simulate_applies_the_webhook_target_policy(
-    setting: dict[str, str], why: str, fast_server: Server, receiver: Receiver, client: Client
+    setting: dict[str, str], why: str, module_server: Server, receiver: Receiver, client: Client
 ) -> None:
     """`switchboard simulate` builds its router as `serve` does: the same settings refuse the
     same targets."""
@@ -757,7 +702,7 @@ def test_cli_simulate_applies_the_webhook_target_policy(
         [
             sys.executable, "-m", "switchboard.cli", "simulate", "call",
             "--to", number, "--from", CALLER, "--json",
-            "--database-url", fast_server.database_url,
+            "--database-url", module_server.database_url,
         ],
         env=clean_env(**setting),
         capture_output=True,

@@ -6,74 +6,24 @@ every `X-Twilio-Signature` with twilio's own RequestValidator.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from conftest import Server, free_port, run_cli
+from errors import assert_error
+from inbound import SENDER, messages_path, new_number, send_sms
 from receiver import Receiver
 from twilio.rest import Client
 
 MESSAGE_SID = re.compile(r"^SM[0-9a-f]{32}$")
-SENDER = "+14155550199"
 THANKS = "<Response><Message>Thanks</Message></Response>"
 SERVER_ARGS = ("--webhook-timeout", "1")  # timeout cases stay quick
-_numbers = itertools.count(2000)
-
-
-def new_number() -> str:
-    """A number no other test of this module uses (the server is shared)."""
-    return f"+1500555{next(_numbers):04d}"
-
-
-# Fixtures
-
-
-@pytest.fixture(scope="module")
-def fast_server(module_server: Server) -> Server:
-    """The module's server, with a 1 s webhook timeout."""
-    return module_server
-
-
-@pytest.fixture
-def receiver(fast_server: Server) -> Iterator[Receiver]:
-    rcv = Receiver(fast_server.auth_token)
-    try:
-        yield rcv
-    finally:
-        rcv.close()
-
-
-@pytest.fixture
-def client(fast_server: Server) -> Client:
-    return fast_server.client()
-
-
-@pytest.fixture
-def http(fast_server: Server) -> Iterator[httpx.Client]:
-    with fast_server.http() as c:
-        yield c
 
 
 # Helpers
-
-
-def messages_path(server: Server, account_sid: str | None = None) -> str:
-    return f"/switchboard/v1/Accounts/{account_sid or server.account_sid}/InboundMessages"
-
-
-def send_sms(
-    http: httpx.Client, server: Server, to: str, body: str = "Hello", **extra: str
-) -> dict[str, Any]:
-    form = {"To": to, "From": SENDER, "Body": body, **extra}
-    resp = http.post(messages_path(server), data=form)
-    assert resp.status_code == 201, resp.text
-    trace: dict[str, Any] = resp.json()
-    return trace
 
 
 def number_with_app(client: Client, **app_fields: Any) -> tuple[str, str]:
@@ -83,20 +33,15 @@ def number_with_app(client: Client, **app_fields: Any) -> tuple[str, str]:
     return number, app.sid
 
 
-def assert_error(resp: httpx.Response, status: int, code: int) -> None:
-    assert resp.status_code == status, resp.text
-    assert resp.json()["code"] == code, resp.text
-
-
 # The SMS webhook
 
 
 def test_sms_url_gets_signed_twilio_params(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, app_sid = number_with_app(client, sms_url=receiver.script("/sms"))
 
-    trace = send_sms(http, fast_server, number, body="Hello there")
+    trace = send_sms(http, module_server, number, body="Hello there")
 
     assert MESSAGE_SID.match(trace["message_sid"])
     assert trace["status"] == "completed"
@@ -113,7 +58,7 @@ def test_sms_url_gets_signed_twilio_params(
     assert p["MessageSid"] == sid
     assert p["SmsSid"] == sid
     assert p["SmsMessageSid"] == sid
-    assert p["AccountSid"] == fast_server.account_sid
+    assert p["AccountSid"] == module_server.account_sid
     assert p["From"] == SENDER
     assert p["To"] == number
     assert p["Body"] == "Hello there"
@@ -128,22 +73,22 @@ def test_sms_url_gets_signed_twilio_params(
 
 
 def test_empty_body_is_signed_with_blank_value(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, sms_url=receiver.script("/sms"))
-    send_sms(http, fast_server, number, body="")
+    send_sms(http, module_server, number, body="")
     [got] = receiver.requests("/sms")
     assert got.form["Body"] == ""
     assert got.signature_valid
 
 
 def test_media_url_and_content_type(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, sms_url=receiver.script("/sms"))
     media = "https://example.com/pictures/cat.jpg"
 
-    send_sms(http, fast_server, number, body="look", MediaUrl0=media)
+    send_sms(http, module_server, number, body="look", MediaUrl0=media)
 
     [got] = receiver.requests("/sms")
     assert got.signature_valid
@@ -153,12 +98,12 @@ def test_media_url_and_content_type(
 
 
 def test_number_own_sms_url_without_application(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number = new_number()
     client.incoming_phone_numbers.create(phone_number=number, sms_url=receiver.script("/own"))
 
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
 
     assert trace["status"] == "completed"
     assert trace["application_sid"] is None
@@ -171,7 +116,7 @@ def test_number_own_sms_url_without_application(
 
 
 def test_reply_message_and_message_status_callback(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(
         client,
@@ -179,7 +124,7 @@ def test_reply_message_and_message_status_callback(
         message_status_callback=receiver.script("/msg-status"),
     )
 
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
 
     assert trace["status"] == "completed"
     assert trace["twiml"] == THANKS
@@ -197,7 +142,7 @@ def test_reply_message_and_message_status_callback(
         assert c.method == "POST"
         assert c.signature_valid
         assert c.form["MessageSid"] == reply["sid"]
-        assert c.form["AccountSid"] == fast_server.account_sid
+        assert c.form["AccountSid"] == module_server.account_sid
     purposes = [r["purpose"] for r in trace["requests"]]
     assert purposes[0] == "sms_url"
     assert len(purposes) == 3
@@ -215,7 +160,7 @@ def test_relative_message_status_callback_resolves_against_the_document(
     attribute: str,
     served_at: str,
     expected: str,
-    fast_server: Server,
+    module_server: Server,
     receiver: Receiver,
     client: Client,
     http: httpx.Client,
@@ -226,7 +171,7 @@ def test_relative_message_status_callback_resolves_against_the_document(
     number, _ = number_with_app(client, sms_url=receiver.script(served_at, body=twiml))
     receiver.script(expected)
 
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
 
     [reply] = trace["messages"]
     callbacks = receiver.wait_for(expected, 2)
@@ -240,7 +185,7 @@ def test_relative_message_status_callback_resolves_against_the_document(
 
 
 def test_relative_status_callback_after_redirect_resolves_against_the_redirected_document(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(
         client,
@@ -252,7 +197,7 @@ def test_relative_status_callback_after_redirect_resolves_against_the_redirected
     )
     receiver.script("/b/done")
 
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
 
     assert len(receiver.wait_for("/b/done", 2)) == 2
     assert [r["error_code"] for r in trace["requests"]] == [None] * 4
@@ -260,7 +205,7 @@ def test_relative_status_callback_after_redirect_resolves_against_the_redirected
 
 
 def test_sms_status_callback_used_when_message_status_callback_unset(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(
         client,
@@ -268,7 +213,7 @@ def test_sms_status_callback_used_when_message_status_callback_unset(
         sms_status_callback=receiver.script("/sms-status"),
     )
 
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
 
     [reply] = trace["messages"]
     callbacks = receiver.wait_for("/sms-status", 2)
@@ -278,14 +223,14 @@ def test_sms_status_callback_used_when_message_status_callback_unset(
 
 
 def test_no_reply_no_status_callback(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(
         client,
         sms_url=receiver.script("/sms"),
         message_status_callback=receiver.script("/msg-status"),
     )
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
     assert trace["messages"] == []
     assert receiver.requests("/msg-status") == []
 
@@ -294,13 +239,13 @@ def test_no_reply_no_status_callback(
 
 
 def test_sms_fallback_on_500(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     primary = receiver.script("/sms", status=500, body="boom", content_type="text/plain")
     fallback = receiver.script("/sms-fallback", body=THANKS)
     number, _ = number_with_app(client, sms_url=primary, sms_fallback_url=fallback)
 
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
 
     assert trace["status"] == "completed"
     assert [r["purpose"] for r in trace["requests"]] == ["sms_url", "sms_fallback_url"]
@@ -315,10 +260,10 @@ def test_sms_fallback_on_500(
 
 
 def test_sms_failure_without_fallback(
-    fast_server: Server, client: Client, http: httpx.Client
+    module_server: Server, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, sms_url=f"http://127.0.0.1:{free_port()}/sms")
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
     assert trace["status"] == "failed"
     assert trace["error_code"] == 11205
 
@@ -327,12 +272,12 @@ def test_sms_failure_without_fallback(
 
 
 def test_fetch_message_trace(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, _ = number_with_app(client, sms_url=receiver.script("/sms", body=THANKS))
-    trace = send_sms(http, fast_server, number)
+    trace = send_sms(http, module_server, number)
 
-    resp = http.get(f"{messages_path(fast_server)}/{trace['message_sid']}")
+    resp = http.get(f"{messages_path(module_server)}/{trace['message_sid']}")
 
     assert resp.status_code == 200
     stored = resp.json()
@@ -341,51 +286,51 @@ def test_fetch_message_trace(
     assert stored["twiml"] == THANKS
 
 
-def test_fetch_unknown_message_trace_is_404(fast_server: Server, http: httpx.Client) -> None:
-    resp = http.get(f"{messages_path(fast_server)}/SM{'0' * 32}")
+def test_fetch_unknown_message_trace_is_404(module_server: Server, http: httpx.Client) -> None:
+    resp = http.get(f"{messages_path(module_server)}/SM{'0' * 32}")
     assert_error(resp, 404, 20404)
 
 
 # Errors
 
 
-def test_to_not_a_number_of_the_account(fast_server: Server, http: httpx.Client) -> None:
+def test_to_not_a_number_of_the_account(module_server: Server, http: httpx.Client) -> None:
     resp = http.post(
-        messages_path(fast_server), data={"To": "+15005559875", "From": SENDER, "Body": "x"}
+        messages_path(module_server), data={"To": "+15005559875", "From": SENDER, "Body": "x"}
     )
     assert_error(resp, 404, 20404)
 
 
-def test_missing_to(fast_server: Server, http: httpx.Client) -> None:
-    resp = http.post(messages_path(fast_server), data={"From": SENDER, "Body": "x"})
+def test_missing_to(module_server: Server, http: httpx.Client) -> None:
+    resp = http.post(messages_path(module_server), data={"From": SENDER, "Body": "x"})
     assert_error(resp, 400, 21604)
 
 
-def test_missing_from(fast_server: Server, client: Client, http: httpx.Client) -> None:
+def test_missing_from(module_server: Server, client: Client, http: httpx.Client) -> None:
     number, _ = number_with_app(client, sms_url="http://127.0.0.1:9/sms")
-    resp = http.post(messages_path(fast_server), data={"To": number, "Body": "x"})
+    resp = http.post(messages_path(module_server), data={"To": number, "Body": "x"})
     assert_error(resp, 400, 21603)
 
 
-def test_bad_credentials(fast_server: Server, client: Client) -> None:
+def test_bad_credentials(module_server: Server, client: Client) -> None:
     number, _ = number_with_app(client, sms_url="http://127.0.0.1:9/sms")
     form = {"To": number, "From": SENDER, "Body": "x"}
-    url = fast_server.url + messages_path(fast_server)
-    assert_error(httpx.post(url, data=form, auth=(fast_server.account_sid, "0" * 32)), 401, 20003)
+    url = module_server.url + messages_path(module_server)
+    assert_error(httpx.post(url, data=form, auth=(module_server.account_sid, "0" * 32)), 401, 20003)
     assert_error(httpx.post(url, data=form), 401, 20003)
-    other = fast_server.create_account("Other sms")
+    other = module_server.create_account("Other sms")
     assert_error(httpx.post(url, data=form, auth=(other["sid"], other["auth_token"])), 401, 20003)
 
 
 # CLI
 
 
-def test_cli_simulate_sms(fast_server: Server, receiver: Receiver, client: Client) -> None:
+def test_cli_simulate_sms(module_server: Server, receiver: Receiver, client: Client) -> None:
     number, _ = number_with_app(client, sms_url=receiver.script("/sms", body=THANKS))
 
     out = run_cli(
         "simulate", "sms", "--to", number, "--from", SENDER, "--body", "hi",
-        database_url=fast_server.database_url, check=False,
+        database_url=module_server.database_url, check=False,
     )
 
     assert out.returncode == 0, out.stderr
@@ -397,13 +342,13 @@ def test_cli_simulate_sms(fast_server: Server, receiver: Receiver, client: Clien
 
 
 def test_cli_simulate_sms_json(
-    fast_server: Server, receiver: Receiver, client: Client, http: httpx.Client
+    module_server: Server, receiver: Receiver, client: Client, http: httpx.Client
 ) -> None:
     number, app_sid = number_with_app(client, sms_url=receiver.script("/sms", body=THANKS))
 
     out = run_cli(
         "simulate", "sms", "--to", number, "--from", SENDER, "--body", "hi", "--json",
-        database_url=fast_server.database_url, check=False,
+        database_url=module_server.database_url, check=False,
     )
 
     assert out.returncode == 0, out.stderr
@@ -412,16 +357,16 @@ def test_cli_simulate_sms_json(
     assert trace["status"] == "completed"
     assert trace["application_sid"] == app_sid
     assert [m["body"] for m in trace["messages"]] == ["Thanks"]
-    resp = http.get(f"{messages_path(fast_server)}/{trace['message_sid']}")
+    resp = http.get(f"{messages_path(module_server)}/{trace['message_sid']}")
     assert resp.status_code == 200
 
 
-def test_cli_simulate_sms_failed_exits_nonzero(fast_server: Server, client: Client) -> None:
+def test_cli_simulate_sms_failed_exits_nonzero(module_server: Server, client: Client) -> None:
     number, _ = number_with_app(client, sms_url=f"http://127.0.0.1:{free_port()}/sms")
 
     out = run_cli(
         "simulate", "sms", "--to", number, "--from", SENDER, "--body", "hi",
-        database_url=fast_server.database_url, check=False,
+        database_url=module_server.database_url, check=False,
     )
 
     assert out.returncode != 0

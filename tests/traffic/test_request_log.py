@@ -9,6 +9,8 @@ from typing import Any
 
 import httpx
 from conftest import Server, query
+from errors import assert_error
+from inbound import CALLER, place_call
 from receiver import Receiver
 from twilio.rest import Client
 
@@ -16,7 +18,6 @@ from switchboard.store import Store, migrate, open_store
 from switchboard.store.base import TraceWrite
 
 REQUEST_SID = re.compile(r"^RQ[0-9a-f]{32}$")
-CALLER = "+14155550123"
 ENVELOPE_KEYS = {
     "first_page_uri",
     "next_page_uri",
@@ -39,13 +40,6 @@ def voice_number(client: Client, number: str, **app_fields: Any) -> str:
     )
     sid: str = app.sid
     return sid
-
-
-def place_call(http: httpx.Client, server: Server, to: str) -> dict[str, Any]:
-    resp = http.post(f"{base(server)}/InboundCalls", data={"To": to, "From": CALLER})
-    assert resp.status_code == 201, resp.text
-    trace: dict[str, Any] = resp.json()
-    return trace
 
 
 def list_requests(http: httpx.Client, server: Server, **query: Any) -> dict[str, Any]:
@@ -145,13 +139,9 @@ def test_requests_empty_for_a_fresh_account(server: Server) -> None:
 def test_requests_need_credentials(server: Server) -> None:
     url = server.url + f"{base(server)}/Requests"
     for auth in (None, (server.account_sid, "0" * 32)):
-        resp = httpx.get(url, auth=auth)
-        assert resp.status_code == 401
-        assert resp.json()["code"] == 20003
+        assert_error(httpx.get(url, auth=auth), 401, 20003)
     other = server.create_account("Other log")
-    resp = httpx.get(url, auth=(other["sid"], other["auth_token"]))
-    assert resp.status_code == 401
-    assert resp.json()["code"] == 20003
+    assert_error(httpx.get(url, auth=(other["sid"], other["auth_token"])), 401, 20003)
 
 
 def test_retention_keeps_newest_traces_and_requests(
@@ -180,8 +170,7 @@ def test_retention_keeps_newest_traces_and_requests(
             assert sum(kept) <= 5
             assert kept[-1], "the newest trace must remain"
             assert not kept[0], "the oldest trace must be pruned"
-            resp = http.get(f"{base(srv)}/InboundCalls/{traces[0]['call_sid']}")
-            assert resp.json()["code"] == 20404
+            assert_error(http.get(f"{base(srv)}/InboundCalls/{traces[0]['call_sid']}"), 404, 20404)
             # Whatever remains is the newest: no gap of pruned traces among newer ones.
             assert kept == sorted(kept)
     finally:

@@ -10,8 +10,10 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import orjson
 import pytest
+from errors import assert_error
 
 from switchboard.api.context import Services
 from switchboard.api.dispatch import Dispatcher
@@ -145,31 +147,33 @@ def test_list_page_envelope(store: FakeStore) -> None:
     assert body["next_page_uri"] is None
 
 
+def as_response(reply: Reply) -> httpx.Response:
+    """A reply as the response tests/errors.py checks (every path here asks for JSON)."""
+    return httpx.Response(reply.status, headers=reply.headers, content=reply.body)
+
+
 def test_errors_are_twilio_shaped(store: FakeStore) -> None:
     missing = call(store, "GET", f"{apps()}/AP{'0' * 32}.json")
-    assert (missing.status, orjson.loads(missing.body)["code"]) == (404, 20404)
+    assert_error(as_response(missing), 404, 20404, xml=False)
     unauth = call(store, "GET", apps() + ".json", auth=None)
-    assert (unauth.status, orjson.loads(unauth.body)["code"]) == (401, 20003)
+    assert_error(as_response(unauth), 401, 20003, xml=False)
     foreign = call(store, "GET", apps(OTHER) + ".json")
-    assert (foreign.status, orjson.loads(foreign.body)["code"]) == (401, 20003)
+    assert_error(as_response(foreign), 401, 20003, xml=False)
     bad = call(store, "POST", apps() + ".json", {"VoiceUrl": "not a url"})
-    assert (bad.status, orjson.loads(bad.body)["code"]) == (400, 21402)
+    assert_error(as_response(bad), 400, 21402, xml=False)
     assert store.apps == {}
 
 
 def test_method_not_allowed_names_the_allowed_methods(store: FakeStore) -> None:
     reply = call(store, "PUT", apps() + ".json")
-    assert reply.status == 405
-    assert orjson.loads(reply.body)["code"] == 20004
+    assert_error(as_response(reply), 405, 20004, xml=False)
     assert (b"allow", b"GET, POST") in reply.headers
 
 
 def test_unknown_path_is_twilio_404(store: FakeStore) -> None:
     reply = call(store, "GET", "/2010-04-01/Nothing.json")
-    assert reply.status == 404
-    assert orjson.loads(reply.body)["message"] == (
-        "The requested resource /2010-04-01/Nothing.json was not found"
-    )
+    message = "The requested resource /2010-04-01/Nothing.json was not found"
+    assert_error(as_response(reply), 404, 20404, message, xml=False)
 
 
 def test_unexpected_store_failure_is_500_without_details(store: FakeStore) -> None:
