@@ -164,6 +164,19 @@ def test_a_database_without_main_account(sqlite_db: str) -> None:
     assert query(sqlite_db, "SELECT count(*) FROM applications") == [(0,)]
 
 
+def test_simulating_a_call_to_a_number_that_is_not_yours_says_what_to_do(sqlite_db: str) -> None:
+    # Issue 12: after `serve`, README's `simulate call` failed with "not an IncomingPhoneNumber"
+    # and nothing said what to do next.
+    out = switchboard(
+        "simulate", "call", "--to", "+14155550100", "--from", "+14155550199",
+        "--database-url", sqlite_db,
+    )  # fmt: skip
+    assert_one_line(out, 1, "error 20404: The phone number +14155550100 is not")
+    assert "switchboard numbers create --phone-number" in out.stderr
+    assert "--voice-url" in out.stderr
+    assert query(sqlite_db, "SELECT count(*) FROM traces") == [(0,)]
+
+
 # serve
 
 
