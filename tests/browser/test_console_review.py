@@ -292,6 +292,13 @@ RULE_CASES = {
         "https://a.com/" + "x" * 4082,
         "https://a.com/" + "x" * 4083,
         "http://[fe80::1%25eth0]/",
+        "http://a.com/caf%C3%A9",
+        "http://a.com/%zz",
+        "http://a.com/a[b]",
+        "http://a.com/?q=[1]",
+        "http://u@v@a.com/",
+        "http://a.com/#x#y",
+        "http://a.com/#x",
     ],
     "friendly_name": ["", "a", "x" * 64, "x" * 65, "é" * 64, "😀" * 64, "😀" * 65, "a\x01", "t\tb"],
     "phone": [

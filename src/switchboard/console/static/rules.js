@@ -5,7 +5,8 @@
  * { code, text }, its text led by the field's label. */
 
 const URL_MAX = 4096;
-const URL_FORBIDDEN = /[\x00-\x20\x7f<>"\\^`{|}\ufffe\uffff]/;
+// RFC 3986's characters, `%` only in an escape (params._URI): anything else must be escaped.
+const URI = /^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*$/;
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?)$/;
 const SCHEME_CHARS = /^[A-Za-z][A-Za-z0-9+.-]*$/;
 const UNSTORABLE = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
@@ -22,10 +23,11 @@ function ipv6(text) {
   try { return new URL(`http://[${text}]/`).hostname.startsWith("["); } catch { return false; }
 }
 
-/** params.valid_url: an absolute http(s) URL with a host, nothing a webhook client chokes on
- *  (Python's urlsplit, as the server reads it). */
+/** params.valid_url: an absolute http(s) URL with a host and a valid URI (RFC 3986), nothing a
+ *  webhook client chokes on (Python's urlsplit, as the server reads it). */
 function validUrl(value) {
-  if (codePoints(value) > URL_MAX || URL_FORBIDDEN.test(value)) return false;
+  if (codePoints(value) > URL_MAX || !URI.test(value)) return false;
+  if ((value.match(/#/g) || []).length > 1) return false;
   const colon = value.indexOf(":");
   if (colon <= 0 || !SCHEME_CHARS.test(value.slice(0, colon))) return false;
   const scheme = value.slice(0, colon).toLowerCase();
@@ -33,6 +35,8 @@ function validUrl(value) {
   const rest = value.slice(colon + 1);
   if (!rest.startsWith("//")) return false;
   const netloc = rest.slice(2).split(/[/?#]/, 1)[0];
+  if (/[[\]]/.test(rest.slice(2 + netloc.length))) return false;  // brackets only around a host
+  if ((netloc.match(/@/g) || []).length > 1) return false;  // one `user:password@` at most
   const open = netloc.includes("["), close = netloc.includes("]");
   if (open !== close) return false;
   if (open) {
