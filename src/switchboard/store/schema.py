@@ -19,6 +19,7 @@ from switchboard.twilio.fields import Field, Kind
 from switchboard.twilio.resources import (
     ACCOUNT,
     APPLICATION,
+    CALL,
     INCOMING_PHONE_NUMBER,
     KEY,
     RECORDING,
@@ -42,7 +43,7 @@ def _column(field: Field) -> sa.Column:  # type: ignore[type-arg]
             fk = sa.ForeignKey("applications.sid", ondelete="SET NULL")
             return sa.Column(name, SID, fk, nullable=nullable)
         return sa.Column(name, SID, nullable=nullable)
-    if field.kind is Kind.DATE:
+    if field.kind in (Kind.DATE, Kind.TIME):
         # Microseconds since the epoch, UTC.
         return sa.Column(name, sa.BigInteger, nullable=nullable)
     if field.kind is Kind.BOOL:
@@ -79,6 +80,12 @@ recordings = _table(
     RECORDING,
     sa.Index("ix_recordings_account", "account_sid", "sid"),
     sa.Index("ix_recordings_call", "account_sid", "call_sid", "sid"),
+)
+
+calls = _table(
+    CALL,
+    sa.Index("ix_calls_account", "account_sid", "sid"),
+    sa.Index("ix_calls_parent", "account_sid", "parent_call_sid", "sid"),
 )
 
 traces = sa.Table(
@@ -213,3 +220,4 @@ APPLICATIONS = Table(APPLICATION)
 PHONE_NUMBERS = Table(INCOMING_PHONE_NUMBER)
 KEYS = Table(KEY)
 RECORDINGS = Table(RECORDING)
+CALLS = Table(CALL)

@@ -30,6 +30,7 @@ class Kind(Enum):
     OBJECT = "object"  # a nested object (capabilities, subresource URIs), stored as JSON
     PHONE = "phone"  # an E.164 number
     INT = "int"  # a whole number (a Recording's `channels`, `error_code`)
+    TIME = "time"  # a moment that may not have come yet (a call's `start_time`): a date or null
 
 
 @functools.cache  # field names are a fixed few; every parse and render asks for them
@@ -49,6 +50,7 @@ class Field:
     prefix: str = ""  # for REF: the SID prefix
     choices: tuple[str, ...] = ()  # for ENUM; for OBJECT: the keys
     length: int | None = None  # a column of at most this many characters (else unbounded text)
+    column_name: str = ""  # the column, when the key is an SQL keyword (a call's `from`, `to`)
 
     @property
     def param(self) -> str:
@@ -60,7 +62,7 @@ class Field:
 
     @property
     def column(self) -> str:
-        return self.key
+        return self.column_name or self.key
 
     @property
     def nullable(self) -> bool:

@@ -274,8 +274,61 @@ RECORDING = Resource(
     ),
 )
 
+# The spec's example order (`api.v2010.account.call`). A call made with `Calls.json` (direction
+# `outbound-api`) is `queued` until its jobs move it on (traffic/outbound.py); `start_time`,
+# `end_time` and `duration` stay null until it starts and ends. `options` is ours, never shown:
+# what the create asked for (URL or TwiML or application, callbacks and their events, digits,
+# timeouts, recording, machine detection), which the call's jobs and its updates read.
+CALL_STATUSES = (
+    "queued",
+    "ringing",
+    "in-progress",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+)
+CALL_ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+CALL = Resource(
+    name="Call",
+    prefix="CA",
+    path=_sub("Calls"),
+    list_key="calls",
+    table="calls",
+    fields=(
+        Field("account_sid", Kind.SID),
+        Field("answered_by", Kind.TEXT),
+        Field("api_version", Kind.TEXT, "2010-04-01"),
+        Field("caller_name", Kind.TEXT),
+        Field("date_created", Kind.DATE),
+        Field("date_updated", Kind.DATE),
+        Field("direction", Kind.TEXT, "outbound-api"),
+        Field("duration", Kind.TEXT),  # whole seconds, a string as in the spec; null until ended
+        Field("end_time", Kind.TIME),
+        Field("forwarded_from", Kind.TEXT),
+        Field("from", Kind.TEXT, column_name="from_address"),  # `from`: an SQL keyword
+        Field("from_formatted", Kind.TEXT),
+        Field("group_sid", Kind.REF, prefix="GP"),
+        Field("parent_call_sid", Kind.REF, prefix="CA"),
+        Field("phone_number_sid", Kind.REF, prefix="PN"),
+        Field("price", Kind.TEXT),
+        Field("price_unit", Kind.TEXT, "USD"),
+        Field("sid", Kind.SID),
+        Field("start_time", Kind.TIME),
+        Field("status", Kind.ENUM, "queued", choices=CALL_STATUSES, length=16),
+        Field("subresource_uris", Kind.OBJECT, stored=False),
+        Field("to", Kind.TEXT, column_name="to_address"),  # `to`: an SQL keyword
+        Field("to_formatted", Kind.TEXT),
+        Field("trunk_sid", Kind.REF, prefix="TK"),
+        Field("uri", Kind.URI, stored=False),
+        Field("queue_time", Kind.TEXT, "0"),
+        Field("options", Kind.OBJECT, {}, rendered=False),
+    ),
+)
+
 # The resources an account's `subresource_uris` lists: the ones Switchboard serves.
-ACCOUNT_SUBRESOURCES = (APPLICATION, INCOMING_PHONE_NUMBER, KEY, RECORDING)
+ACCOUNT_SUBRESOURCES = (APPLICATION, INCOMING_PHONE_NUMBER, KEY, RECORDING, CALL)
 
 
 @dataclass(frozen=True, slots=True)
