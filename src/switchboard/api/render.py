@@ -170,13 +170,12 @@ class ListReply(Reply):
         await send({"type": "http.response.body", "body": body})
 
 
-Plan = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], str | None]
+Plan = tuple[tuple[str, ...], tuple[str, ...], str | None]
 _plans: dict[int, tuple[Resource, Plan]] = {}
 
 
 def _plan(resource: Resource) -> Plan:
-    """For a resource: every rendered key in order, the date keys, the time keys (dates that
-    may be null), the URI key.
+    """For a resource: every rendered key in order, the date keys, the URI key.
 
     Cached by identity: resources are module constants, and hashing their fields on every record
     would cost more than the rendering itself.
@@ -187,10 +186,9 @@ def _plan(resource: Resource) -> Plan:
     fields = resource.rendered
     keys = tuple(f.key for f in fields)
     dates = tuple(f.key for f in fields if f.kind is Kind.DATE)
-    times = tuple(f.key for f in fields if f.kind is Kind.TIME)
     uri = next((f.key for f in fields if f.kind is Kind.URI), None)
-    _plans[id(resource)] = (resource, (keys, dates, times, uri))
-    return keys, dates, times, uri
+    _plans[id(resource)] = (resource, (keys, dates, uri))
+    return keys, dates, uri
 
 
 def record_json(resource: Resource, record: Mapping[str, Any], suffix: str) -> dict[str, Any]:
@@ -200,13 +198,11 @@ def record_json(resource: Resource, record: Mapping[str, Any], suffix: str) -> d
     Hot: every record of every response goes through here, so it does its work in C-level
     builtins (`dict(zip(...))`) and touches only the few keys that need converting.
     """
-    keys, dates, times, uri_key = _plan(resource)
+    keys, dates, uri_key = _plan(resource)
     out: dict[str, Any] = dict(zip(keys, map(record.get, keys), strict=True))
     for key in dates:
-        out[key] = rfc2822(out[key])
-    for key in times:
-        if out[key] is not None:
-            out[key] = rfc2822(out[key])
+        if (value := out[key]) is not None:  # a message's `date_sent` before it is sent
+            out[key] = rfc2822(value)
     if uri_key is not None:
         out[uri_key] = resource.path.format_map(record) + suffix
     return out

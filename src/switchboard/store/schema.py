@@ -43,7 +43,7 @@ def _column(field: Field) -> sa.Column:  # type: ignore[type-arg]
             fk = sa.ForeignKey("applications.sid", ondelete="SET NULL")
             return sa.Column(name, SID, fk, nullable=nullable)
         return sa.Column(name, SID, nullable=nullable)
-    if field.kind in (Kind.DATE, Kind.TIME):
+    if field.kind is Kind.DATE:
         # Microseconds since the epoch, UTC.
         return sa.Column(name, sa.BigInteger, nullable=nullable)
     if field.kind is Kind.BOOL:

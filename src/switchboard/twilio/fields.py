@@ -30,7 +30,6 @@ class Kind(Enum):
     OBJECT = "object"  # a nested object (capabilities, subresource URIs), stored as JSON
     PHONE = "phone"  # an E.164 number
     INT = "int"  # a whole number (a Recording's `channels`, `error_code`)
-    TIME = "time"  # a moment that may not have come yet (a call's `start_time`): a date or null
 
 
 @functools.cache  # field names are a fixed few; every parse and render asks for them
@@ -50,7 +49,8 @@ class Field:
     prefix: str = ""  # for REF: the SID prefix
     choices: tuple[str, ...] = ()  # for ENUM; for OBJECT: the keys
     length: int | None = None  # a column of at most this many characters (else unbounded text)
-    column_name: str = ""  # the column, when the key is an SQL keyword (a call's `from`, `to`)
+    db: str | None = None  # the column's name, when not the key (`from` is an SQL keyword)
+    null: bool = False  # may be null though its kind usually is not (a message's `date_sent`)
 
     @property
     def param(self) -> str:
@@ -62,11 +62,13 @@ class Field:
 
     @property
     def column(self) -> str:
-        return self.column_name or self.key
+        return self.db or self.key
 
     @property
     def nullable(self) -> bool:
         """May be null: on the wire, and in its column."""
+        if self.null:
+            return True
         return not (self.required or self.kind in _NEVER_NULL)
 
 

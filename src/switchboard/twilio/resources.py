@@ -305,9 +305,9 @@ CALL = Resource(
         Field("date_updated", Kind.DATE),
         Field("direction", Kind.TEXT, "outbound-api"),
         Field("duration", Kind.TEXT),  # whole seconds, a string as in the spec; null until ended
-        Field("end_time", Kind.TIME),
+        Field("end_time", Kind.DATE, null=True),
         Field("forwarded_from", Kind.TEXT),
-        Field("from", Kind.TEXT, column_name="from_address"),  # `from`: an SQL keyword
+        Field("from", Kind.TEXT, db="from_"),  # `from`: an SQL keyword
         Field("from_formatted", Kind.TEXT),
         Field("group_sid", Kind.REF, prefix="GP"),
         Field("parent_call_sid", Kind.REF, prefix="CA"),
@@ -315,10 +315,10 @@ CALL = Resource(
         Field("price", Kind.TEXT),
         Field("price_unit", Kind.TEXT, "USD"),
         Field("sid", Kind.SID),
-        Field("start_time", Kind.TIME),
+        Field("start_time", Kind.DATE, null=True),
         Field("status", Kind.ENUM, "queued", choices=CALL_STATUSES, length=16),
         Field("subresource_uris", Kind.OBJECT, stored=False),
-        Field("to", Kind.TEXT, column_name="to_address"),  # `to`: an SQL keyword
+        Field("to", Kind.TEXT, db="to_"),  # `to`: an SQL keyword
         Field("to_formatted", Kind.TEXT),
         Field("trunk_sid", Kind.REF, prefix="TK"),
         Field("uri", Kind.URI, stored=False),
