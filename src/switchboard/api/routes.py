@@ -19,6 +19,7 @@ from switchboard.twilio.resources import (
     ACCOUNT,
     API_ROOT,
     APPLICATION,
+    CALL,
     EXTENSION_ROOT,
     INCOMING_PHONE_NUMBER,
     KEY,
@@ -113,6 +114,7 @@ def build_routes() -> tuple[Route, ...]:
     from switchboard.api import (
         accounts,
         applications,
+        calls,
         clients,
         control,
         keys,
@@ -151,6 +153,7 @@ def build_routes() -> tuple[Route, ...]:
         Route(Template(f"{RECORDING.path}.wav", suffix=False), {"GET": recordings.fetch_wav}),
         Route(Template(f"{RECORDING.path}.xml", suffix=False), {"GET": recordings.fetch_xml}),
         *resource_routes(RECORDING, recordings),
+        *resource_routes(CALL, calls),
         extension("/InboundCalls", POST=simulate.create_call),
         extension("/InboundCalls/{sid}", GET=simulate.fetch_call),
         extension("/InboundCalls/{sid}/Input", POST=simulate.call_input),

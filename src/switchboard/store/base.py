@@ -128,6 +128,20 @@ class RecordingFilter:
     created_before: int | None = None  # date_created < (microseconds)
 
 
+@dataclass(frozen=True)
+class CallFilter:
+    """Which calls of an account to list (`Calls.json`'s filters; every given one must hold)."""
+
+    to: str | None = None
+    from_: str | None = None
+    parent_call_sid: str | None = None
+    status: str | None = None
+    started_from: int | None = None  # start_time >= (µs)
+    started_before: int | None = None  # start_time < (µs)
+    ended_from: int | None = None
+    ended_before: int | None = None
+
+
 @dataclass
 class SeedResult:
     """What a seed did, per kind (`accounts`, `applications`, `numbers`)."""
@@ -423,6 +437,52 @@ class Store(ABC):
     ) -> None:
         """(device SID, call SID, what the device saw of the call), in one transaction; each
         device keeps its newest `keep` calls."""
+
+    # Calls made with `Calls.json` (traffic/outbound.py moves them on)
+
+    @abstractmethod
+    async def create_call(self, record: Record, jobs: Sequence[NewJob]) -> Record:
+        """Store a new call (its SID, dates and values already set) and its first jobs, in one
+        transaction."""
+
+    @abstractmethod
+    async def get_call(self, account_sid: str, sid: str) -> Record | None: ...
+
+    @abstractmethod
+    async def call_account(self, sid: str) -> str | None: ...
+
+    @abstractmethod
+    async def list_calls(self, account_sid: str, filters: CallFilter, page: Keyset) -> list[Record]:
+        """Newest first, as Twilio lists calls."""
+
+    @abstractmethod
+    async def transition_call(
+        self,
+        account_sid: str,
+        sid: str,
+        expected: Sequence[str],
+        changes: dict[str, Any],
+        jobs: Sequence[NewJob] = (),
+    ) -> Record | None:
+        """Apply `changes` (and store `jobs`) in one transaction, only while the call's status
+        is one of `expected`: the updated record, or None (no such call, or its status moved)."""
+
+    @abstractmethod
+    async def save_call_traffic(
+        self,
+        traces: Sequence[TraceWrite],
+        *,
+        keep: int,
+        live: LiveCall | None,
+        finished: str | None,
+        jobs: Sequence[NewJob],
+        call: tuple[str, str, dict[str, Any]] | None = None,
+    ) -> None:
+        """`save_traffic`, plus in the same transaction: store `jobs` (a call's next step) and
+        apply `call` (account SID, call SID, changes) to a call's record."""
+
+    @abstractmethod
+    async def delete_call(self, account_sid: str, sid: str) -> bool: ...
 
     # Fixtures and test support
 
