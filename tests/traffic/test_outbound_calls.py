@@ -297,7 +297,7 @@ def test_ended_calls_refuse_updates_and_can_be_deleted(
     assert_error(http.get(path), 404, 20404)
 
 
-def test_cancel_before_it_is_answered(database_url: str, tmp_path: Path, caller_id: str) -> None:
+def test_cancel_before_it_is_answered(database_url: str, tmp_path: Path) -> None:
     """A server whose steps are 2 s apart: the call is still queued when it is canceled; the
     `completed` event reports it (CallStatus=canceled), and its document is never requested."""
     with Server(database_url, tmp_path, ("--delivery-delay", "2")) as slow:
