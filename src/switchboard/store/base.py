@@ -477,9 +477,11 @@ class Store(ABC):
         finished: str | None,
         jobs: Sequence[NewJob],
         call: tuple[str, str, dict[str, Any]] | None = None,
+        superseded: tuple[str, str] | None = None,
     ) -> None:
-        """`save_traffic`, plus in the same transaction: store `jobs` (a call's next step) and
-        apply `call` (account SID, call SID, changes) to a call's record."""
+        """`save_traffic`, plus in the same transaction: store `jobs` (a call's next step),
+        apply `call` (account SID, call SID, changes) to a call's record, and drop the jobs
+        `superseded` names (kind, subject) that no process holds."""
 
     @abstractmethod
     async def delete_call(self, account_sid: str, sid: str) -> bool: ...

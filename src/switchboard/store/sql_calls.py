@@ -98,8 +98,16 @@ class CallsSql(JobsSql):
         finished: str | None,
         jobs: Sequence[NewJob],
         call: tuple[str, str, dict[str, Any]] | None = None,
+        superseded: tuple[str, str] | None = None,
     ) -> None:
         async def run(tx: Tx) -> None:
+            if superseded is not None:
+                # Jobs nobody holds that this write makes pointless (a paused call's wait, once
+                # it was continued another way); a claimed one runs and finds nothing to do.
+                await tx.run(
+                    "DELETE FROM jobs WHERE kind = ? AND subject = ? AND owner IS NULL",
+                    superseded,
+                )
             await self._save_traces(tx, traces, keep)
             if live is not None:
                 await self._keep_live(tx, live)

@@ -249,7 +249,13 @@ class Simulator:
         traces = [run.trace, *run.related]
         if outbound:
             await self.store.save_call_traffic(
-                writes(traces), keep=self.keep, live=live, finished=finished, jobs=jobs, call=call
+                writes(traces),
+                keep=self.keep,
+                live=live,
+                finished=finished,
+                jobs=jobs,
+                call=call,
+                superseded=(progress.RESUME, run.call.sid) if next_step else None,
             )
         else:
             await self.store.save_traffic(
