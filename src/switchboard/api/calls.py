@@ -21,8 +21,17 @@ from switchboard.twilio import errors
 from switchboard.twilio.resources import CALL, CALL_ENDED, CALL_STATUSES, Record
 
 _DAY = 86_400_000_000  # µs
-SUBRESOURCES = ("events", "notifications", "recordings", "payments", "siprec", "streams",
-                "transcriptions", "user_defined_message_subscriptions", "user_defined_messages")  # fmt: skip
+SUBRESOURCES = (
+    "events",
+    "notifications",
+    "recordings",
+    "payments",
+    "siprec",
+    "streams",
+    "transcriptions",
+    "user_defined_message_subscriptions",
+    "user_defined_messages",
+)
 
 
 def _full(record: Record) -> Record:
