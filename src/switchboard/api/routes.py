@@ -119,6 +119,7 @@ def build_routes() -> tuple[Route, ...]:
         phone_numbers,
         recordings,
         request_log,
+        settle,
         signatures,
         simulate,
         status,
@@ -165,6 +166,7 @@ def build_routes() -> tuple[Route, ...]:
         extension("/Requests/{sid}/Replay", POST=request_log.replay),
         extension("/SignatureCheck", POST=signatures.check),
         extension("/Status", GET=status.fetch),
+        extension("/Settle", POST=settle.settle),
         Route(
             Template(f"{EXTENSION_ROOT}/reset", suffix=False),
             {"POST": control.reset},

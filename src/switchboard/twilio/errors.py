@@ -227,3 +227,13 @@ def call_busy(call_sid: str) -> TwilioError:
     return TwilioError(
         21220, 409, f"Invalid call state: call {call_sid} is being continued by another request"
     )
+
+
+def settle_timeout(account_sid: str, pending: int, timeout: float) -> TwilioError:
+    """`Settle` gave up: jobs of the account are still pending (20408 is ours, after HTTP's 408
+    as 20404 follows 404)."""
+    return TwilioError(
+        20408,
+        408,
+        f"{pending} job(s) of {account_sid} still pending after {timeout:g} seconds",
+    )
