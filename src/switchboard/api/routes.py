@@ -121,6 +121,7 @@ def build_routes() -> tuple[Route, ...]:
         phone_numbers,
         recordings,
         request_log,
+        settle,
         signatures,
         simulate,
         status,
@@ -168,6 +169,7 @@ def build_routes() -> tuple[Route, ...]:
         extension("/Requests/{sid}/Replay", POST=request_log.replay),
         extension("/SignatureCheck", POST=signatures.check),
         extension("/Status", GET=status.fetch),
+        extension("/Settle", POST=settle.settle),
         Route(
             Template(f"{EXTENSION_ROOT}/reset", suffix=False),
             {"POST": control.reset},

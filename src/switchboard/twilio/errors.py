@@ -297,3 +297,13 @@ def call_status_callback_invalid(param: str, value: str) -> TwilioError:
 def call_state(call_sid: str, status: str, wanted: str) -> TwilioError:
     """An update or delete that the call's current status does not allow."""
     return TwilioError(21220, 400, f"Invalid call state: call {call_sid} is {status}; {wanted}")
+
+
+def settle_timeout(account_sid: str, pending: int, timeout: float) -> TwilioError:
+    """`Settle` gave up: jobs of the account are still pending (20408 is ours, after HTTP's 408
+    as 20404 follows 404)."""
+    return TwilioError(
+        20408,
+        408,
+        f"{pending} job(s) of {account_sid} still pending after {timeout:g} seconds",
+    )

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"  # TODO(merge): "0008" once the outbox's migration is in
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
