@@ -54,7 +54,11 @@ async def open_simulator(
     async with httpx.AsyncClient(trust_env=False, transport=transport) as client:
         webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
         simulator = Simulator(
-            store, webhooks, keep=settings.request_log_limit, media_base=media_base(settings)
+            store,
+            webhooks,
+            keep=settings.request_log_limit,
+            media_base=media_base(settings),
+            delivery_delay=settings.delivery_delay,
         )
         if not expire:
             yield simulator
@@ -66,6 +70,7 @@ async def open_simulator(
 def job_handlers(simulator: Simulator, settings: Settings) -> dict[str, Handler]:
     """Every kind of job a server runs, by kind (`message.*`; the calls add `call.*`)."""
     handlers: dict[str, Handler] = {}
+    handlers.update(simulator.messages.handlers())  # message.*
     return handlers
 
 
