@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -318,6 +319,72 @@ def test_machine_detection_reports_who_answered(
     assert "AnsweredBy" not in by_sid[plain.sid]
     assert client.calls(call.sid).fetch().answered_by == "human"
     assert client.calls(plain.sid).fetch().answered_by is None
+
+
+# Handsets: how a number outside Switchboard answers (`Handsets/{E164}`)
+
+
+def handset(server: Server, number: str, *pairs: tuple[str, str]) -> None:
+    with server.http() as h:
+        resp = h.post(
+            f"/switchboard/v1/Accounts/{server.account_sid}/Handsets/{number}",
+            content=urlencode(pairs),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert resp.status_code == 200, resp.text
+
+
+@pytest.mark.parametrize("outcome", ["busy", "no-answer", "failed"])
+def test_a_handset_that_does_not_answer(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str, outcome: str
+) -> None:
+    number = f"+1415555{len(outcome):02d}{ord(outcome[0]) % 100:02d}"
+    handset(module_server, number, ("CallOutcome", outcome))
+    call = client.calls.create(
+        to=number,
+        from_=caller_id,
+        url=receiver.script("/voice", body=SAY),
+        status_callback=receiver.url("/s"),
+        status_callback_event=ALL_EVENTS,
+    )
+    settle(module_server)
+    assert statuses(receiver, "/s") == ["initiated", "ringing", outcome]
+    assert receiver.requests("/s")[-1].params["CallDuration"] == "0"
+    assert receiver.requests("/voice") == []
+    fetched = client.calls(call.sid).fetch()
+    assert (fetched.status, fetched.duration, fetched.start_time) == (outcome, "0", None)
+
+
+def test_a_handset_answers_gathers_hangs_up_and_is_a_machine(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str
+) -> None:
+    number = "+14155550188"
+    handset(
+        module_server,
+        number,
+        ("Input", "42#"),
+        ("CallDuration", "20"),
+        ("AnsweredBy", "machine_end_beep"),
+    )
+    menu = receiver.script("/menu", body='<Response><Pause length="60"/></Response>')
+    gather = f'<Response><Gather action="{menu}"/></Response>'
+    call = client.calls.create(
+        to=number,
+        from_=caller_id,
+        url=receiver.script("/voice", body=gather),
+        machine_detection="DetectMessageEnd",
+        status_callback=receiver.url("/s"),
+    )
+    settle(module_server)
+    [voice] = receiver.requests("/voice")
+    assert voice.params["AnsweredBy"] == "machine_end_beep"
+    [menu_request] = receiver.requests("/menu")
+    assert menu_request.params["Digits"] == "42"
+    [done] = receiver.requests("/s")
+    assert done.params["CallDuration"] == "20"  # the handset hung up during the <Pause>
+    assert done.params["AnsweredBy"] == "machine_end_beep"
+    fetched = client.calls(call.sid).fetch()
+    assert (fetched.duration, fetched.answered_by) == ("20", "machine_end_beep")
 
 
 # Updates

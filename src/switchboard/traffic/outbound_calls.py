@@ -105,8 +105,9 @@ class Outbound:
             await self._notify(account, moved, trace, outcome.status, now, duration=0)
             return Done(traces=writes([trace]))
         changes: dict[str, Any] = {"start_time": now}
-        if call["options"].get("machine_detection"):
-            changes["answered_by"] = outcome.answered_by
+        detection = call["options"].get("machine_detection")
+        if detection:
+            changes["answered_by"] = calls.answered_by(detection, outcome.answered_by)
         moved = await self._move(call, ("ringing",), "in-progress", changes)
         if moved is None:
             return Done()
