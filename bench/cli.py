@@ -130,6 +130,8 @@ class Results:
     builds: dict[tuple[str, str], float] = field(default_factory=dict)
     # (size, store, workers) -> the `message` op's callback lag at half its measured rate
     lags: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
+    # (size, store, workers) -> the `outbound_call` op's callback lag at half its measured rate
+    call_lags: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     source: dict[str, Any] = field(default_factory=source_state)
@@ -343,6 +345,10 @@ class Bench:
                     for t in targets:
                         if t.kind == "switchboard":
                             await self.measure_lag(size, store, t, workload)
+                if op == "outbound_call":
+                    for t in targets:
+                        if t.kind == "switchboard":
+                            await self.measure_call_lag(size, store, t, workload)
             for t in targets:
                 if t.kind != "prism":
                     self.results.rss[(size.name, store, t.workers, t.kind)] = t.proc.peak_rss()
@@ -464,6 +470,43 @@ class Bench:
             f"due -> received p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
         )
 
+    async def measure_call_lag(
+        self, size: ds.Size, store: str, t: Server, workload: Workload
+    ) -> None:
+        """The `outbound_call` op's callback lag, as `measure_lag`'s: calls made at half the
+        rate measured; for each of their four callbacks, the time from its step's due moment
+        (the call's previous status change, plus the delivery delay) to its arrival."""
+        m = self.results.get(size.name, store, t.workers, t.kind, "outbound_call")
+        if m is None or not m.runs:
+            return
+        rate = max(10.0, m.rps / 2)
+        seconds = max(self.o.duration, 2)
+        requests = workload.call_requests(int(rate * seconds), tag="lag")
+        assert self.receiver is not None
+        receiver = self.receiver.url
+        async with httpx.AsyncClient(base_url=t.proc.url, timeout=60) as client:
+            await settle_accounts(client, workload)
+            await client.get(f"{receiver}/status-log")  # forget the throughput runs'
+            sent = await paced(client, requests, rate)
+            await settle_accounts(client, workload)
+            arrivals = (await client.get(f"{receiver}/status-log")).json()
+        lags = await call_callback_lags(workload, sent, arrivals)
+        expected = 4 * len(sent)
+        result = {
+            "rate": rate,
+            "calls": float(len(sent)),
+            "callbacks": float(len(lags)),
+            "missing": float(expected - len(lags)),
+            "p50_ms": percentile(lags, 50),
+            "p99_ms": percentile(lags, 99),
+        }
+        self.results.call_lags[(size.name, store, t.workers)] = result
+        log(
+            f"   call lag {t.label:<17} at {rate:,.0f} calls/s: {len(lags)}/{expected} "
+            f"callbacks, due -> received p50 {result['p50_ms']:.1f} ms  "
+            f"p99 {result['p99_ms']:.1f} ms"
+        )
+
     async def run_one(
         self, t: Server, requests: Path, seconds: int, *, postgres: bool
     ) -> tuple[LoadResult, float, list[int]]:
@@ -570,6 +613,27 @@ async def callback_lags(
     ]
 
 
+async def call_callback_lags(
+    workload: Workload, sent: dict[str, str], arrivals: list[list[Any]]
+) -> list[float]:
+    """ms from each call step's due moment to its callback's arrival (`outbound_call` op): a
+    step is due the delivery delay after the call's previous status change (its history)."""
+    delay = Settings().delivery_delay * 1_000_000
+    due: dict[tuple[str, str], float] = {}
+    for sid, account_sid in sent.items():
+        record = await workload.store.get_call(account_sid, sid)
+        if record is None:
+            continue
+        history = record["options"].get("history", [])
+        for before, step in itertools.pairwise(history):
+            due[(sid, step[0])] = before[1] + delay
+    return [
+        (arrived - due[(sid, status)]) / 1000
+        for sid, status, arrived in arrivals
+        if (sid, status) in due
+    ]
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
@@ -634,6 +698,13 @@ def print_session(r: Results, size: str, store: str) -> None:
             log(
                 f"message callback lag ({w}w) at {lag['rate']:,.0f} msg/s: due -> received "
                 f"p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
+                f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
+            )
+    for (s, st, w), lag in r.call_lags.items():
+        if (s, st) == (size, store):
+            log(
+                f"outbound call callback lag ({w}w) at {lag['rate']:,.0f} calls/s: due -> "
+                f"received p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
                 f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
             )
     for (s, st, w, server), rss in r.rss.items():
@@ -772,6 +843,9 @@ def to_json(r: Results) -> dict[str, object]:
         "build_seconds": {f"{k[1]}-{k[0]}": v for k, v in r.builds.items()},
         "message_lag": [
             {"size": k[0], "store": k[1], "workers": k[2], **v} for k, v in r.lags.items()
+        ],
+        "outbound_call_lag": [
+            {"size": k[0], "store": k[1], "workers": k[2], **v} for k, v in r.call_lags.items()
         ],
         "targets": [
             {"name": t.name, "where": t.where, "value": t.value, "verdict": t.verdict}

@@ -6,7 +6,8 @@ an action) and `/ivr/after`; every other request (any path, any method) gets
 
 The `message` op's status callbacks arrive at `/status`: each is noted (MessageSid,
 MessageStatus, arrival in µs since the epoch), and `GET /status-log` hands the notes over (as
-JSON) and forgets them, so the bench measures the callback lag.
+JSON) and forgets them, so the bench measures the callback lag. The `outbound_call` op's arrive
+at `/call-status` (CallSid, CallStatus, arrival) and join the same notes.
 
     python -m bench.receiver --port 9001
 """
@@ -57,6 +58,10 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
         arrived = time.time_ns() // 1000
         form = parse_qs(b"".join(chunks).decode())
         STATUS_LOG.append((form["MessageSid"][0], form["MessageStatus"][0], arrived))
+    elif scope["path"] == "/call-status":
+        arrived = time.time_ns() // 1000
+        form = parse_qs(b"".join(chunks).decode())
+        STATUS_LOG.append((form["CallSid"][0], form["CallStatus"][0], arrived))
     elif scope["path"] == "/status-log":
         body = json.dumps(STATUS_LOG).encode()
         STATUS_LOG.clear()

@@ -16,6 +16,10 @@ receiver; `ivr` the same with a scripted caller (`Input=1`) through three docume
 `message` sends messages (`Messages.json`) from the numbers of a few accounts to handsets, each
 with a status callback to the local receiver (`/status`): three callbacks per message, run by
 the outbox (after the load, when it yields to the requests: see traffic/outbox.py).
+
+`outbound_call` makes calls (`Calls.json`) from the same numbers to handsets: the answered call
+requests the receiver's document (`<Say>hi</Say>`), and its four status callbacks (initiated,
+ringing, answered, completed) go to the receiver (`/call-status`).
 """
 
 from __future__ import annotations
@@ -33,7 +37,18 @@ from switchboard.store.base import Keyset
 from switchboard.twilio.params import parse_params
 from switchboard.twilio.resources import APPLICATION, INCOMING_PHONE_NUMBER
 
-OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call", "ivr", "message")
+OPS = (
+    "fetch",
+    "list",
+    "list_deep",
+    "create",
+    "update",
+    "delete",
+    "call",
+    "ivr",
+    "message",
+    "outbound_call",
+)
 OP_HELP = {
     "fetch": "GET one application (random over sampled accounts)",
     "list": "GET the first page of 50 of an account",
@@ -44,6 +59,8 @@ OP_HELP = {
     "call": "POST a simulated inbound call; the voice URL is a local receiver",
     "ivr": "POST a simulated call pressing 1: a Gather, its action, a Dial and its action",
     "message": "POST a message to a handset with a StatusCallback (its 3 callbacks follow)",
+    "outbound_call": "POST a call to a handset (Url: the receiver) with every status event (4 "
+    "callbacks follow)",
 }
 CREATE_BODY = urlencode({"FriendlyName": "Bench create", "VoiceUrl": "https://example.com/voice"})
 CALLER = "+15005550006"
@@ -52,6 +69,7 @@ UPDATE_SAMPLES = 2000
 SAMPLE_ACCOUNTS = 50
 CALL_ACCOUNTS = 10
 MESSAGE_SAMPLES = 5000
+CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 DEEP_INDEX = 949  # the 950th application: page 19 of 50 starts after it
 
 
@@ -61,6 +79,10 @@ def apps_path(account_sid: str) -> str:
 
 def messages_path(account_sid: str) -> str:
     return f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+
+
+def calls_path(account_sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Calls.json"
 
 
 def app_path(account_sid: str, sid: str) -> str:
@@ -145,6 +167,7 @@ class Workload:
         self._write("call", calls)
         self._write("ivr", ivrs)
         self._write("message", self.message_requests(MESSAGE_SAMPLES))
+        self._write("outbound_call", self.call_requests(MESSAGE_SAMPLES))
 
     @property
     def message_accounts(self) -> list[AccountInfo]:
@@ -165,6 +188,24 @@ class Workload:
                 }
             )
             out.append(Req("POST", messages_path(account.sid), self.auth(account), body))
+        return out
+
+    def call_requests(self, count: int, tag: str = "load") -> list[Req]:
+        """Calls from the accounts' numbers to handsets, round robin, every event asked for."""
+        out = []
+        accounts = self.message_accounts
+        for i in range(count):
+            account = accounts[i % len(accounts)]
+            body = urlencode(
+                [
+                    ("To", f"+1415{6_000_000 + i % 100_000:07d}"),
+                    ("From", account.phone_number),
+                    ("Url", f"{self.receiver_url}/voice?{tag}"),
+                    ("StatusCallback", f"{self.receiver_url}/call-status"),
+                    *[("StatusCallbackEvent", e) for e in CALL_EVENTS],
+                ]
+            )
+            out.append(Req("POST", calls_path(account.sid), self.auth(account), body))
         return out
 
     async def _ivr_number(self, account: AccountInfo, i: int) -> str:

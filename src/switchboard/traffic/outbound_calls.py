@@ -59,7 +59,19 @@ class Outbound:
         if found is None or found[1]["status"] != "queued":
             return Done()
         account, call, trace = found
-        await self._notify(account, call, trace, "initiated", self.store.clock())
+        now = self.store.clock()
+        options = call["options"]
+        history = options.get("history", [])
+        if not any(name == "initiated" for name, _ in history):
+            # An event, not a status: noted in the history (the console, the bench's lag).
+            options = {**options, "history": [*history, ["initiated", now]]}
+            moved = await self.store.transition_call(
+                account.sid, call["sid"], ("queued",), {"options": options}
+            )
+            if moved is None:
+                return Done()
+            call = moved
+        await self._notify(account, call, trace, "initiated", _changed_at(call, "initiated"))
         return self._next(job, progress.RING, trace)
 
     async def ring(self, job: Job) -> Done:
