@@ -13,6 +13,7 @@ Twilio's code, and the test credentials' magic numbers provoke them.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,8 +21,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import jsonschema_rs
 import pytest
-from conftest import Server
+from conftest import SPEC_SUBSET, Server
 from errors import assert_error, assert_sdk_error
 from inbound import new_number
 from receiver import Receiver
@@ -478,6 +480,54 @@ def test_cancel_before_it_is_answered(database_url: str, tmp_path: Path) -> None
             assert_sdk_error(lambda: client.calls(call.sid).update(status="canceled"), 400, 21220)
         finally:
             rcv.close()
+
+
+# The representation
+
+
+def draft4(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true` as JSON Schema says it (null is one more type)."""
+    if isinstance(node, list):
+        return [draft4(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: draft4(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") is True:
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+        else:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def test_every_answer_is_the_specs_call(
+    module_server: Server, http: httpx.Client, caller_id: str
+) -> None:
+    """Create, fetch, update and list answers validate against `api.v2010.account.call` (and the
+    list's envelope), before and after the call ran."""
+    spec = json.loads(SPEC_SUBSET.read_text())
+
+    def validator(schema: dict[str, Any]) -> Any:
+        schema = {**draft4(schema), "components": draft4(spec["components"])}
+        return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+
+    one = validator({"$ref": "#/components/schemas/api.v2010.account.call"})
+    listing = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/Calls.json"]["get"]
+    page = validator(listing["responses"]["200"]["content"]["application/json"]["schema"])
+    base = f"/2010-04-01/Accounts/{module_server.account_sid}/Calls"
+    made = http.post(f"{base}.json", data={"To": HANDSET, "From": caller_id, "Twiml": SAY})
+    assert made.status_code == 201, made.text
+    sid = made.json()["sid"]
+    answers = [made.json(), http.get(f"{base}/{sid}.json").json()]
+    settle(module_server)
+    answers.append(http.get(f"{base}/{sid}.json").json())
+    for answer in answers:
+        errors = [str(e) for e in one.iter_errors(answer)]
+        assert errors == [], (answer, errors)
+    listed = http.get(f"{base}.json", params={"PageSize": "2"}).json()
+    assert [str(e) for e in page.iter_errors(listed)] == []
+    assert list(answers[-1])[:3] == ["account_sid", "answered_by", "api_version"]
+    assert answers[-1]["uri"] == f"{base}/{sid}.json"
 
 
 # Listing
