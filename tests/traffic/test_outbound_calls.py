@@ -189,6 +189,28 @@ def test_a_failing_document_fails_the_call(
     assert client.calls(call.sid).fetch().status == "failed"
 
 
+def test_fallback_url_serves_when_url_fails_and_get_callbacks(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str
+) -> None:
+    call = client.calls.create(
+        to=HANDSET,
+        from_=caller_id,
+        url=receiver.script("/down", status=503, body="no"),
+        fallback_url=receiver.script("/fallback", body=SAY),
+        status_callback=receiver.url("/s"),
+        status_callback_method="GET",
+    )
+    settle(module_server)
+    [fallback] = receiver.requests("/fallback")
+    assert fallback.params["ErrorCode"] == "11200"
+    assert fallback.params["CallSid"] == call.sid
+    [done] = receiver.requests("/s")
+    assert done.method == "GET"
+    assert done.query["CallStatus"] == "completed"
+    assert client.calls(call.sid).fetch().status == "completed"
+    all_signed(receiver)
+
+
 # Twilio-to-Twilio
 
 
