@@ -23,6 +23,7 @@ from switchboard.api.render import Reply
 from switchboard.store.base import MessageFilter
 from switchboard.traffic.outbound import LEGACY_PURPOSE, STATUS_PURPOSE, Outgoing
 from switchboard.twilio import errors, rules
+from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.params import valid_url
 from switchboard.twilio.resources import MEDIA, MESSAGE, Record
 from switchboard.twilio.sids import is_sid
@@ -133,6 +134,22 @@ async def _get(req: ApiRequest) -> Record:
 
 async def fetch(req: ApiRequest) -> Reply:
     return render.one(req.rep, MESSAGE, full(await _get(req)))
+
+
+async def fetch_history(req: ApiRequest) -> Reply:
+    """Our extension (`/switchboard/v1/Accounts/{AC}/Messages/{Sid}`, for the console): the
+    message as Twilio shows it, and its status history (each status, when, its error code)."""
+    record = await _get(req)
+    return render.json(
+        {
+            "account_sid": record["account_sid"],
+            "message": render.record_json(MESSAGE, full(record), ".json"),
+            "history": [
+                {"status": status, "date": rfc2822(at), "error_code": code}
+                for status, at, code in record["history"]
+            ],
+        }
+    )
 
 
 async def update(req: ApiRequest) -> Reply:

@@ -87,6 +87,7 @@ function renderChrome(lost = false) {
     ["Applications", `/accounts/${ac}/applications`, /\/applications/],
     ["Numbers", `/accounts/${ac}/numbers`, /\/numbers/],
     ["Keys", `/accounts/${ac}/keys`, /\/keys/],
+    ["Messages", `/accounts/${ac}/sms`, /\/sms/],
     ["Simulate", `/accounts/${ac}/simulate`, /\/(simulate|calls|messages)/],
     ["Request log", `/accounts/${ac}/requests`, /\/requests/],
     ["Tools", `/accounts/${ac}/tools`, /\/tools$/],

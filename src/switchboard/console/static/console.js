@@ -11,6 +11,7 @@ import "./page-accounts.js";
 import "./page-applications.js";
 import "./page-numbers.js";
 import "./page-keys.js";
+import "./page-messages.js";
 import "./page-traffic.js";
 import "./page-requests.js";
 import "./page-tools.js";
