@@ -412,6 +412,7 @@ OPS: list[Op] = [
         item="OC",
     ),
     Op("DELETE", f"{ROOT}/{A}/Calls/{{OC}}.json", 204, fresh="OC", item="OC"),
+    Op("GET", f"{EXT}/{A}/Calls/{{OC}}", 200, item="OC"),
 ]
 
 

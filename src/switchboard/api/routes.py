@@ -185,6 +185,7 @@ def build_routes() -> tuple[Route, ...]:
         extension("/Status", GET=status.fetch),
         extension("/Settle", POST=settle.settle),
         extension("/Messages/{sid}", GET=messages.fetch_history),
+        extension("/Calls/{sid}", GET=calls.fetch_history),
         extension("/Handsets/{number}", GET=handsets.fetch, POST=handsets.put),
         extension(
             "/Handsets/{number}/Messages", GET=handsets.list_messages, POST=handsets.send_message

@@ -88,6 +88,7 @@ function renderChrome(lost = false) {
     ["Numbers", `/accounts/${ac}/numbers`, /\/numbers/],
     ["Keys", `/accounts/${ac}/keys`, /\/keys/],
     ["Messages", `/accounts/${ac}/sms`, /\/sms/],
+    ["Calls", `/accounts/${ac}/call-log`, /\/call-log/],
     ["Simulate", `/accounts/${ac}/simulate`, /\/(simulate|calls|messages)/],
     ["Request log", `/accounts/${ac}/requests`, /\/requests/],
     ["Tools", `/accounts/${ac}/tools`, /\/tools$/],

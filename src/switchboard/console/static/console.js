@@ -12,6 +12,7 @@ import "./page-applications.js";
 import "./page-numbers.js";
 import "./page-keys.js";
 import "./page-messages.js";
+import "./page-calls.js";
 import "./page-traffic.js";
 import "./page-requests.js";
 import "./page-tools.js";

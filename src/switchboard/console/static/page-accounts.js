@@ -165,6 +165,7 @@ route(`/accounts/(AC${SID})`, async (ctx, ac) => {
       <a href="${BASE}/accounts/${ac}/numbers"><strong>Phone numbers</strong>Numbers and the application each uses</a>
       <a href="${BASE}/accounts/${ac}/keys"><strong>API keys</strong>Credentials for code, each revocable</a>
       <a href="${BASE}/accounts/${ac}/sms"><strong>Messages</strong>Sent and received, with each status</a>
+      <a href="${BASE}/accounts/${ac}/call-log"><strong>Calls</strong>Made with the API, with each status</a>
       <a href="${BASE}/accounts/${ac}/simulate"><strong>Simulate</strong>An inbound call or SMS, with its trace</a>
       <a href="${BASE}/accounts/${ac}/requests"><strong>Request log</strong>Every webhook request, live</a>
       <a href="${BASE}/accounts/${ac}/status"><strong>Status</strong>Version, database, counts</a>
