@@ -22,6 +22,8 @@ from switchboard.twilio.resources import (
     EXTENSION_ROOT,
     INCOMING_PHONE_NUMBER,
     KEY,
+    MEDIA,
+    MESSAGE,
     RECORDING,
     Resource,
 )
@@ -115,10 +117,13 @@ def build_routes() -> tuple[Route, ...]:
         applications,
         clients,
         control,
+        handsets,
         keys,
+        messages,
         phone_numbers,
         recordings,
         request_log,
+        settle,
         signatures,
         simulate,
         status,
@@ -151,6 +156,16 @@ def build_routes() -> tuple[Route, ...]:
         Route(Template(f"{RECORDING.path}.wav", suffix=False), {"GET": recordings.fetch_wav}),
         Route(Template(f"{RECORDING.path}.xml", suffix=False), {"GET": recordings.fetch_xml}),
         *resource_routes(RECORDING, recordings),
+        *resource_routes(MESSAGE, messages),
+        Route(
+            Template(f"{API_ROOT}/Accounts/{{account_sid}}/SMS/Messages"),
+            {"POST": messages.create_legacy},
+        ),
+        Route(
+            Template(MEDIA.path),
+            {"GET": messages.media_fetch, "DELETE": messages.media_delete},
+        ),
+        Route(Template(MEDIA.list_path), {"GET": messages.media_list}),
         extension("/InboundCalls", POST=simulate.create_call),
         extension("/InboundCalls/{sid}", GET=simulate.fetch_call),
         extension("/InboundCalls/{sid}/Input", POST=simulate.call_input),
@@ -165,6 +180,11 @@ def build_routes() -> tuple[Route, ...]:
         extension("/Requests/{sid}/Replay", POST=request_log.replay),
         extension("/SignatureCheck", POST=signatures.check),
         extension("/Status", GET=status.fetch),
+        extension("/Settle", POST=settle.settle),
+        extension("/Handsets/{number}", GET=handsets.fetch, POST=handsets.put),
+        extension(
+            "/Handsets/{number}/Messages", GET=handsets.list_messages, POST=handsets.send_message
+        ),
         Route(
             Template(f"{EXTENSION_ROOT}/reset", suffix=False),
             {"POST": control.reset},

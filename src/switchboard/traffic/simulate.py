@@ -18,6 +18,7 @@ from switchboard.traffic.documents import WebhookClient
 from switchboard.traffic.engine import Call, Callee, CallRun, Env
 from switchboard.traffic.messaging import Message, MessageRun
 from switchboard.traffic.messaging import inbound_params as message_params
+from switchboard.traffic.outbound import Messages
 from switchboard.traffic.plans import Plan, sms_plan, voice_plan
 from switchboard.traffic.trace import Trace
 from switchboard.twilio import errors
@@ -115,9 +116,19 @@ class Simulator:
     """Simulated inbound calls and messages, and Voice SDK devices' calls and registrations,
     over one store and one webhook client."""
 
-    def __init__(self, store: Store, webhooks: WebhookClient, *, keep: int, media_base: str):
+    def __init__(
+        self,
+        store: Store,
+        webhooks: WebhookClient,
+        *,
+        keep: int,
+        media_base: str,
+        delivery_delay: float = 0.2,
+    ):
         self.store = store
         self.webhooks = webhooks
+        # Messages sent through the REST API, handsets' messages, and their outbox jobs.
+        self.messages = Messages(store, webhooks, delay=delivery_delay, keep=keep)
         self.keep = keep
         self.media_base = media_base.rstrip("/")
 
@@ -264,9 +275,7 @@ class Simulator:
         process); how many."""
         done = 0
         while True:
-            claimed = await self.store.claim_expired_calls(
-                self.store.clock() + LEASE, SWEEP_BATCH
-            )
+            claimed = await self.store.claim_expired_calls(self.store.clock() + LEASE, SWEEP_BATCH)
             for account_sid, sid, state in claimed:
                 account = await self.store.get_account(account_sid)
                 if account is None:
@@ -322,7 +331,7 @@ class Simulator:
             raise errors.body_too_long()
         plan = sms_plan(*await self._number(account, to, "sms_application_sid"))
         message = Message(
-            self.store.sids.new("SM"),
+            self.store.sids.new("MM" if media else "SM"),
             account.sid,
             account.auth_token,
             from_,
