@@ -13,7 +13,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "flask_ivr
 def test_the_worked_example_passes() -> None:
     run = run_pytest("-q", cwd=EXAMPLE)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "5 passed" in run.stdout
+    assert "8 passed" in run.stdout
 
 
 def test_the_docs_show_the_example_as_it_is() -> None:

@@ -8,7 +8,8 @@ their value): `MessageOutcome` (delivered, undelivered, failed) and `MessageErro
 (repeatable: digits, speech:<text>, record:<seconds>[key], timeout) for the Gathers it answers.
 `GET` shows it (defaults for a number never set), with the account's numbers it opted out of.
 
-`GET Handsets/{E164}/Messages` lists what the account sent it, newest first;
+`GET Handsets/{E164}/Messages` lists what it received from the account (messages delivered to
+it: not those still on their way, undelivered or failed), newest first;
 `POST Handsets/{E164}/Messages` (`To`, `Body`, `MediaUrl`) is the handset sending a message to
 one of the account's numbers: it arrives as an inbound message through that number's SMS
 webhooks. STOP (and Twilio's other opt-out words) opts it out of that number until START; HELP
@@ -159,7 +160,7 @@ def _message_json(record: Record) -> dict[str, Any]:
 async def list_messages(req: ApiRequest) -> Reply:
     number = _number(req)
     store, account_sid = req.store, req.account.sid
-    filters = MessageFilter(to=number, direction=SENT_DIRECTIONS)
+    filters = MessageFilter(to=number, direction=SENT_DIRECTIONS, status=("delivered",))
     return await plain_list_response(
         req,
         key="messages",

@@ -202,6 +202,7 @@ class MessageFilter:
     sent_from: int | None = None  # date_sent >= (µs)
     sent_until: int | None = None  # date_sent < (µs)
     direction: tuple[str, ...] = ()  # any of these; () any
+    status: tuple[str, ...] = ()  # any of these; () any
 
 
 @dataclass

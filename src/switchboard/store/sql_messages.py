@@ -78,6 +78,9 @@ class MessagesSql(JobsSql):
         if filters.direction:
             where.append(f"direction IN ({', '.join('?' for _ in filters.direction)})")
             args.extend(filters.direction)
+        if filters.status:
+            where.append(f"status IN ({', '.join('?' for _ in filters.status)})")
+            args.extend(filters.status)
         # SM and MM SIDs: ordered by their time-ordered part (`order_key`), tokens likewise.
         by_key = Keyset(
             page.after[2:] if page.after else None,

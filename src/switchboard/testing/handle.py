@@ -3,13 +3,14 @@ beside the Twilio API: read the webhook requests made, simulate inbound traffic,
 to the app under test.
 
 Every helper is a request to Switchboard's own extension API (`/switchboard/v1/…`), made in
-process as this account, so it checks what a client over HTTP would get. (Handsets and `settle()`
-will be more of the same, once the server has `…/Handsets/{number}` and `…/Settle`.)
+process as this account, so it checks what a client over HTTP would get: `…/Requests`,
+`…/InboundCalls`, `…/InboundMessages`, `…/Handsets/{number}`, `…/Settle`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from switchboard.testing.routes import Route, route
 
@@ -97,6 +98,21 @@ class Switchboard:
             {"To": to, "From": from_, "Body": body, **params},
         )
 
+    # The phones outside Switchboard, and waiting for what is on its way to them
+
+    def handset(self, number: str) -> Handset:
+        """The phone at `number` (E.164, not one of Switchboard's numbers), as this account's
+        messages and calls reach it: what it received, how it behaves, texting back."""
+        return Handset(self, number)
+
+    def settle(self, timeout: float = 10) -> dict[str, Any]:
+        """Wait until every message and call step of this account, and every status callback,
+        has run (`POST …/Settle`); its counts. A `TwilioRestException` (status 408, code 20408)
+        when `timeout` seconds pass first."""
+        return self._call(
+            "POST", f"{EXTENSION}/{self.account_sid}/Settle", {"Timeout": f"{timeout:g}"}
+        )
+
     # Webhooks into the app under test
 
     def route(self, origin: str, app: Any, *, interface: str | None = None) -> Route:
@@ -122,3 +138,79 @@ class Switchboard:
                 answer.status, path, body.get("message", answer.text), body.get("code"), method
             )
         return answer.json()
+
+
+# Handset settings: keyword -> the parameter of `POST …/Handsets/{number}`
+_HANDSET_SETTINGS = {
+    "message_outcome": "MessageOutcome",
+    "message_error_code": "MessageErrorCode",
+    "call_outcome": "CallOutcome",
+    "answered_by": "AnsweredBy",
+    "call_duration": "CallDuration",
+    "input": "Input",
+}
+
+
+class Handset:
+    """A phone outside Switchboard, as one account sees it (`Switchboard.handset(number)`)."""
+
+    def __init__(self, board: Switchboard, number: str) -> None:
+        self.board = board
+        self.number = number
+        self._path = f"{EXTENSION}/{board.account_sid}/Handsets/{quote(number, safe='')}"
+
+    def __repr__(self) -> str:
+        return f"Handset({self.number!r})"
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The messages the account sent it that reached it, oldest first, as Twilio renders a
+        Message (`body`, `from`, `status`, `num_media`...)."""
+        path: str | None = f"{self._path}/Messages?PageSize=1000"
+        newest_first: list[dict[str, Any]] = []
+        while path:
+            page = self.board._call("GET", path)
+            newest_first += page["messages"]
+            path = page.get("next_page_uri")
+        return newest_first[::-1]
+
+    def settings(self) -> dict[str, Any]:
+        """How it behaves now, and the account's numbers it has opted out of (STOP)."""
+        return self.board._call("GET", self._path)  # type: ignore[no-any-return]
+
+    def set(
+        self,
+        *,
+        message_outcome: str | None = None,
+        message_error_code: int | None = None,
+        call_outcome: str | None = None,
+        answered_by: str | None = None,
+        call_duration: int | None = None,
+        input: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """How it behaves from now on; what is not given keeps its value. `message_outcome`:
+        delivered, undelivered, failed; `call_outcome`: completed, busy, no-answer, failed;
+        `answered_by`: human, machine_start...; `input`: what it answers to each `<Gather>` or
+        `<Record>` of a call (docs/simulate.md's caller script)."""
+        given = {
+            "message_outcome": message_outcome,
+            "message_error_code": message_error_code,
+            "call_outcome": call_outcome,
+            "answered_by": answered_by,
+            "call_duration": call_duration,
+        }
+        data: dict[str, Any] = {
+            _HANDSET_SETTINGS[key]: str(value) for key, value in given.items() if value is not None
+        }
+        if input is not None:
+            data["Input"] = list(input) or [""]  # an empty list clears the script
+        return self.board._call("POST", self._path, data)  # type: ignore[no-any-return]
+
+    def send(self, to: str, body: str = "", media_url: list[str] | None = None) -> dict[str, Any]:
+        """A message from this phone to `to`, one of the account's numbers: an inbound message
+        through that number's SMS webhooks (STOP, START and HELP as on Twilio); the Message."""
+        data: dict[str, Any] = {"To": to, "Body": body}
+        if media_url:
+            data["MediaUrl"] = list(media_url)
+        return self.board._call(  # type: ignore[no-any-return]
+            "POST", f"{self._path}/Messages", data
+        )
