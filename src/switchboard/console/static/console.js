@@ -12,6 +12,8 @@ import "./page-applications.js";
 import "./page-numbers.js";
 import "./page-keys.js";
 import "./page-traffic.js";
+import "./page-phone.js";
+import "./page-recordings.js";
 import "./page-requests.js";
 import "./page-tools.js";
 import "./page-status.js";

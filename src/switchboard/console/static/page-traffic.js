@@ -78,7 +78,7 @@ route(`/accounts/(AC${SID})/simulate`, async (ctx, ac) => {
 
 /** A trace as a timeline: each request, its parameters, signature, answer, timing, the command
  *  that sends it again, and why a fallback fired. */
-function traceHtml(ac, trace) {
+export function traceHtml(ac, trace) {
   const isCall = Boolean(trace.call_sid);
   const sid = trace.call_sid || trace.message_sid;
   const bad = trace.status !== "completed";
