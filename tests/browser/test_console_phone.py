@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import axe_core
 import pytest
 from conftest import Server
 from console_kit import (  # noqa: F401 (fixtures)
@@ -87,6 +88,7 @@ def wait_state(page: Any, text: str) -> None:
 def test_an_ivr_call_by_keypad_speech_and_the_record_button(
     console: Console, server: Server, receiver: Receiver
 ) -> None:
+    axe_core.require()  # check_clean() runs axe-core on every state below
     page = console.page
     ac = server.account_sid
     client = server.client()
@@ -240,6 +242,7 @@ def test_an_ivr_call_by_keypad_speech_and_the_record_button(
 def test_a_client_call_with_a_pasted_token(
     console: Console, server: Server, receiver: Receiver
 ) -> None:
+    axe_core.require()
     page = console.page
     ac = server.account_sid
     client = server.client()

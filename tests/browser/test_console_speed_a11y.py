@@ -25,12 +25,15 @@ from console_kit import (  # noqa: F401 (fixtures)
     Console,
     browser_fixture,
     console_fixture,
+    new_number,
     seed_big_account,
 )
+from receiver import Receiver
 
 pytestmark = pytest.mark.slow
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
+RECORD = '<Response><Record maxLength="10"/></Response>'
 
 
 def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[str, str]]:
@@ -54,6 +57,20 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
             f"{EXT}/{ac}/InboundMessages", data={"To": phone, "From": "+1", "Body": "hi"}
         ).json()
         key = h.post(f"{ROOT}/{ac}/Keys.json", data={"FriendlyName": "k"}).json()
+        # A recording, made by a call to a second number whose receiver answers <Record>.
+        receiver = Receiver(token)
+        try:
+            recorder = h.post(
+                f"{ROOT}/{ac}/IncomingPhoneNumbers.json",
+                data={"PhoneNumber": new_number(), "VoiceUrl": receiver.script("/rec", body=RECORD)},
+            ).json()
+            recorded = h.post(
+                f"{EXT}/{ac}/InboundCalls",
+                data={"To": recorder["phone_number"], "From": "+14155550100", "Input": "record:3"},
+            ).json()
+        finally:
+            receiver.close()
+        assert len(recorded["recordings"]) == 1, recorded
         request = h.get(f"{EXT}/{ac}/Requests", params={"PageSize": 1}).json()["requests"][0]
     pages = {
         "accounts": "/accounts",
@@ -71,6 +88,8 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
         "request log": f"/accounts/{ac}/requests",
         "filtered log": f"/accounts/{ac}/requests?purpose=voice_url",
         "request": f"/accounts/{ac}/requests/{request['sid']}",
+        "phone": f"/accounts/{ac}/phone",
+        "recordings": f"/accounts/{ac}/recordings",
         "tools": f"/accounts/{ac}/tools",
         "status": f"/accounts/{ac}/status",
     }

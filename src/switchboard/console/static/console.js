@@ -14,6 +14,8 @@ import "./page-keys.js";
 import "./page-traffic.js";
 import "./page-phone.js";
 import "./page-recordings.js";
+import "./page-logs.js";
+import "./page-handsets.js";
 import "./page-requests.js";
 import "./page-tools.js";
 import "./page-status.js";

@@ -17,6 +17,7 @@ import { traceHtml } from "./page-traffic.js";
 
 /** How long a paused call waits for the person at the console (InteractiveTimeout, seconds). */
 const WAIT_SECONDS = 600;
+const NARROW = window.matchMedia("(max-width: 40rem)");
 const KEYS = ["1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#"];
 const KEY_NAMES = { "*": "star", "#": "pound" };
 const DOCUMENT_PURPOSES = new Set(["voice_url", "voice_fallback_url", "redirect", "gather_action", "record_action", "dial_action"]);
@@ -208,6 +209,9 @@ function mountPhone(ctx, ac, form) {
     heard.innerHTML = heardHtml(trace).map((item) => item.html).join("");
     state.textContent = stateText(trace, call.caller);
     traceBox.innerHTML = traceHtml(trace.account_sid || ac, trace).html;
+    // On a phone's screen the trace follows the call: its requests' details folded, so that the
+    // page is no taller than needed (each opens on a tap).
+    if (NARROW.matches) traceBox.querySelectorAll("details[open]").forEach((d) => { d.open = false; });
     const waiting = trace.status === "in-progress" && trace.waiting;
     controls.hidden = !waiting;
     controls.innerHTML = waiting ? controlsHtml(trace.waiting).html : "";
