@@ -60,9 +60,10 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
         # A recording, made by a call to a second number whose receiver answers <Record>.
         receiver = Receiver(token)
         try:
+            voice_url = receiver.script("/rec", body=RECORD)
             recorder = h.post(
                 f"{ROOT}/{ac}/IncomingPhoneNumbers.json",
-                data={"PhoneNumber": new_number(), "VoiceUrl": receiver.script("/rec", body=RECORD)},
+                data={"PhoneNumber": new_number(), "VoiceUrl": voice_url},
             ).json()
             recorded = h.post(
                 f"{EXT}/{ac}/InboundCalls",
