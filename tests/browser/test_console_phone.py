@@ -202,10 +202,23 @@ def test_an_ivr_call_by_keypad_speech_and_the_record_button(
     assert len(receiver.requests("/menu")) == 3
     console.shot("phone-hung-up-390px")
 
-    # The recording, in the recordings list, with a player fed by an authenticated fetch.
+    # A third call, left waiting at the menu: leaving the page hangs it up.
     page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Call").click()
+    wait_state(page, "it waits for your keys.")
+    third = receiver.wait_for("/voice", count=3)[2].params["CallSid"]
+    assert third not in (call_sid, spoken.params["CallSid"])
+    # The recording, in the recordings list, with a player fed by an authenticated fetch.
     console.nav("Recordings")
     console.ready(f"/accounts/{ac}/recordings")
+    with server.http() as h:
+        left = h.get(f"/switchboard/v1/Accounts/{ac}/InboundCalls/{third}").json()
+        for _ in range(50):
+            if left["status"] != "in-progress":
+                break
+            page.wait_for_timeout(100)
+            left = h.get(f"/switchboard/v1/Accounts/{ac}/InboundCalls/{third}").json()
+    assert left["status"] == "completed" and "waiting" not in left
     rec = client.recordings.list()[0]
     table = page.locator("#rec-table")
     expect(table).to_contain_text(rec.sid)

@@ -196,6 +196,12 @@ function mountPhone(ctx, ac, form) {
   let recordTimer = null;
   const stopTimer = () => { if (recordTimer) { clearInterval(recordTimer.id); recordTimer = null; } };
   ctx.onLeave(stopTimer);
+  // Leaving the page hangs up a call that waits for you (closing the tab leaves it to expire
+  // after InteractiveTimeout, as a caller who walked away).
+  let live = false;
+  ctx.onLeave(() => {
+    if (live && call) api("POST", `${ext(call.account)}/InboundCalls/${call.sid}/Hangup`).catch(() => {});
+  });
 
   const sync = () => {
     const client = form.querySelector("#as-client").checked;
@@ -213,6 +219,7 @@ function mountPhone(ctx, ac, form) {
     // page is no taller than needed (each opens on a tap).
     if (NARROW.matches) traceBox.querySelectorAll("details[open]").forEach((d) => { d.open = false; });
     const waiting = trace.status === "in-progress" && trace.waiting;
+    live = Boolean(waiting);
     controls.hidden = !waiting;
     controls.innerHTML = waiting ? controlsHtml(trace.waiting).html : "";
     document.getElementById("call-button").disabled = Boolean(waiting);
