@@ -222,7 +222,7 @@ def test_an_ivr_call_by_keypad_speech_and_the_record_button(
     rec = client.recordings.list()[0]
     table = page.locator("#rec-table")
     expect(table).to_contain_text(rec.sid)
-    expect(table).to_contain_text(f"{seconds} s")
+    expect(table).to_contain_text(f"{seconds} s, one channel")
     expect(table).to_contain_text("<Record>")
     console.check_clean()
     page.get_by_role("button", name=f"Play {seconds} s").click()

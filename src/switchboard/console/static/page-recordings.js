@@ -35,12 +35,10 @@ route(`/accounts/(AC${SID})/recordings`, async (ctx, ac) => {
   ctx.dataArrived();
   const rows = () => page.recordings.map((r) => html`<tr>
     ${cell("Made", dateHtml(r.date_created))}
-    ${cell("Recording", sidHtml(r.sid))}
-    ${cell("Call", html`<a href="${BASE}/accounts/${ac}/calls/${r.call_sid}">${sidHtml(r.call_sid)}</a>`)}
-    ${cell("Length", `${r.duration} s`)}
+    ${cell("Recording", html`${sidHtml(r.sid)}<div class="player"><button type="button" class="secondary play-recording" data-sid="${r.sid}">Play ${r.duration} s</button></div>`)}
+    ${cell("Length", `${r.duration} s, ${Number(r.channels) === 2 ? "two channels" : "one channel"}`)}
     ${cell("Made by", r.source === "DialVerb" ? "<Dial record>" : r.source === "RecordVerb" ? "<Record>" : r.source)}
-    ${cell("Channels", String(r.channels))}
-    ${cell("Listen", html`<div class="player" data-sid="${r.sid}"><button type="button" class="secondary play-recording" data-sid="${r.sid}">Play ${r.duration} s</button></div>`)}
+    ${cell("Call", html`<a href="${BASE}/accounts/${ac}/calls/${r.call_sid}">${sidHtml(r.call_sid)}</a>`)}
   </tr>`.html).join("");
   const caption = () => `${page.page === 0 ? "The newest" : `Page ${page.page + 1}:`} ${page.recordings.length} recording${page.recordings.length === 1 ? "" : "s"}${filtered ? " matching the filters" : ""}`;
   ctx.done("Recordings", html`
@@ -60,7 +58,7 @@ route(`/accounts/(AC${SID})/recordings`, async (ctx, ac) => {
     </form></details>
     <div class="table-wrap" role="region" aria-labelledby="rec-caption" tabindex="0"><table id="rec-table" class="cards-narrow">
       <caption id="rec-caption">${caption()}</caption>
-      <thead><tr>${["Made", "Recording", "Call", "Length", "Made by", "Channels", "Listen"].map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
+      <thead><tr>${["Made", "Recording", "Length", "Made by", "Call"].map((h) => html`<th scope="col">${h}</th>`)}</tr></thead>
       <tbody>${raw(rows())}</tbody></table></div>
     <div class="actions pager" role="group" aria-label="Pages of recordings">
       <button type="button" class="secondary" id="rec-newer" aria-controls="rec-table">Newer</button>
