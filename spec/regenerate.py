@@ -42,6 +42,8 @@ SERVED_PATHS: dict[str, bool] = {
     f"{ACCOUNT}/Keys/{{Sid}}.json": KEYS_REFUSED,
     f"{ACCOUNT}/Recordings.json": KEYS_ALLOWED,
     f"{ACCOUNT}/Recordings/{{Sid}}.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Calls.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Calls/{{Sid}}.json": KEYS_ALLOWED,
 }
 
 METHODS = ("get", "post", "put", "patch", "delete")

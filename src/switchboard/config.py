@@ -123,6 +123,9 @@ class Settings:
     webhook_timeout: float = _setting(
         15.0, "Seconds to wait for a webhook's answer", low=0.1, high=60
     )
+    delivery_delay: float = _setting(
+        0.2, "Seconds between the lifecycle steps of a sent message or call", low=0, high=60
+    )
     request_log_limit: int = _setting(
         10_000, "Simulated traces and webhook requests kept per account", low=1
     )

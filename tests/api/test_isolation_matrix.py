@@ -47,11 +47,27 @@ ALWAYS_REFUSED: dict[str, tuple[int, int]] = {
     "deleted_key": (401, 20003),
     "none": (401, 20003),
 }
-PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|SM|RE|DV|RQ)\}")
+PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|OC|SM|RE|DV|RQ)\}")
+# Kinds whose SIDs share a prefix with another kind: OC, a call made with `Calls.json` (CA…).
+SID_PREFIX = {"OC": "CA"}
+HANDSET = "+14155550142"  # the far end of the calls the owners make
 
 
-def random_sid(prefix: str) -> str:
-    return prefix + secrets.token_hex(16)
+def random_sid(kind: str) -> str:
+    return SID_PREFIX.get(kind, kind) + secrets.token_hex(16)
+
+
+def call_form(o: Owner) -> dict[str, str]:
+    """A call made with `Calls.json` from the owner's number (its TwiML given: no webhook)."""
+    return {"To": HANDSET, "From": o.number, "Twiml": "<Response><Say>Hi</Say></Response>"}
+
+
+def made_call(h: httpx.Client, owner: Owner) -> str:
+    """A call of `owner`'s, made with `Calls.json` and settled (ended)."""
+    made = expect_ok(h.post(f"{ROOT}/{owner.sid}/Calls.json", data=call_form(owner)), 201)
+    expect_ok(h.post(f"{EXT}/{owner.sid}/Settle", data={"Timeout": "30"}), 200)
+    sid: str = made["sid"]
+    return sid
 
 
 @dataclass
@@ -61,7 +77,7 @@ class Owner:
     name: str
     sid: str
     token: str
-    # AC, AP, PN, SK, CA, SM, RE, DV, RQ -> SID
+    # AC, AP, PN, SK, CA, OC, SM, RE, DV, RQ -> SID
     ids: dict[str, str] = field(default_factory=dict)
     number: str = ""
     key_secret: str = ""  # the secret of ids["SK"], which signs the owner's Access Tokens
@@ -180,6 +196,7 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
             SM=message["message_sid"],
             RE=recording,
             RQ=voice_request["sid"],
+            OC=made_call(h, owner),
         )
         device = expect_ok(h.post(f"{EXT}/{owner.sid}/Clients", data=owner.register_form()), 201)
         owner.ids["DV"] = device["sid"]
@@ -328,6 +345,18 @@ OPS: list[Op] = [
         form=lambda o: {"Url": "https://example.com/", "Signature": "x"},
     ),
     Op("GET", f"{EXT}/{A}/Status", 200),
+    # Calls made with `Calls.json`; the owner's call has ended, so a redirect is refused (400).
+    Op("GET", f"{ROOT}/{A}/Calls.json", 200),
+    Op("POST", f"{ROOT}/{A}/Calls.json", 201, form=call_form),
+    Op("GET", f"{ROOT}/{A}/Calls/{{OC}}.json", 200, item="OC"),
+    Op(
+        "POST",
+        f"{ROOT}/{A}/Calls/{{OC}}.json",
+        400,
+        form=lambda o: {"Twiml": "<Response/>"},
+        item="OC",
+    ),
+    Op("DELETE", f"{ROOT}/{A}/Calls/{{OC}}.json", 204, fresh="OC", item="OC"),
 ]
 
 
@@ -337,7 +366,8 @@ def test_every_served_route_is_in_the_matrix() -> None:
     own test below.)"""
     from switchboard.api.routes import build_routes
 
-    sample = {k: random_sid(k) for k in ("AC", "AP", "PN", "SK", "CA", "SM", "RE", "DV", "RQ")}
+    kinds = ("AC", "AP", "PN", "SK", "CA", "OC", "SM", "RE", "DV", "RQ")
+    sample = {k: random_sid(k) for k in kinds}
     missing = []
     for route in build_routes():
         if route.account is None:
@@ -385,6 +415,8 @@ def fresh_resource(world: World, owner: Owner, kind: str) -> str:
         return made
     elif kind == "DV":
         resp = h.post(f"{EXT}/{owner.sid}/Clients", data=owner.register_form())
+    elif kind == "OC":
+        return made_call(h, owner)
     else:
         resp = h.post(f"{ROOT}/{owner.sid}/Keys.json", data={"FriendlyName": "tmp"})
     sid: str = expect_ok(resp, 201)["sid"]
@@ -403,6 +435,7 @@ def owner_view(world: World, owner: Owner, kind: str) -> httpx.Response:
         "RE": f"{ROOT}/{owner.sid}/Recordings/{owner.ids['RE']}.json",
         "DV": f"{EXT}/{owner.sid}/Clients/{owner.ids['DV']}",
         "RQ": f"{EXT}/{owner.sid}/Requests/{owner.ids['RQ']}",
+        "OC": f"{ROOT}/{owner.sid}/Calls/{owner.ids['OC']}.json",
     }
     h = world.owner_client(owner.name)
     return h.get(paths[kind])
@@ -417,6 +450,7 @@ def collection_snapshot(world: World, owner: Owner) -> dict[str, list[str]]:
         ("incoming_phone_numbers", f"{ROOT}/{owner.sid}/IncomingPhoneNumbers.json"),
         ("keys", f"{ROOT}/{owner.sid}/Keys.json"),
         ("clients", f"{EXT}/{owner.sid}/Clients"),
+        ("calls", f"{ROOT}/{owner.sid}/Calls.json"),
     ):
         resp = h.get(path, params={"PageSize": "1000"})
         out[key] = sorted(item["sid"] for item in expect_ok(resp, 200)[key])
@@ -443,7 +477,7 @@ def check_allowed_body(op: Op, owner: Owner, body: dict[str, Any]) -> str | None
         return None if body.get("sid") == owner.sid else f"wrong account {body.get('sid')}"
     if "account_sid" in body and body["account_sid"] != owner.sid:
         return f"answered for {body['account_sid']}, not {owner.sid}"
-    for key in ("applications", "incoming_phone_numbers", "recordings", "clients"):
+    for key in ("applications", "incoming_phone_numbers", "recordings", "clients", "calls"):
         for item in body.get(key, []):
             if item["account_sid"] != owner.sid:
                 return f"listed {item['sid']} of {item['account_sid']}"

@@ -25,6 +25,7 @@ DOCUMENTED: dict[str, tuple[str, str | None, str, object]] = {
     "workers": ("--workers", None, "SWITCHBOARD_WORKERS", 1),
     "access_log": ("--access-log", "--no-access-log", "SWITCHBOARD_ACCESS_LOG", False),
     "webhook_timeout": ("--webhook-timeout", None, "SWITCHBOARD_WEBHOOK_TIMEOUT", 15.0),
+    "delivery_delay": ("--delivery-delay", None, "SWITCHBOARD_DELIVERY_DELAY", 0.2),
     "request_log_limit": ("--request-log-limit", None, "SWITCHBOARD_REQUEST_LOG_LIMIT", 10_000),
     "rate_limit": ("--rate-limit", None, "SWITCHBOARD_RATE_LIMIT", 0.0),
     "concurrency_limit": ("--concurrency-limit", None, "SWITCHBOARD_CONCURRENCY_LIMIT", 0),

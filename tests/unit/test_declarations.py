@@ -20,6 +20,7 @@ from switchboard.twilio.params import METHODS
 from switchboard.twilio.resources import (
     ACCOUNT,
     APPLICATION,
+    CALL,
     INCOMING_PHONE_NUMBER,
     KEY,
     NEW_KEY,
@@ -35,6 +36,7 @@ RESOURCES: dict[str, Resource] = {
     "api.v2010.account.key": KEY,
     "api.v2010.account.new_key": NEW_KEY,
     "api.v2010.account.recording": RECORDING,
+    "api.v2010.account.call": CALL,
 }
 DECLARATIONS: dict[str, tuple[Field, ...]] = {
     name: resource.rendered for name, resource in RESOURCES.items()

@@ -25,7 +25,7 @@ from switchboard.api.render import Reply
 from switchboard.config import Settings
 from switchboard.console import build_console
 from switchboard.store import Store, open_store
-from switchboard.traffic.factory import open_simulator
+from switchboard.traffic.factory import open_outbox, open_simulator
 from switchboard.twilio import errors
 
 
@@ -62,15 +62,20 @@ def build_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await the_store.open()
-        async with open_simulator(
-            the_store, settings, expire=True, transport=webhook_transport
-        ) as simulator:
-            services.simulator = simulator
-            try:
-                yield
-            finally:
-                services.simulator = None
-                await the_store.close()
+        try:
+            async with (
+                open_simulator(
+                    the_store, settings, expire=True, transport=webhook_transport
+                ) as simulator,
+                open_outbox(simulator, settings),
+            ):
+                services.simulator = simulator
+                try:
+                    yield
+                finally:
+                    services.simulator = None
+        finally:
+            await the_store.close()
 
     starlette = Starlette(
         routes=[

@@ -201,7 +201,8 @@ def record_json(resource: Resource, record: Mapping[str, Any], suffix: str) -> d
     keys, dates, uri_key = _plan(resource)
     out: dict[str, Any] = dict(zip(keys, map(record.get, keys), strict=True))
     for key in dates:
-        out[key] = rfc2822(out[key])
+        if (value := out[key]) is not None:  # a message's `date_sent` before it is sent
+            out[key] = rfc2822(value)
     if uri_key is not None:
         out[uri_key] = resource.path.format_map(record) + suffix
     return out

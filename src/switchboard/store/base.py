@@ -12,7 +12,7 @@ ascending; `before` the `limit` closest rows with a smaller SID, still returned 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,6 +128,81 @@ class RecordingFilter:
     created_before: int | None = None  # date_created < (microseconds)
 
 
+@dataclass(frozen=True)
+class CallFilter:
+    """Which calls of an account to list (`Calls.json`'s filters; every given one must hold)."""
+
+    to: str | None = None
+    from_: str | None = None
+    parent_call_sid: str | None = None
+    status: str | None = None
+    started_from: int | None = None  # start_time >= (µs)
+    started_before: int | None = None  # start_time < (µs)
+    ended_from: int | None = None
+    ended_before: int | None = None
+
+
+@dataclass(frozen=True)
+class NewJob:
+    """A job to store: run `kind`'s handler about `subject` (a message's or call's SID) once
+    `due` (µs since the epoch, the store's clock) has passed."""
+
+    account_sid: str
+    kind: str  # namespaced: message.*, call.*
+    subject: str
+    due: int
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed job. `attempts` counts its claims, this one included; (`owner`, `attempts`)
+    names the claim, so only its holder can finish or reschedule it."""
+
+    id: str
+    account_sid: str
+    kind: str
+    subject: str
+    due: int
+    payload: dict[str, Any]
+    attempts: int
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class RowUpdate:
+    """Changes to one record (by its table's name), made in the transaction finishing a job."""
+
+    table: str  # messages, ...
+    account_sid: str
+    sid: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Handset:
+    """How a number outside Switchboard behaves towards one account (traffic/handsets.py)."""
+
+    account_sid: str
+    phone_number: str
+    message_outcome: str = "delivered"  # delivered | undelivered | failed
+    call_outcome: str = "completed"  # completed | busy | no-answer | failed
+    answered_by: str = "human"
+    call_duration: int = 0  # seconds; 0: as long as the call's TwiML takes
+    input: tuple[str, ...] = ()  # its answers to Gathers, as the conversation engine reads them
+    date_created: int = 0
+    date_updated: int = 0
+
+
+@dataclass(frozen=True)
+class MessageFilter:
+    to: str | None = None
+    from_: str | None = None
+    sent_from: int | None = None  # date_sent >= (µs)
+    sent_until: int | None = None  # date_sent < (µs)
+    direction: tuple[str, ...] = ()  # any of these; () any
+
+
 @dataclass
 class SeedResult:
     """What a seed did, per kind (`accounts`, `applications`, `numbers`)."""
@@ -144,6 +219,9 @@ class SeedResult:
 class Store(ABC):
     clock: Clock
     sids: SidSource
+    # Called (with the earliest `due`) after a write that stored jobs commits: the process's
+    # outbox worker wakes at once instead of at its next poll.
+    on_new_jobs: Callable[[int], None] | None = None
 
     @abstractmethod
     async def open(self) -> None: ...
@@ -423,6 +501,150 @@ class Store(ABC):
     ) -> None:
         """(device SID, call SID, what the device saw of the call), in one transaction; each
         device keeps its newest `keep` calls."""
+
+    # Calls made with `Calls.json` (traffic/outbound.py moves them on)
+
+    @abstractmethod
+    async def create_call(self, record: Record, jobs: Sequence[NewJob]) -> Record:
+        """Store a new call (its SID, dates and values already set) and its first jobs, in one
+        transaction."""
+
+    @abstractmethod
+    async def get_call(self, account_sid: str, sid: str) -> Record | None: ...
+
+    @abstractmethod
+    async def call_account(self, sid: str) -> str | None: ...
+
+    @abstractmethod
+    async def list_calls(self, account_sid: str, filters: CallFilter, page: Keyset) -> list[Record]:
+        """Newest first, as Twilio lists calls."""
+
+    @abstractmethod
+    async def transition_call(
+        self,
+        account_sid: str,
+        sid: str,
+        expected: Sequence[str],
+        changes: dict[str, Any],
+        jobs: Sequence[NewJob] = (),
+    ) -> Record | None:
+        """Apply `changes` (and store `jobs`) in one transaction, only while the call's status
+        is one of `expected`: the updated record, or None (no such call, or its status moved)."""
+
+    @abstractmethod
+    async def save_call_traffic(
+        self,
+        traces: Sequence[TraceWrite],
+        *,
+        keep: int,
+        live: LiveCall | None,
+        finished: str | None,
+        jobs: Sequence[NewJob],
+        call: tuple[str, str, dict[str, Any]] | None = None,
+        superseded: tuple[str, str] | None = None,
+    ) -> None:
+        """`save_traffic`, plus in the same transaction: store `jobs` (a call's next step),
+        apply `call` (account SID, call SID, changes) to a call's record, and drop the jobs
+        `superseded` names (kind, subject) that no process holds."""
+
+    @abstractmethod
+    async def delete_call(self, account_sid: str, sid: str) -> bool: ...
+
+    # The outbox: jobs (traffic/outbox.py)
+
+    @abstractmethod
+    async def add_jobs(self, jobs: Sequence[NewJob]) -> None:
+        """Store jobs (durable on return)."""
+
+    @abstractmethod
+    async def claim_jobs(self, now: int, limit: int, lease: int, owner: str) -> list[Job]:
+        """Claim up to `limit` jobs ready at `now` (due, or whose last claim's lease ran out),
+        earliest first, for `lease` µs. Each ready job is claimed by one caller: PostgreSQL
+        skips the rows another transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite has one
+        writer."""
+
+    @abstractmethod
+    async def finish_job(
+        self,
+        job: Job,
+        follow_ups: Sequence[NewJob] = (),
+        *,
+        updates: Sequence[RowUpdate] = (),
+        traces: Sequence[TraceWrite] = (),
+        keep: int = 0,
+    ) -> bool:
+        """In one transaction, only while `job`'s claim still holds it: delete the job, store
+        `follow_ups`, apply `updates`, save `traces` and their requests (the logs trimmed to
+        `keep`). False (and nothing written) when the claim was lost (its lease ran out and
+        another process took the job)."""
+
+    @abstractmethod
+    async def retry_job(self, job: Job, ready_at: int) -> bool:
+        """Release `job`'s claim, to be claimed again from `ready_at`; False when it was lost."""
+
+    @abstractmethod
+    async def next_job_at(self) -> int | None:
+        """When the earliest job becomes ready (µs), None when there is no job at all."""
+
+    @abstractmethod
+    async def pending_jobs(self, account_sid: str) -> int:
+        """How many jobs of the account are stored (due or not, claimed or not)."""
+
+    # Messages and their media
+
+    @abstractmethod
+    async def create_message(
+        self, record: Record, media: Sequence[Record], jobs: Sequence[NewJob]
+    ) -> Record:
+        """Store a new message (its SID, dates and values already set), its media and its first
+        jobs in one transaction."""
+
+    @abstractmethod
+    async def get_message(self, account_sid: str, sid: str) -> Record | None: ...
+
+    @abstractmethod
+    async def message_account(self, sid: str) -> str | None: ...
+
+    @abstractmethod
+    async def list_messages(
+        self, account_sid: str, filters: MessageFilter, page: Keyset
+    ) -> list[Record]:
+        """Newest first, as Twilio lists messages."""
+
+    @abstractmethod
+    async def update_message(
+        self, account_sid: str, sid: str, changes: dict[str, Any]
+    ) -> Record | None: ...
+
+    @abstractmethod
+    async def delete_message(self, account_sid: str, sid: str) -> bool:
+        """The message and its media."""
+
+    @abstractmethod
+    async def list_media(self, account_sid: str, message_sid: str, page: Keyset) -> list[Record]:
+        ...
+
+    @abstractmethod
+    async def get_media(self, account_sid: str, message_sid: str, sid: str) -> Record | None: ...
+
+    @abstractmethod
+    async def delete_media(self, account_sid: str, message_sid: str, sid: str) -> bool: ...
+
+    # Handsets and opt-outs
+
+    @abstractmethod
+    async def get_handset(self, account_sid: str, phone_number: str) -> Handset | None: ...
+
+    @abstractmethod
+    async def put_handset(self, handset: Handset) -> Handset:
+        """Create or replace the account's handset (its date_created kept)."""
+
+    @abstractmethod
+    async def set_opt_out(self, account_sid: str, sender: str, recipient: str, out: bool) -> None:
+        """`recipient` opts out of (or back into) messages from the account's `sender`."""
+
+    @abstractmethod
+    async def opted_out(self, account_sid: str, sender: str, recipient: str) -> bool: ...
 
     # Fixtures and test support
 

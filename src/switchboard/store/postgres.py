@@ -74,6 +74,8 @@ class PostgresTx(Tx):
 
 
 class PostgresStore(SqlStore):
+    SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
+
     def __init__(
         self,
         database_url: str,

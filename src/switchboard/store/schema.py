@@ -19,8 +19,11 @@ from switchboard.twilio.fields import Field, Kind
 from switchboard.twilio.resources import (
     ACCOUNT,
     APPLICATION,
+    CALL,
     INCOMING_PHONE_NUMBER,
     KEY,
+    MEDIA,
+    MESSAGE,
     RECORDING,
     Record,
     Resource,
@@ -79,6 +82,67 @@ recordings = _table(
     RECORDING,
     sa.Index("ix_recordings_account", "account_sid", "sid"),
     sa.Index("ix_recordings_call", "account_sid", "call_sid", "sid"),
+)
+
+calls = _table(
+    CALL,
+    sa.Index("ix_calls_account", "account_sid", "sid"),
+    sa.Index("ix_calls_parent", "account_sid", "parent_call_sid", "sid"),
+)
+
+messages = _table(
+    MESSAGE,
+    sa.Index("ix_messages_account", "account_sid", "sid"),
+    # A handset's inbox (`Handsets/{E164}/Messages`) and the `To` filter.
+    sa.Index("ix_messages_to", "account_sid", "to_", "sid"),
+)
+media = _table(MEDIA, sa.Index("ix_media_parent", "account_sid", "parent_sid", "sid"))
+
+# The outbox (traffic/outbox.py): every pending step of asynchronous traffic (a message's next
+# status, a callback, a call leg), written in the transaction that makes it necessary. A job is
+# claimable once `ready_at` passes: at first its `due`; while claimed, the claim's lease end (a
+# claim by a process that died runs out and the job is taken again); after a failure, its retry.
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", SID, primary_key=True),  # JB…: time-ordered, like every SID
+    sa.Column("account_sid", SID, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),  # message.step, call.*, ...
+    sa.Column("subject", sa.String(64), nullable=False),  # the message's or call's SID
+    sa.Column("due", sa.BigInteger, nullable=False),  # µs since the epoch
+    sa.Column("ready_at", sa.BigInteger, nullable=False),  # µs: claimable from then
+    sa.Column("payload", sa.Text, nullable=False),  # JSON
+    sa.Column("attempts", sa.Integer, nullable=False),  # claims so far
+    sa.Column("owner", sa.String(64), nullable=True),  # the process holding the claim
+    sa.Index("ix_jobs_ready", "ready_at"),
+    sa.Index("ix_jobs_account", "account_sid"),
+)
+
+# How a number outside Switchboard (a handset) behaves, per account; what it received is the
+# account's messages to it (`messages`, by `to`).
+handsets = sa.Table(
+    "handsets",
+    metadata,
+    sa.Column("account_sid", SID, primary_key=True),
+    sa.Column("phone_number", sa.String(16), primary_key=True),
+    sa.Column("message_outcome", sa.String(16), nullable=False),
+    sa.Column("call_outcome", sa.String(16), nullable=False),
+    sa.Column("answered_by", sa.String(32), nullable=False),
+    sa.Column("call_duration", sa.Integer, nullable=False),  # seconds
+    sa.Column("input", sa.Text, nullable=False),  # the Gathers' answers, JSON list
+    sa.Column("date_created", sa.BigInteger, nullable=False),
+    sa.Column("date_updated", sa.BigInteger, nullable=False),
+)
+
+# Recipients that opted out (STOP ... until START) of one sender number of an account, as
+# Twilio's default opt-out handling keeps them.
+opt_outs = sa.Table(
+    "opt_outs",
+    metadata,
+    sa.Column("account_sid", SID, primary_key=True),
+    sa.Column("sender", sa.String(16), primary_key=True),
+    sa.Column("recipient", sa.String(16), primary_key=True),
+    sa.Column("date_created", sa.BigInteger, nullable=False),
 )
 
 traces = sa.Table(
@@ -173,6 +237,7 @@ class Table:
     insert: str = field(init=False)
     bools: tuple[str, ...] = field(init=False)
     objects: tuple[str, ...] = field(init=False)
+    column_of: dict[str, str] = field(init=False)  # record key -> column
 
     def __post_init__(self) -> None:
         stored = self.resource.stored
@@ -189,6 +254,7 @@ class Table:
         set_(self, "insert", f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({placeholders})")
         set_(self, "bools", tuple(f.key for f in stored if f.kind is Kind.BOOL))
         set_(self, "objects", tuple(f.key for f in stored if f.kind is Kind.OBJECT))
+        set_(self, "column_of", {f.key: f.column for f in stored})
 
     def record(self, row: Sequence[Any]) -> Record:
         record = dict(zip(self.keys, row, strict=True))
@@ -213,3 +279,6 @@ APPLICATIONS = Table(APPLICATION)
 PHONE_NUMBERS = Table(INCOMING_PHONE_NUMBER)
 KEYS = Table(KEY)
 RECORDINGS = Table(RECORDING)
+CALLS = Table(CALL)
+MESSAGES = Table(MESSAGE)
+MEDIA_TABLE = Table(MEDIA)

@@ -19,6 +19,10 @@ T = TypeVar("T")
 
 
 class SqlBase(Store):
+    # What claiming a job adds to its SELECT: PostgreSQL skips rows other transactions hold;
+    # SQLite has one writer at a time, so there is nothing to skip.
+    SKIP_LOCKED = ""
+
     def __init__(self, *, clock: Clock, sids: SidSource) -> None:
         self.clock = clock
         self.sids = sids
@@ -61,7 +65,7 @@ class SqlBase(Store):
         record.update(changes, date_updated=max(self.clock(), record["date_updated"] + 1))
         keys = [*changes, "date_updated"]
         await tx.run(
-            f"UPDATE {table.name} SET {', '.join(f'{k} = ?' for k in keys)} "
+            f"UPDATE {table.name} SET {', '.join(f'{table.column_of[k]} = ?' for k in keys)} "
             "WHERE account_sid = ? AND sid = ?",
             [table.value(k, record[k]) for k in keys] + [account_sid, record["sid"]],
         )

@@ -31,35 +31,39 @@ class TrafficSql(SqlBase):
         finished: str | None = None,
     ) -> None:
         async def run(tx: Tx) -> None:
-            now = self.clock()
-            added: dict[tuple[str, str], int] = {}
-            for t in traces:
-                # Both logs of every account written to are trimmed (`keep` may have shrunk).
-                added.setdefault((t.account_sid, "traces"), 0)
-                added.setdefault((t.account_sid, "webhook_requests"), 0)
-                body = _json(t.body)
-                changed = await tx.run(
-                    "UPDATE traces SET status = ?, body = ? WHERE sid = ? AND account_sid = ?",
-                    (t.status, body, t.sid, t.account_sid),
-                )
-                if not changed:
-                    await tx.run(
-                        "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
-                        "VALUES (?, ?, ?, ?, ?, ?)",
-                        (t.sid, t.account_sid, t.kind, t.status, body, now),
-                    )
-                    added[(t.account_sid, "traces")] += 1
-                if t.requests:
-                    await self._insert_requests(tx, t.account_sid, t.sid, t.requests, now)
-                    added[(t.account_sid, "webhook_requests")] += len(t.requests)
-            for (account_sid, table), count in sorted(added.items()):
-                await self._trim_log(tx, table, account_sid, count, keep)
+            await self._save_traces(tx, traces, keep)
             if live is not None:
                 await self._keep_live(tx, live)
             if finished is not None:
                 await tx.run("DELETE FROM live_calls WHERE sid = ?", (finished,))
 
         await self._write(run)
+
+    async def _save_traces(self, tx: Tx, traces: Sequence[TraceWrite], keep: int) -> None:
+        """Store each trace (insert, or replace its body) and its new requests; trim the logs."""
+        now = self.clock()
+        added: dict[tuple[str, str], int] = {}
+        for t in traces:
+            # Both logs of every account written to are trimmed (`keep` may have shrunk).
+            added.setdefault((t.account_sid, "traces"), 0)
+            added.setdefault((t.account_sid, "webhook_requests"), 0)
+            body = _json(t.body)
+            changed = await tx.run(
+                "UPDATE traces SET status = ?, body = ? WHERE sid = ? AND account_sid = ?",
+                (t.status, body, t.sid, t.account_sid),
+            )
+            if not changed:
+                await tx.run(
+                    "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (t.sid, t.account_sid, t.kind, t.status, body, now),
+                )
+                added[(t.account_sid, "traces")] += 1
+            if t.requests:
+                await self._insert_requests(tx, t.account_sid, t.sid, t.requests, now)
+                added[(t.account_sid, "webhook_requests")] += len(t.requests)
+        for (account_sid, table), count in sorted(added.items()):
+            await self._trim_log(tx, table, account_sid, count, keep)
 
     async def log_requests(
         self, account_sid: str, trace_sid: str, requests: list[dict[str, Any]], *, keep: int

@@ -132,3 +132,36 @@ def dial_leg_params(
         "ParentCallSid": parent_call_sid,
         "To": to,
     }
+
+
+def outbound_params(
+    *,
+    account_sid: str,
+    api_version: str,
+    application_sid: str | None,
+    call_sid: str,
+    from_: str,
+    to: str,
+) -> dict[str, str]:
+    """The parameters of a call made with `Calls.json` (Direction `outbound-api`), which every
+    request of the call carries: those of an inbound call without what only a carrier's
+    inbound leg has (`StirVerstat`, `CallToken`); the geography Switchboard does not know is
+    empty, as Twilio sends what it does not know."""
+    params = {
+        "AccountSid": account_sid,
+        "ApiVersion": api_version,
+        "CallSid": call_sid,
+        "CallStatus": "in-progress",
+        "Called": to,
+        "Caller": from_,
+        "Direction": "outbound-api",
+        "From": from_,
+        "To": to,
+    }
+    if application_sid:
+        params["ApplicationSid"] = application_sid
+    for side, legacy in (("From", "Caller"), ("To", "Called")):
+        for part in GEO:
+            params[f"{side}{part}"] = ""
+            params[f"{legacy}{part}"] = ""
+    return params

@@ -178,18 +178,66 @@ class CallRun:
     def paused(self) -> bool:
         return self.trace.waiting is not None
 
-    async def start(self) -> None:
-        first = await self.requester.first(
-            self.plan,
-            self.call.params,
-            messaging=False,
-            purposes=("voice_url", "voice_fallback_url"),
-        )
+    async def start(self, twiml_text: str | None = None) -> None:
+        """Run from the first document: the plan's URL (then its fallback), or `twiml_text`
+        (a call created with `Twiml`: the document is given, nothing is requested first)."""
+        if twiml_text is not None:
+            doc = self._given(twiml_text)
+            first = None if doc is None else (doc, "")
+        else:
+            first = await self.requester.first(
+                self.plan,
+                self.call.params,
+                messaging=False,
+                purposes=("voice_url", "voice_fallback_url"),
+            )
         if first is None:
             self.ended_by = "failed"
             await self._finish()
             return
         self._load(*first)
+        await self._run()
+
+    def _given(self, text: str) -> twiml.Document | None:
+        """A document given with the call (`Twiml`), parsed as a webhook's answer would be;
+        None (the call failed, 12100) when it is not TwiML."""
+        try:
+            doc = twiml.parse(text, "application/xml", messaging=False)
+        except twiml.TwimlError as exc:
+            self.trace.fail(exc.code, str(exc))
+            return None
+        self.trace.twiml = text
+        self.trace.warnings.extend(doc.warnings)
+        return doc
+
+    async def redirect(self, url: str | None, method: str, twiml_text: str | None) -> None:
+        """A live call takes a new document (`calls(sid).update(url=…|twiml=…)`): what it was
+        waiting for is abandoned, and the new document runs from its start."""
+        if self.trace.waiting is not None:
+            entry = next(
+                (e for e in reversed(self.trace.verbs) if e.get("waited") and "heard" not in e),
+                None,
+            )
+            if entry is not None:
+                entry["heard"] = None
+                entry["interrupted"] = "the call was updated with a new document"
+        self.trace.waiting = None
+        self.redirects = 0
+        try:
+            if twiml_text is not None:
+                doc = self._given(twiml_text)
+                if doc is None:
+                    self._end("failed")
+                assert doc is not None
+                self._load(doc, "")
+            else:
+                assert url is not None
+                params = {**self.call.params, "CallStatus": "in-progress"}
+                self._load(*await self._fetch("call_update", method, url, params))
+        except _Stop:
+            if not self.paused:
+                await self._finish()
+            return
         await self._run()
 
     async def resume(self, heard: Input) -> None:

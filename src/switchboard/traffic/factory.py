@@ -15,6 +15,8 @@ import httpx
 from switchboard.config import Settings
 from switchboard.store.base import Store
 from switchboard.traffic.expiry import expiring_paused_calls
+from switchboard.traffic.outbound import Outbound
+from switchboard.traffic.outbox import Handler, Worker, lease_for, running
 from switchboard.traffic.simulate import Simulator
 from switchboard.traffic.targets import TargetPolicy
 from switchboard.traffic.webhooks import Webhooks
@@ -53,10 +55,34 @@ async def open_simulator(
     async with httpx.AsyncClient(trust_env=False, transport=transport) as client:
         webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
         simulator = Simulator(
-            store, webhooks, keep=settings.request_log_limit, media_base=media_base(settings)
+            store,
+            webhooks,
+            keep=settings.request_log_limit,
+            media_base=media_base(settings),
+            delivery_delay=int(settings.delivery_delay * 1_000_000),
         )
         if not expire:
             yield simulator
             return
         async with expiring_paused_calls(simulator):
             yield simulator
+
+
+def job_handlers(simulator: Simulator, settings: Settings) -> dict[str, Handler]:
+    """Every kind of job a server runs, by kind (`message.*`; the calls add `call.*`)."""
+    handlers: dict[str, Handler] = {}
+    handlers.update(Outbound(simulator).handlers())
+    return handlers
+
+
+@contextlib.asynccontextmanager
+async def open_outbox(simulator: Simulator, settings: Settings) -> AsyncIterator[Worker]:
+    """This process's outbox worker, running every due job until the block ends."""
+    worker = Worker(
+        simulator.store,
+        job_handlers(simulator, settings),
+        lease=lease_for(settings.webhook_timeout),
+        keep=settings.request_log_limit,
+    )
+    async with running(worker):
+        yield worker

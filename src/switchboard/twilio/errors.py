@@ -227,3 +227,83 @@ def call_busy(call_sid: str) -> TwilioError:
     return TwilioError(
         21220, 409, f"Invalid call state: call {call_sid} is being continued by another request"
     )
+
+
+# Calls made with `Calls.json`: the codes Twilio's documentation gives for each refusal (its
+# error pages, and the test credentials' magic numbers for calls).
+
+
+def call_to_missing() -> TwilioError:
+    return TwilioError(21201, 400, "No 'To' number is specified")
+
+
+def call_from_missing() -> TwilioError:
+    return TwilioError(21213, 400, "No 'From' number is specified")
+
+
+def call_to_invalid(value: str) -> TwilioError:
+    return TwilioError(21217, 400, f"Phone number does not appear to be valid: {value}")
+
+
+def call_to_unreachable(value: str) -> TwilioError:
+    return TwilioError(21214, 400, f"'To' phone number cannot be reached: {value}")
+
+
+def call_to_not_permitted(value: str) -> TwilioError:
+    return TwilioError(
+        21215,
+        400,
+        f"Your account doesn't have the international permissions necessary to call {value}",
+    )
+
+
+def call_to_blocked(value: str) -> TwilioError:
+    return TwilioError(21216, 400, f"This number is blocked for your account: {value}")
+
+
+def call_from_invalid(value: str) -> TwilioError:
+    return TwilioError(21212, 400, f"Invalid From Number (caller ID): {value}")
+
+
+def call_from_not_verified(value: str) -> TwilioError:
+    return TwilioError(
+        21210,
+        400,
+        f"'From' phone number not verified: {value} is not a number of this account (give one of "
+        "its IncomingPhoneNumbers)",
+    )
+
+
+def call_url_missing() -> TwilioError:
+    return TwilioError(
+        21205,
+        400,
+        "Url parameter is required. For more information, see http://www.twilio.com/docs/api/twiml",
+    )
+
+
+def call_url_invalid(param: str, value: str) -> TwilioError:
+    return TwilioError(21205, 400, f"{param} is not a valid URL: {value}")
+
+
+def call_method_invalid(param: str, value: str) -> TwilioError:
+    return TwilioError(21209, 400, f"Invalid {param}: {value!r}; valid values are GET or POST")
+
+
+def call_status_callback_invalid(param: str, value: str) -> TwilioError:
+    return TwilioError(21609, 400, f"{param} is not a valid URL: {value}")
+
+
+def call_state(call_sid: str, status: str, wanted: str) -> TwilioError:
+    """An update or delete that the call's current status does not allow."""
+    return TwilioError(21220, 400, f"Invalid call state: call {call_sid} is {status}; {wanted}")
+
+
+def settle_timeout(account_sid: str, pending: int, timeout: float) -> TwilioError:
+    """`Settle` gave up: jobs of the account are still pending (20408 is ours, after HTTP's 408
+    as 20404 follows 404)."""
+    return TwilioError(
+        20408,
+        408,
+        f"{pending} job(s) of {account_sid} still pending after {timeout:g} seconds",
+    )

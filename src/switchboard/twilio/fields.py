@@ -49,6 +49,8 @@ class Field:
     prefix: str = ""  # for REF: the SID prefix
     choices: tuple[str, ...] = ()  # for ENUM; for OBJECT: the keys
     length: int | None = None  # a column of at most this many characters (else unbounded text)
+    db: str | None = None  # the column's name, when not the key (`from` is an SQL keyword)
+    null: bool = False  # may be null though its kind usually is not (a message's `date_sent`)
 
     @property
     def param(self) -> str:
@@ -60,11 +62,13 @@ class Field:
 
     @property
     def column(self) -> str:
-        return self.key
+        return self.db or self.key
 
     @property
     def nullable(self) -> bool:
         """May be null: on the wire, and in its column."""
+        if self.null:
+            return True
         return not (self.required or self.kind in _NEVER_NULL)
 
 

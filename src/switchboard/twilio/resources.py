@@ -274,8 +274,134 @@ RECORDING = Resource(
     ),
 )
 
+# The spec's example order (`api.v2010.account.call`). A call made with `Calls.json` (direction
+# `outbound-api`) is `queued` until its jobs move it on (traffic/outbound.py); `start_time`,
+# `end_time` and `duration` stay null until it starts and ends. `options` is ours, never shown:
+# what the create asked for (URL or TwiML or application, callbacks and their events, digits,
+# timeouts, recording, machine detection), which the call's jobs and its updates read.
+CALL_STATUSES = (
+    "queued",
+    "ringing",
+    "in-progress",
+    "completed",
+    "busy",
+    "failed",
+    "no-answer",
+    "canceled",
+)
+CALL_ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+CALL = Resource(
+    name="Call",
+    prefix="CA",
+    path=_sub("Calls"),
+    list_key="calls",
+    table="calls",
+    fields=(
+        Field("account_sid", Kind.SID),
+        Field("answered_by", Kind.TEXT),
+        Field("api_version", Kind.TEXT, "2010-04-01"),
+        Field("caller_name", Kind.TEXT),
+        Field("date_created", Kind.DATE),
+        Field("date_updated", Kind.DATE),
+        Field("direction", Kind.TEXT, "outbound-api"),
+        Field("duration", Kind.TEXT),  # whole seconds, a string as in the spec; null until ended
+        Field("end_time", Kind.DATE, null=True),
+        Field("forwarded_from", Kind.TEXT),
+        Field("from", Kind.TEXT, db="from_"),  # `from`: an SQL keyword
+        Field("from_formatted", Kind.TEXT),
+        Field("group_sid", Kind.REF, prefix="GP"),
+        Field("parent_call_sid", Kind.REF, prefix="CA"),
+        Field("phone_number_sid", Kind.REF, prefix="PN"),
+        Field("price", Kind.TEXT),
+        Field("price_unit", Kind.TEXT, "USD"),
+        Field("sid", Kind.SID),
+        Field("start_time", Kind.DATE, null=True),
+        Field("status", Kind.ENUM, "queued", choices=CALL_STATUSES, length=16),
+        Field("subresource_uris", Kind.OBJECT, stored=False),
+        Field("to", Kind.TEXT, db="to_"),  # `to`: an SQL keyword
+        Field("to_formatted", Kind.TEXT),
+        Field("trunk_sid", Kind.REF, prefix="TK"),
+        Field("uri", Kind.URI, stored=False),
+        Field("queue_time", Kind.TEXT, "0"),
+        Field("options", Kind.OBJECT, {}, rendered=False),
+    ),
+)
+
+# Messages, in the spec example's order. `num_segments` and `num_media` are strings, as Twilio
+# answers them; `date_sent` is null until the message leaves. Not rendered: where its statuses
+# go (`status_callback`, the application's callback when sent with `ApplicationSid`, which wins)
+# and its status history (the console and the request log show it).
+MESSAGE_STATUSES = (
+    "queued",
+    "sending",
+    "sent",
+    "failed",
+    "delivered",
+    "undelivered",
+    "receiving",
+    "received",
+    "accepted",
+    "scheduled",
+    "read",
+    "partially_delivered",
+    "canceled",
+)
+MESSAGE_DIRECTIONS = ("inbound", "outbound-api", "outbound-call", "outbound-reply")
+MESSAGE = Resource(
+    name="Message",
+    prefix="SM",  # MM when it carries media
+    path=_sub("Messages"),
+    list_key="messages",
+    table="messages",
+    fields=(
+        Field("account_sid", Kind.SID),
+        Field("api_version", Kind.TEXT, "2010-04-01"),
+        Field("body", Kind.TEXT, "", required=True),
+        Field("date_created", Kind.DATE),
+        Field("date_sent", Kind.DATE, null=True),
+        Field("date_updated", Kind.DATE),
+        Field("direction", Kind.ENUM, "outbound-api", choices=MESSAGE_DIRECTIONS, length=16),
+        Field("error_code", Kind.INT),
+        Field("error_message", Kind.TEXT),
+        Field("from", Kind.TEXT, db="from_", required=True, length=64),
+        Field("messaging_service_sid", Kind.REF, prefix="MG"),
+        Field("num_media", Kind.TEXT, "0", required=True, length=4),
+        Field("num_segments", Kind.TEXT, "1", required=True, length=4),
+        Field("price", Kind.TEXT),
+        Field("price_unit", Kind.TEXT, "USD"),
+        Field("sid", Kind.SID),
+        Field("status", Kind.ENUM, "queued", choices=MESSAGE_STATUSES, length=24),
+        Field("subresource_uris", Kind.OBJECT, stored=False),
+        Field("to", Kind.TEXT, db="to_", required=True, length=64),
+        Field("uri", Kind.URI, stored=False),
+        # Ours:
+        Field("status_callback", Kind.URL, rendered=False),
+        Field("application_sid", Kind.REF, prefix="AP", rendered=False),
+        Field("history", Kind.OBJECT, [], rendered=False),  # [[status, µs, error_code], ...]
+    ),
+)
+
+# A message's media (`MediaUrl`): Twilio's record, plus the URL it came from (not rendered).
+MEDIA = Resource(
+    name="Media",
+    prefix="ME",
+    path=f"{API_ROOT}/Accounts/{{account_sid}}/Messages/{{parent_sid}}/Media/{{sid}}",
+    list_key="media_list",
+    table="media",
+    fields=(
+        Field("account_sid", Kind.SID),
+        Field("content_type", Kind.TEXT, "application/octet-stream", required=True),
+        Field("date_created", Kind.DATE),
+        Field("date_updated", Kind.DATE),
+        Field("parent_sid", Kind.SID),
+        Field("sid", Kind.SID),
+        Field("uri", Kind.URI, stored=False),
+        Field("url", Kind.URL, rendered=False, required=True),
+    ),
+)
+
 # The resources an account's `subresource_uris` lists: the ones Switchboard serves.
-ACCOUNT_SUBRESOURCES = (APPLICATION, INCOMING_PHONE_NUMBER, KEY, RECORDING)
+ACCOUNT_SUBRESOURCES = (APPLICATION, INCOMING_PHONE_NUMBER, KEY, RECORDING, CALL)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,197 @@
+"""Messages and their media, handsets (numbers outside Switchboard) and opt-outs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from switchboard.store.base import Handset, MessageFilter, NewJob
+from switchboard.store.schema import MEDIA_TABLE, MESSAGES
+from switchboard.store.sql_jobs import JobsSql
+from switchboard.store.tx import Keyset, Tx, in_list_order, keyset
+from switchboard.twilio.resources import Record
+
+_HANDSET_COLUMNS = (
+    "account_sid, phone_number, message_outcome, call_outcome, answered_by, call_duration, "
+    "input, date_created, date_updated"
+)
+
+
+def _handset(row: Sequence[Any]) -> Handset:
+    account_sid, number, message, call, answered_by, duration, input_, created, updated = row
+    return Handset(
+        account_sid,
+        number,
+        message,
+        call,
+        answered_by,
+        int(duration),
+        tuple(orjson.loads(input_)),
+        created,
+        updated,
+    )
+
+
+class MessagesSql(JobsSql):
+    async def create_message(
+        self, record: Record, media: Sequence[Record], jobs: Sequence[NewJob]
+    ) -> Record:
+        async def run(tx: Tx) -> Record:
+            await tx.run(MESSAGES.insert, MESSAGES.row(record))
+            if media:
+                await tx.many(MEDIA_TABLE.insert, [MEDIA_TABLE.row(m) for m in media])
+            await self._insert_jobs(tx, jobs)
+            return record
+
+        out = await self._write(run)
+        self._announce(jobs)
+        return out
+
+    async def get_message(self, account_sid: str, sid: str) -> Record | None:
+        async with self.reading() as tx:
+            return await self._get(tx, MESSAGES, account_sid, sid)
+
+    async def message_account(self, sid: str) -> str | None:
+        return await self._owner(MESSAGES, sid)
+
+    async def list_messages(
+        self, account_sid: str, filters: MessageFilter, page: Keyset
+    ) -> list[Record]:
+        where: list[str] = ["account_sid = ?"]
+        args: list[Any] = [account_sid]
+        if filters.to is not None:
+            where.append("to_ = ?")
+            args.append(filters.to)
+        if filters.from_ is not None:
+            where.append("from_ = ?")
+            args.append(filters.from_)
+        if filters.sent_from is not None:
+            where.append("date_sent >= ?")
+            args.append(filters.sent_from)
+        if filters.sent_until is not None:
+            where.append("date_sent < ?")
+            args.append(filters.sent_until)
+        if filters.direction:
+            where.append(f"direction IN ({', '.join('?' for _ in filters.direction)})")
+            args.extend(filters.direction)
+        tail = keyset(where, args, page, descending=True)
+        async with self.reading() as tx:
+            rows = await tx.all(f"{MESSAGES.select} WHERE {' AND '.join(where)} {tail}", args)
+        return [MESSAGES.record(r) for r in in_list_order(rows, page)]
+
+    async def update_message(
+        self, account_sid: str, sid: str, changes: dict[str, Any]
+    ) -> Record | None:
+        async def run(tx: Tx) -> Record | None:
+            record = await self._get(tx, MESSAGES, account_sid, sid)
+            if record is None:
+                return None
+            return await self._update(tx, MESSAGES, record, changes, account_sid)
+
+        return await self._write(run)
+
+    async def delete_message(self, account_sid: str, sid: str) -> bool:
+        async def run(tx: Tx) -> bool:
+            gone = await tx.run(
+                "DELETE FROM messages WHERE account_sid = ? AND sid = ?", (account_sid, sid)
+            )
+            if gone:
+                await tx.run(
+                    "DELETE FROM media WHERE account_sid = ? AND parent_sid = ?",
+                    (account_sid, sid),
+                )
+            return gone > 0
+
+        return await self._write(run)
+
+    async def list_media(self, account_sid: str, message_sid: str, page: Keyset) -> list[Record]:
+        where = ["account_sid = ?", "parent_sid = ?"]
+        args: list[Any] = [account_sid, message_sid]
+        tail = keyset(where, args, page, descending=True)
+        async with self.reading() as tx:
+            rows = await tx.all(f"{MEDIA_TABLE.select} WHERE {' AND '.join(where)} {tail}", args)
+        return [MEDIA_TABLE.record(r) for r in in_list_order(rows, page)]
+
+    async def get_media(self, account_sid: str, message_sid: str, sid: str) -> Record | None:
+        async with self.reading() as tx:
+            record = await self._get(tx, MEDIA_TABLE, account_sid, sid)
+        return record if record is not None and record["parent_sid"] == message_sid else None
+
+    async def delete_media(self, account_sid: str, message_sid: str, sid: str) -> bool:
+        async def run(tx: Tx) -> bool:
+            gone = await tx.run(
+                "DELETE FROM media WHERE account_sid = ? AND parent_sid = ? AND sid = ?",
+                (account_sid, message_sid, sid),
+            )
+            return gone > 0
+
+        return await self._write(run)
+
+    # Handsets and opt-outs
+
+    async def get_handset(self, account_sid: str, phone_number: str) -> Handset | None:
+        async with self.reading() as tx:
+            row = await tx.one(
+                f"SELECT {_HANDSET_COLUMNS} FROM handsets "
+                "WHERE account_sid = ? AND phone_number = ?",
+                (account_sid, phone_number),
+            )
+        return _handset(row) if row else None
+
+    async def put_handset(self, handset: Handset) -> Handset:
+        now = self.clock()
+
+        async def run(tx: Tx) -> Handset:
+            row = await tx.one(
+                "INSERT INTO handsets (account_sid, phone_number, message_outcome, call_outcome, "
+                "answered_by, call_duration, input, date_created, date_updated) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (account_sid, phone_number) DO UPDATE SET "
+                "message_outcome = excluded.message_outcome, "
+                "call_outcome = excluded.call_outcome, answered_by = excluded.answered_by, "
+                "call_duration = excluded.call_duration, input = excluded.input, "
+                f"date_updated = excluded.date_updated RETURNING {_HANDSET_COLUMNS}",
+                (
+                    handset.account_sid,
+                    handset.phone_number,
+                    handset.message_outcome,
+                    handset.call_outcome,
+                    handset.answered_by,
+                    handset.call_duration,
+                    orjson.dumps(list(handset.input)).decode(),
+                    now,
+                    now,
+                ),
+            )
+            assert row is not None
+            return _handset(row)
+
+        return await self._write(run)
+
+    async def set_opt_out(self, account_sid: str, sender: str, recipient: str, out: bool) -> None:
+        now = self.clock()
+
+        async def run(tx: Tx) -> None:
+            if out:
+                await tx.run(
+                    "INSERT INTO opt_outs (account_sid, sender, recipient, date_created) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (account_sid, sender, recipient) DO NOTHING",
+                    (account_sid, sender, recipient, now),
+                )
+            else:
+                await tx.run(
+                    "DELETE FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?",
+                    (account_sid, sender, recipient),
+                )
+
+        await self._write(run)
+
+    async def opted_out(self, account_sid: str, sender: str, recipient: str) -> bool:
+        async with self.reading() as tx:
+            row = await tx.one(
+                "SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?",
+                (account_sid, sender, recipient),
+            )
+        return row is not None

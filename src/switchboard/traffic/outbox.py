@@ -1,0 +1,229 @@
+"""The outbox worker: every server process runs one, and it runs every due job of the database
+(DESIGN.md, "Asynchronous traffic").
+
+A job (store/base.py `Job`) is a pending step of asynchronous traffic: a message's next status
+and its callback, a call's next leg. It is written in the transaction that makes it necessary
+(a 2xx means it is stored), so it survives the process. The worker:
+
+- claims ready jobs with a lease (`Store.claim_jobs`; PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
+  several processes never claim one job twice; SQLite: one writer). A process that dies holding
+  a claim loses it when the lease runs out, and any process takes the job over;
+- runs each with the handler registered for its `kind` (`message.*` here, `call.*`...); the
+  handler does its outside effect (a webhook) and returns what to write: follow-up jobs, record
+  changes and the requests made (`Done`);
+- finishes the job (`Store.finish_job`): deletes it and writes all that in ONE transaction, only
+  while its claim holds, so each successful run is recorded exactly once. What a crash can
+  duplicate: an effect made after the claim and before that commit (a callback sent, then the
+  process killed) is made again by the process that takes the job over; the request log then
+  shows it once (the first run's record never committed), the receiver sees it twice;
+- on a handler's exception, releases the job for a retry after a backoff (`BACKOFF` doubling,
+  at most `MAX_BACKOFF`), and gives it up (logged) after `max_attempts` claims.
+
+It polls the store every `poll` seconds (a cheap read, `next_job_at`), sleeps until the next job
+is ready when that is sooner, and wakes at once when this process stores a job
+(`Store.on_new_jobs`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from switchboard.store.base import Job, NewJob, RowUpdate, Store, TraceWrite
+
+log = logging.getLogger("switchboard.outbox")
+
+POLL = 0.1  # seconds between two looks at the store when nothing is known to be due sooner
+BACKOFF = 0.5  # seconds before the first retry of a failed job; doubles with each attempt
+MAX_BACKOFF = 60.0
+MAX_ATTEMPTS = 8
+CONCURRENCY = 64  # jobs running at once in one process
+CLAIM_GAP = 0.005  # seconds: after a claim found nothing (another process was quicker)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a job's successful run writes, in the transaction that finishes it."""
+
+    follow_ups: Sequence[NewJob] = ()
+    updates: Sequence[RowUpdate] = ()
+    traces: Sequence[TraceWrite] = ()
+
+
+Handler = Callable[[Job], Awaitable["Sequence[NewJob] | Done"]]
+"""Runs one job: a plain list is its follow-ups alone; a `Done` carries its records too."""
+
+
+def owner_name() -> str:
+    """This worker's name in claims: host, process, and a random part (a restarted process may
+    reuse the pid)."""
+    return f"{socket.gethostname()[:24]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def lease_for(webhook_timeout: float) -> int:
+    """How long (µs) a claim holds a job: longer than a run takes (a callback and its fallback,
+    each bounded by the webhook timeout), short enough that a dead process's jobs move on soon."""
+    return int((2 * webhook_timeout + 5) * 1_000_000)
+
+
+class Worker:
+    def __init__(
+        self,
+        store: Store,
+        handlers: Mapping[str, Handler],
+        *,
+        lease: int,
+        keep: int,
+        poll: float = POLL,
+        concurrency: int = CONCURRENCY,
+        max_attempts: int = MAX_ATTEMPTS,
+        owner: str | None = None,
+    ) -> None:
+        self.store = store
+        self.handlers = dict(handlers)
+        self.lease = lease
+        self.keep = keep  # the request log's bound, for the requests a job records
+        self.poll = poll
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.owner = owner or owner_name()
+        self._wake = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self.finished = 0  # jobs this worker finished (tests, the status page)
+
+    # Lifecycle
+
+    def start(self) -> None:
+        self.store.on_new_jobs = self._jobs_added
+        self._loop_task = asyncio.create_task(self._loop(), name="outbox")
+
+    async def stop(self) -> None:
+        """Stop claiming; let running jobs end (each is bounded by the webhook timeout), or
+        cancel them after a while: a cancelled job's claim runs out and another process (or
+        this one, restarted) takes it over."""
+        if self.store.on_new_jobs == self._jobs_added:
+            self.store.on_new_jobs = None
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+            self._loop_task = None
+        if self._running:
+            _, pending = await asyncio.wait(self._running, timeout=5)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _jobs_added(self, due: int) -> None:
+        if due <= self.store.clock() + int(self.poll * 1_000_000):
+            self._wake.set()
+
+    # The loop
+
+    async def _loop(self) -> None:
+        while True:
+            delay = self.poll
+            try:
+                delay = await self._round()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: try again later, never stop
+                log.warning("outbox: claiming jobs failed: %s", exc)
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
+            self._wake.clear()
+
+    async def _round(self) -> float:
+        """Claim and start what is ready; the seconds to wait before the next round."""
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            return self.poll  # a finishing job wakes the loop
+        now = self.store.clock()
+        ready_at = await self.store.next_job_at()
+        if ready_at is None:
+            return self.poll
+        if ready_at > now:
+            return min(self.poll, (ready_at - now) / 1_000_000)
+        jobs = await self.store.claim_jobs(now, free, self.lease, self.owner)
+        for job in jobs:
+            task = asyncio.create_task(self._run(job), name=f"job {job.kind} {job.id}")
+            self._running.add(task)
+            task.add_done_callback(self._ended)
+        if len(jobs) == free:
+            return 0  # more may be ready
+        return 0 if jobs else CLAIM_GAP
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._wake.set()
+
+    async def _run(self, job: Job) -> None:
+        handler = self.handlers.get(job.kind)
+        try:
+            if handler is None:
+                raise LookupError(f"no handler for job kind {job.kind!r}")
+            outcome = await handler(job)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            await self._failed(job, exc)
+            return
+        done = outcome if isinstance(outcome, Done) else Done(follow_ups=tuple(outcome))
+        try:
+            finished = await self.store.finish_job(
+                job, done.follow_ups, updates=done.updates, traces=done.traces, keep=self.keep
+            )
+        except Exception as exc:
+            await self._failed(job, exc)
+            return
+        if finished:
+            self.finished += 1
+        else:
+            log.warning("outbox: job %s (%s) was taken over before it finished", job.id, job.kind)
+
+    async def _failed(self, job: Job, exc: Exception) -> None:
+        try:
+            if job.attempts >= self.max_attempts:
+                log.error(
+                    "outbox: giving up job %s (%s %s) after %d attempts: %s",
+                    job.id,
+                    job.kind,
+                    job.subject,
+                    job.attempts,
+                    exc,
+                )
+                await self.store.finish_job(job)
+                return
+            backoff = min(MAX_BACKOFF, BACKOFF * 2 ** (job.attempts - 1))
+            log.warning(
+                "outbox: job %s (%s %s) failed (attempt %d), retrying in %gs: %s",
+                job.id,
+                job.kind,
+                job.subject,
+                job.attempts,
+                backoff,
+                exc,
+            )
+            await self.store.retry_job(job, self.store.clock() + int(backoff * 1_000_000))
+        except Exception as again:  # the store is away: the claim runs out, the job comes back
+            log.warning("outbox: could not reschedule job %s: %s", job.id, again)
+
+
+@contextlib.asynccontextmanager
+async def running(worker: Worker) -> AsyncIterator[Worker]:
+    worker.start()
+    try:
+        yield worker
+    finally:
+        await worker.stop()

@@ -1,0 +1,228 @@
+"""The outbox's store contract, on SQLite and PostgreSQL (store/sql_jobs.py): jobs are claimed
+earliest first, each by one claimant; a lease that runs out frees a job for another claimant;
+finishing is atomic (the job goes, its follow-ups and records come, in one transaction) and only
+for the claim that holds it; a retry releases the job until its new time; and the worker
+(traffic/outbox.py) runs each job once, retries a failing one, and finishes it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from switchboard.store import migrate, open_store
+from switchboard.store.base import Job, NewJob, RowUpdate, Store, TraceWrite
+from switchboard.traffic.outbox import Done, Worker
+from switchboard.twilio.resources import MESSAGE
+
+S = 1_000_000  # µs
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_800_000_000 * S
+
+    def __call__(self) -> int:
+        return self.now
+
+
+def run(database_url: str, scenario: Callable[[Store, Clock], Awaitable[None]]) -> None:
+    migrate.upgrade(database_url)
+
+    async def main() -> None:
+        clock = Clock()
+        store = open_store(database_url)
+        store.clock = clock
+        await store.open()
+        try:
+            await scenario(store, clock)
+        finally:
+            await store.close()
+
+    asyncio.run(main())
+
+
+async def account(store: Store) -> str:
+    return (await store.create_account("outbox")).sid
+
+
+def job(account_sid: str, due: int, n: int = 0, kind: str = "test.step") -> NewJob:
+    return NewJob(account_sid, kind, f"SM{n:032d}", due, {"n": n})
+
+
+def test_claims_due_jobs_earliest_first_once_each(database_url: str) -> None:
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac = await account(store)
+        await store.add_jobs([job(ac, clock.now + 3, 3), job(ac, clock.now + 1, 1)])
+        await store.add_jobs([job(ac, clock.now + 2, 2), job(ac, clock.now + 10 * S, 9)])
+        assert await store.pending_jobs(ac) == 4
+        assert await store.next_job_at() == clock.now + 1
+        assert await store.claim_jobs(clock.now, 10, 30 * S, "a") == []  # none due yet
+        clock.now += 5
+        claimed = await store.claim_jobs(clock.now, 2, 30 * S, "a")
+        assert [j.payload["n"] for j in claimed] == [1, 2]
+        assert all(j.attempts == 1 and j.owner == "a" for j in claimed)
+        rest = await store.claim_jobs(clock.now, 10, 30 * S, "b")
+        assert [j.payload["n"] for j in rest] == [3]
+        assert await store.claim_jobs(clock.now, 10, 30 * S, "c") == []
+        assert await store.pending_jobs(ac) == 4  # claimed jobs are still pending
+        assert await store.pending_jobs("AC" + "0" * 32) == 0
+
+    run(database_url, scenario)
+
+
+def test_expired_lease_lets_another_take_over_and_the_first_cannot_finish(
+    database_url: str,
+) -> None:
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac = await account(store)
+        await store.add_jobs([job(ac, clock.now, 1)])
+        (first,) = await store.claim_jobs(clock.now, 5, 10 * S, "dead")
+        clock.now += 9 * S
+        assert await store.claim_jobs(clock.now, 5, 10 * S, "b") == []  # lease still holds
+        assert await store.next_job_at() == clock.now + 1 * S
+        clock.now += 1 * S
+        (second,) = await store.claim_jobs(clock.now, 5, 10 * S, "b")
+        assert (second.id, second.attempts, second.owner) == (first.id, 2, "b")
+        follow = job(ac, clock.now, 2)
+        assert not await store.finish_job(first, [follow])  # its claim is gone: no effect
+        assert await store.pending_jobs(ac) == 1
+        assert await store.finish_job(second, [follow])
+        (nxt,) = await store.claim_jobs(clock.now, 5, 10 * S, "b")
+        assert nxt.payload == {"n": 2} and nxt.attempts == 1
+        # The same owner claiming the same job again is a new claim: the old one is stale.
+        clock.now += 10 * S
+        (again,) = await store.claim_jobs(clock.now, 5, 10 * S, "b")
+        assert not await store.finish_job(nxt)
+        assert await store.finish_job(again)
+        assert await store.pending_jobs(ac) == 0
+        assert await store.next_job_at() is None
+
+    run(database_url, scenario)
+
+
+def test_finish_writes_follow_ups_updates_and_requests_in_one_transaction(
+    database_url: str,
+) -> None:
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac = await account(store)
+        sid = store.sids.new("SM")
+        record = {
+            "sid": sid,
+            "account_sid": ac,
+            "from": "+15005550006",
+            "to": "+15551230000",
+            "body": "hi",
+            "date_created": clock.now,
+            "date_updated": clock.now,
+            "status": "queued",
+            "history": [["queued", clock.now, None]],
+        }
+        await store.create_message({**MESSAGE.defaults(), **record}, [], [job(ac, clock.now)])
+        (claimed,) = await store.claim_jobs(clock.now, 1, 10 * S, "a")
+        trace = TraceWrite(ac, sid, "message", "sent", {"sid": sid}, [("RQ" + "1" * 32, {})])
+        update = RowUpdate("messages", ac, sid, {"status": "sent", "date_sent": clock.now})
+        assert await store.finish_job(
+            claimed, [job(ac, clock.now + S, 5)], updates=[update], traces=[trace], keep=100
+        )
+        message = await store.get_message(ac, sid)
+        assert message is not None and message["status"] == "sent"
+        assert message["date_sent"] == clock.now and message["from"] == "+15005550006"
+        found = await store.get_trace(ac, sid, "message")
+        assert found is not None and [r["sid"] for r in found[1]] == ["RQ" + "1" * 32]
+        assert await store.pending_jobs(ac) == 1
+
+    run(database_url, scenario)
+
+
+def test_retry_releases_until_its_time_and_only_for_its_claim(database_url: str) -> None:
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac = await account(store)
+        await store.add_jobs([job(ac, clock.now)])
+        (claimed,) = await store.claim_jobs(clock.now, 1, 10 * S, "a")
+        assert await store.retry_job(claimed, clock.now + 2 * S)
+        assert not await store.retry_job(claimed, clock.now)  # released: no longer its claim
+        assert await store.claim_jobs(clock.now + S, 1, 10 * S, "b") == []
+        (again,) = await store.claim_jobs(clock.now + 2 * S, 1, 10 * S, "b")
+        assert again.attempts == 2 and again.due == claimed.due
+
+    run(database_url, scenario)
+
+
+def test_concurrent_claimants_never_share_a_job(database_url: str) -> None:
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac = await account(store)
+        await store.add_jobs([job(ac, clock.now, n) for n in range(200)])
+        other = open_store(database_url)
+        other.clock = clock
+        await other.open()
+        try:
+            claims = await asyncio.gather(
+                *(
+                    (store if i % 2 else other).claim_jobs(clock.now, 7, 10 * S, f"w{i}")
+                    for i in range(40)
+                )
+            )
+        finally:
+            await other.close()
+        ids = [j.id for batch in claims for j in batch]
+        assert len(ids) == len(set(ids)) == 200
+
+    run(database_url, scenario)
+
+
+def test_worker_runs_each_job_once_retries_failures_and_wakes_on_new_jobs(
+    database_url: str,
+) -> None:
+    migrate.upgrade(database_url)
+
+    async def main() -> None:
+        store = open_store(database_url)
+        await store.open()
+        ran: list[tuple[int, int]] = []
+        failures = {"left": 2}
+
+        async def step(j: Job) -> Done:
+            ran.append((j.payload["n"], j.attempts))
+            if j.payload["n"] == 0 and failures["left"]:
+                failures["left"] -= 1
+                raise RuntimeError("flaky")
+            if j.payload["n"] < 3:
+                nxt = j.payload["n"] + 1
+                return Done(follow_ups=[job(j.account_sid, store.clock(), 10 + nxt)])
+            return Done()
+
+        async def tail(j: Job) -> list[NewJob]:
+            ran.append((j.payload["n"], j.attempts))
+            return []
+
+        worker = Worker(
+            store, {"test.step": step, "test.tail": tail}, lease=10 * S, keep=100, poll=5.0
+        )
+        import switchboard.traffic.outbox as outbox
+
+        outbox_backoff, outbox.BACKOFF = outbox.BACKOFF, 0.05
+        worker.start()
+        try:
+            ac = await account(store)
+            # poll=5 s: only the wake-up on a new job can make this quick.
+            await store.add_jobs([job(ac, store.clock(), 0)])
+            await until(lambda: store.pending_jobs(ac), 0)
+            await store.add_jobs([job(ac, store.clock(), 7, kind="test.tail")])
+            await until(lambda: store.pending_jobs(ac), 0)
+        finally:
+            outbox.BACKOFF = outbox_backoff
+            await worker.stop()
+            await store.close()
+        assert ran == [(0, 1), (0, 2), (0, 3), (11, 1), (7, 1)]
+        assert worker.finished == 3
+
+    asyncio.run(main())
+
+
+async def until(probe: Callable[[], Awaitable[Any]], value: Any, timeout: float = 3.0) -> None:
+    async def wait() -> None:
+        while await probe() != value:
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(wait(), timeout)
