@@ -58,9 +58,7 @@ def test_calls_log_filters_pages_and_status_history(
     assert client.calls(canceled.sid).update(status="canceled").status == "canceled"
     # Enough others for a second page.
     for i in range(50):
-        client.calls.create(
-            to=f"+1415555{i:04d}", from_=number.phone_number, twiml="<Response/>"
-        )
+        client.calls.create(to=f"+1415555{i:04d}", from_=number.phone_number, twiml="<Response/>")
     settle(server, ac)
     assert client.calls(answered.sid).fetch().status == "completed"
     assert client.calls(canceled.sid).fetch().status == "canceled"
@@ -103,7 +101,7 @@ def test_calls_log_filters_pages_and_status_history(
     assert page.locator("#calls-after-error").inner_text() == (
         "On or after must be a date, YYYY-MM-DD (code 20001)"
     )
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    today = dt.datetime.now(dt.UTC).date().isoformat()
     page.get_by_label("On or after").fill(today)
     page.get_by_role("button", name="Apply filters").click()
     console.ready(f"/accounts/{ac}/calls")
