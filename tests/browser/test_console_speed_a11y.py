@@ -72,6 +72,15 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
         finally:
             receiver.close()
         assert len(recorded["recordings"]) == 1, recorded
+        # Calls made through the API (the calls log), settled.
+        placed = [
+            h.post(
+                f"{ROOT}/{ac}/Calls.json",
+                data={"To": f"+1415555{i:04d}", "From": phone, "Twiml": "<Response/>"},
+            ).json()
+            for i in range(3)
+        ]
+        assert h.post(f"{EXT}/{ac}/Settle", data={"Timeout": "60"}).status_code == 200
         request = h.get(f"{EXT}/{ac}/Requests", params={"PageSize": 1}).json()["requests"][0]
     pages = {
         "accounts": "/accounts",
@@ -91,6 +100,9 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
         "request": f"/accounts/{ac}/requests/{request['sid']}",
         "phone": f"/accounts/{ac}/phone",
         "recordings": f"/accounts/{ac}/recordings",
+        "calls log": f"/accounts/{ac}/calls",
+        "filtered calls": f"/accounts/{ac}/calls?status=completed&after=2000-01-01",
+        "placed call": f"/accounts/{ac}/calls/{placed[0]['sid']}",
         "tools": f"/accounts/{ac}/tools",
         "status": f"/accounts/{ac}/status",
     }
