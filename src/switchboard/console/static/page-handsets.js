@@ -16,9 +16,6 @@ import { table } from "./tables.js";
 
 const POLL_MS = 2000;
 const THREADS_SCANNED = 1000;
-// Twilio's default opt-out, opt-in and help keywords (Advanced Opt-Out's defaults).
-const OPT_OUT = new Set(["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE", "STOP ALL"]);
-const OPT_IN = new Set(["START", "YES", "UNSTOP"]);
 const E164 = /^\+[1-9][0-9]{6,14}$/;
 
 const inbound = (m) => String(m.direction || "").startsWith("inbound");
@@ -70,34 +67,21 @@ route(`/accounts/(AC${SID})/handsets`, async (ctx, ac) => {
   });
 });
 
-/** Every message between the handset and the account, oldest first, each once. */
+/** The thread: every message between the handset and the account, oldest first, each once;
+ *  and the account's numbers the handset has opted out of (the handsets API says). */
 async function thread(ac, handset) {
-  const received = api("GET", `${handsetPath(ac, handset)}/Messages`, { PageSize: "1000" })
-    .then((p) => p.messages || [], (error) => {
-      if (error.status === 404) return []; // a handset that has received nothing yet
-      throw error;
-    });
-  const [sent, toIt, got] = await Promise.all([
+  const [sent, toIt, got, state] = await Promise.all([
     api("GET", `${acct(ac)}/Messages.json`, { From: handset, PageSize: "1000" }).then((p) => p.messages),
     api("GET", `${acct(ac)}/Messages.json`, { To: handset, PageSize: "1000" }).then((p) => p.messages),
-    received,
+    api("GET", `${handsetPath(ac, handset)}/Messages`, { PageSize: "1000" }).then((p) => p.messages),
+    api("GET", handsetPath(ac, handset)),
   ]);
   const bySid = new Map();
   for (const m of [...sent, ...toIt, ...got]) bySid.set(m.sid, { ...bySid.get(m.sid), ...m });
   // SIDs are time-ordered (docs/architecture.md): their order is creation order.
-  return [...bySid.values()].sort((a, b) => (a.sid.slice(2) < b.sid.slice(2) ? -1 : a.sid.slice(2) > b.sid.slice(2) ? 1 : 0));
-}
-
-/** The numbers the handset has opted out of (its last keyword to each was an opt-out word). */
-function optedOut(messages) {
-  const state = new Map();
-  for (const m of messages) {
-    if (!inbound(m)) continue;
-    const word = String(m.body || "").trim().toUpperCase();
-    if (OPT_OUT.has(word)) state.set(m.to, word);
-    else if (OPT_IN.has(word)) state.delete(m.to);
-  }
-  return state;
+  const key = (m) => m.sid.slice(2);
+  const messages = [...bySid.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  return { messages, optedOutOf: state.opted_out_of || [] };
 }
 
 function bubbleHtml(ac, m) {
@@ -109,12 +93,12 @@ function bubbleHtml(ac, m) {
     · <a href="${BASE}/accounts/${ac}/messages/${m.sid}" aria-label="Details of the message of ${m.date_created}">details</a></span></li>`;
 }
 
-const optOutHtml = (out) => (out.size
-  ? html`<p class="note" id="opted-out">${[...out].map(([number, word]) => `Opted out of ${number} (sent ${word}): your code's messages to this handset from it fail (21610) until it sends START.`).join(" ")}</p>`
-  : html`<p class="note" id="opted-out"></p>`);
+const optOutHtml = (numbers) => html`<p class="note" id="opted-out">${numbers.length
+  ? `Opted out of ${numbers.join(", ")}: messages to this handset from ${numbers.length === 1 ? "it" : "them"} fail (21610) until it sends START.`
+  : ""}</p>`;
 
 route(`/accounts/(AC${SID})/handsets/(\\+[1-9][0-9]{6,14})`, async (ctx, ac, handset) => {
-  const [messages, numbers] = await Promise.all([
+  const [{ messages, optedOutOf }, numbers] = await Promise.all([
     thread(ac, handset),
     listAll(`${acct(ac)}/IncomingPhoneNumbers.json`, "incoming_phone_numbers", null, 1000),
   ]);
@@ -125,7 +109,7 @@ route(`/accounts/(AC${SID})/handsets/(\\+[1-9][0-9]{6,14})`, async (ctx, ac, han
   ctx.done(`SMS with ${handset}`, html`
     <p class="crumbs"><a href="${BASE}/accounts/${ac}">${ac}</a> › <a href="${BASE}/accounts/${ac}/handsets">SMS threads</a> › ${handset}</p>
     <h1>SMS with ${handset}</h1>
-    ${optOutHtml(optedOut(messages))}
+    ${optOutHtml(optedOutOf)}
     <ol id="thread" class="thread" aria-label="Messages, oldest first" aria-live="polite">${messages.map((m) => bubbleHtml(ac, m))}</ol>
     ${messages.length ? "" : html`<p id="thread-empty">No messages yet.</p>`}
     <p class="muted" id="thread-state">Live: checks every 2 seconds.</p>
@@ -142,17 +126,18 @@ route(`/accounts/(AC${SID})/handsets/(\\+[1-9][0-9]{6,14})`, async (ctx, ac, han
 
   const list = document.getElementById("thread");
   const stateBox = document.getElementById("thread-state");
-  let shown = JSON.stringify(messages.map((m) => [m.sid, m.status]));
-  const redraw = (fresh) => {
+  const summary = (t) => JSON.stringify([t.messages.map((m) => [m.sid, m.status]), t.optedOutOf]);
+  let shown = summary({ messages, optedOutOf });
+  const redraw = ({ messages: fresh, optedOutOf: out }) => {
     list.innerHTML = fresh.map((m) => bubbleHtml(ac, m).html).join("");
-    document.getElementById("opted-out").outerHTML = optOutHtml(optedOut(fresh)).html;
+    document.getElementById("opted-out").outerHTML = optOutHtml(out).html;
     const empty = document.getElementById("thread-empty");
     if (empty && fresh.length) empty.remove();
   };
   const refresh = async () => {
     const fresh = await thread(ac, handset);
     if (!ctx.current()) return;
-    const now = JSON.stringify(fresh.map((m) => [m.sid, m.status]));
+    const now = summary(fresh);
     if (now !== shown) {
       shown = now;
       redraw(fresh);
