@@ -80,6 +80,15 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
             ).json()
             for i in range(3)
         ]
+        # A handset's SMS thread: it texts the number, the account texts it back.
+        handset = "+14155550123"
+        texted = h.post(
+            f"{EXT}/{ac}/Handsets/{handset}/Messages", data={"To": phone, "Body": "Hi"}
+        )
+        assert texted.status_code == 201, texted.text
+        sent = h.post(
+            f"{ROOT}/{ac}/Messages.json", data={"To": handset, "From": phone, "Body": "Hello"}
+        ).json()
         assert h.post(f"{EXT}/{ac}/Settle", data={"Timeout": "60"}).status_code == 200
         request = h.get(f"{EXT}/{ac}/Requests", params={"PageSize": 1}).json()["requests"][0]
     pages = {
@@ -103,6 +112,11 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
         "calls log": f"/accounts/{ac}/calls",
         "filtered calls": f"/accounts/{ac}/calls?status=completed&after=2000-01-01",
         "placed call": f"/accounts/{ac}/calls/{placed[0]['sid']}",
+        "messages log": f"/accounts/{ac}/messages",
+        "filtered messages": f"/accounts/{ac}/messages?status=delivered&to=%2B14155550123",
+        "sent message": f"/accounts/{ac}/messages/{sent['sid']}",
+        "sms threads": f"/accounts/{ac}/handsets",
+        "sms thread": f"/accounts/{ac}/handsets/{handset}",
         "tools": f"/accounts/{ac}/tools",
         "status": f"/accounts/{ac}/status",
     }
