@@ -171,7 +171,7 @@ function controlsHtml(waiting) {
   const speech = modes.includes("speech");
   const finish = a.finishOnKey === undefined ? "#" : String(a.finishOnKey);
   const keypad = dtmf ? html`<div class="keypad-box">
-      <p class="hint" id="keypad-hint">${a.numDigits ? `It takes ${plural(Number(a.numDigits), "key")}; they are sent when you have pressed them.` : finish ? `End with ${finish} (${KEY_NAMES[finish] || finish}), or press Send keys.` : "Press Send keys when you are done."}</p>
+      <p class="hint" id="keypad-hint">Press the keys here or on your keyboard. ${a.numDigits ? `It takes ${plural(Number(a.numDigits), "key")}; they are sent when you have pressed them.` : finish ? `End with ${finish} (${KEY_NAMES[finish] || finish}), or press Send keys.` : "Press Send keys when you are done."}</p>
       <div class="keypad" role="group" aria-label="Keypad" aria-describedby="keypad-hint">
         ${KEYS.map((k) => html`<button type="button" class="key" data-key="${k}">${k}${KEY_NAMES[k] ? html`<span class="visually-hidden"> ${KEY_NAMES[k]}</span>` : ""}</button>`)}
       </div>
@@ -196,6 +196,16 @@ function mountPhone(ctx, ac, form) {
   let recordTimer = null;
   const stopTimer = () => { if (recordTimer) { clearInterval(recordTimer.id); recordTimer = null; } };
   ctx.onLeave(stopTimer);
+  // The computer's keys press the keypad's (0-9, * and #), unless typing in a field.
+  const typed = (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.target.closest("input, textarea, select")) return;
+    const button = controls.hidden ? null : controls.querySelector(`button.key[data-key="${CSS.escape(event.key)}"]`);
+    if (!button || button.disabled) return;
+    event.preventDefault();
+    button.click();
+  };
+  document.addEventListener("keydown", typed);
+  ctx.onLeave(() => document.removeEventListener("keydown", typed));
   // Leaving the page hangs up a call that waits for you (closing the tab leaves it to expire
   // after InteractiveTimeout, as a caller who walked away).
   let live = false;
