@@ -44,6 +44,10 @@ SERVED_PATHS: dict[str, bool] = {
     f"{ACCOUNT}/Recordings/{{Sid}}.json": KEYS_ALLOWED,
     f"{ACCOUNT}/Calls.json": KEYS_ALLOWED,
     f"{ACCOUNT}/Calls/{{Sid}}.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Messages.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Messages/{{Sid}}.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Messages/{{MessageSid}}/Media.json": KEYS_ALLOWED,
+    f"{ACCOUNT}/Messages/{{MessageSid}}/Media/{{Sid}}.json": KEYS_ALLOWED,
 }
 
 METHODS = ("get", "post", "put", "patch", "delete")

@@ -135,13 +135,14 @@ def reply(
 class Receiver:
     """`Receiver(auth_token)`: listening at once; `close()` in teardown."""
 
-    def __init__(self, auth_token: str) -> None:
+    def __init__(self, auth_token: str, *, backlog: int = 5) -> None:
+        """`backlog`: the accept queue; a burst of outbox callbacks needs more than 5."""
         self.validator = RequestValidator(auth_token)
         self._scripts: dict[str, Script] = {}
         self._requests: list[Recorded] = []
         self._lock = threading.Lock()
         self._cond = threading.Condition(self._lock)
-        self._listener = Listener(self._record)
+        self._listener = Listener(self._record, backlog=backlog)
         self.port = self._listener.port
         self.base_url = self._listener.base_url
 

@@ -47,14 +47,16 @@ ALWAYS_REFUSED: dict[str, tuple[int, int]] = {
     "deleted_key": (401, 20003),
     "none": (401, 20003),
 }
-PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|OC|SM|RE|DV|RQ)\}")
-# Kinds whose SIDs share a prefix with another kind: OC, a call made with `Calls.json` (CA…).
-SID_PREFIX = {"OC": "CA"}
-HANDSET = "+14155550142"  # the far end of the calls the owners make
+PLACEHOLDER = re.compile(r"\{(AC|AP|PN|SK|CA|OC|SM|RE|DV|RQ|MS|ME)\}")
+# Placeholders whose SIDs have another prefix: MS is a sent message (an MMS, so MM…), SM the
+# trace of a simulated inbound one; OC is a call made with `Calls.json` (CA…), CA the trace of a
+# simulated inbound one.
+SID_PREFIX = {"MS": "MM", "OC": "CA"}
+HANDSET = "+14155550177"
 
 
-def random_sid(kind: str) -> str:
-    return SID_PREFIX.get(kind, kind) + secrets.token_hex(16)
+def random_sid(prefix: str) -> str:
+    return SID_PREFIX.get(prefix, prefix) + secrets.token_hex(16)
 
 
 def call_form(o: Owner) -> dict[str, str]:
@@ -77,9 +79,10 @@ class Owner:
     name: str
     sid: str
     token: str
-    # AC, AP, PN, SK, CA, OC, SM, RE, DV, RQ -> SID
+    # AC, AP, PN, SK, CA, OC, SM, RE, DV, RQ, MS, ME -> SID
     ids: dict[str, str] = field(default_factory=dict)
     number: str = ""
+    quiet_number: str = ""  # a number with no webhooks (a handset's message to it calls nobody)
     key_secret: str = ""  # the secret of ids["SK"], which signs the owner's Access Tokens
 
     def access_token(self, grant: VoiceGrant) -> str:
@@ -200,6 +203,33 @@ def make_owner_resources(world_server: Server, receiver: Receiver, owner: Owner)
         )
         device = expect_ok(h.post(f"{EXT}/{owner.sid}/Clients", data=owner.register_form()), 201)
         owner.ids["DV"] = device["sid"]
+        owner.quiet_number = random_number()
+        expect_ok(
+            h.post(
+                f"{ROOT}/{owner.sid}/IncomingPhoneNumbers.json",
+                data={"PhoneNumber": owner.quiet_number},
+            ),
+            201,
+        )
+        owner.ids.update(sent_mms(h, owner))
+        settle(h, owner)
+
+
+def sent_mms(h: httpx.Client, owner: Owner) -> dict[str, str]:
+    """A message the owner sends, with one media item: {"MS": its SID, "ME": the media's}."""
+    sent = expect_ok(
+        h.post(
+            f"{ROOT}/{owner.sid}/Messages.json",
+            data={"To": HANDSET, "From": owner.number, "MediaUrl": "https://m.test/a.png"},
+        ),
+        201,
+    )
+    media = expect_ok(h.get(f"{ROOT}/{owner.sid}/Messages/{sent['sid']}/Media.json"), 200)
+    return {"MS": sent["sid"], "ME": media["media_list"][0]["sid"]}
+
+
+def settle(h: httpx.Client, owner: Owner) -> None:
+    expect_ok(h.post(f"{EXT}/{owner.sid}/Settle", data={"Timeout": "30"}), 200)
 
 
 @pytest.fixture(scope="module")
@@ -269,6 +299,10 @@ def number_form(area: str | None = None) -> Callable[[Owner], dict[str, str]]:
         return {"PhoneNumber": random_number(area), "FriendlyName": "from the matrix"}
 
     return form
+
+
+def message_form(o: Owner) -> dict[str, str]:
+    return {"To": HANDSET, "From": o.number, "Body": "from the matrix"}
 
 
 A = "{AC}"
@@ -345,6 +379,26 @@ OPS: list[Op] = [
         form=lambda o: {"Url": "https://example.com/", "Signature": "x"},
     ),
     Op("GET", f"{EXT}/{A}/Status", 200),
+    # Messages: sent with the owner's number; the owner's settled MMS and its media.
+    Op("GET", f"{ROOT}/{A}/Messages.json", 200),
+    Op("POST", f"{ROOT}/{A}/Messages.json", 201, form=message_form),
+    Op("POST", f"{ROOT}/{A}/SMS/Messages.json", 201, form=message_form),
+    Op("GET", f"{ROOT}/{A}/Messages/{{MS}}.json", 200, item="MS"),
+    Op("POST", f"{ROOT}/{A}/Messages/{{MS}}.json", 200, form=lambda o: {"Body": ""}, item="MS"),
+    Op("DELETE", f"{ROOT}/{A}/Messages/{{MS}}.json", 204, fresh="MS", item="MS"),
+    Op("GET", f"{ROOT}/{A}/Messages/{{MS}}/Media.json", 200, item="MS"),
+    Op("GET", f"{ROOT}/{A}/Messages/{{MS}}/Media/{{ME}}.json", 200, item="ME"),
+    Op("DELETE", f"{ROOT}/{A}/Messages/{{MS}}/Media/{{ME}}.json", 204, fresh="ME", item="ME"),
+    Op("POST", f"{EXT}/{A}/Settle", 200, form=lambda o: {"Timeout": "30"}),
+    Op("GET", f"{EXT}/{A}/Handsets/{HANDSET}", 200),
+    Op("POST", f"{EXT}/{A}/Handsets/{HANDSET}", 200, form=lambda o: {"CallDuration": "5"}),
+    Op("GET", f"{EXT}/{A}/Handsets/{HANDSET}/Messages", 200),
+    Op(
+        "POST",
+        f"{EXT}/{A}/Handsets/{HANDSET}/Messages",
+        201,
+        form=lambda o: {"To": o.quiet_number, "Body": "from a handset"},
+    ),
     # Calls made with `Calls.json`; the owner's call has ended, so a redirect is refused (400).
     Op("GET", f"{ROOT}/{A}/Calls.json", 200),
     Op("POST", f"{ROOT}/{A}/Calls.json", 201, form=call_form),
@@ -366,7 +420,7 @@ def test_every_served_route_is_in_the_matrix() -> None:
     own test below.)"""
     from switchboard.api.routes import build_routes
 
-    kinds = ("AC", "AP", "PN", "SK", "CA", "OC", "SM", "RE", "DV", "RQ")
+    kinds = ("AC", "AP", "PN", "SK", "CA", "OC", "SM", "RE", "DV", "RQ", "MS", "ME")
     sample = {k: random_sid(k) for k in kinds}
     missing = []
     for route in build_routes():
@@ -396,8 +450,18 @@ def fill(template: str, ids: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: ids[m.group(1)], template)
 
 
-def fresh_resource(world: World, owner: Owner, kind: str) -> str:
-    """A new resource of `owner` for a DELETE that is expected to succeed."""
+def fresh_resource(world: World, owner: Owner, kind: str) -> dict[str, str]:
+    """A new resource of `owner` for a DELETE that is expected to succeed: {kind: SID}, with its
+    parent's where the path names it too."""
+    h = world.owner_client(owner.name)
+    if kind in ("MS", "ME"):
+        made = sent_mms(h, owner)
+        settle(h, owner)  # a message on its way cannot be deleted
+        return made
+    return {kind: fresh_sid(world, owner, kind)}
+
+
+def fresh_sid(world: World, owner: Owner, kind: str) -> str:
     h = world.owner_client(owner.name)
     if kind == "AP":
         resp = h.post(f"{ROOT}/{owner.sid}/Applications.json", data={"FriendlyName": "tmp"})
@@ -435,6 +499,8 @@ def owner_view(world: World, owner: Owner, kind: str) -> httpx.Response:
         "RE": f"{ROOT}/{owner.sid}/Recordings/{owner.ids['RE']}.json",
         "DV": f"{EXT}/{owner.sid}/Clients/{owner.ids['DV']}",
         "RQ": f"{EXT}/{owner.sid}/Requests/{owner.ids['RQ']}",
+        "MS": f"{ROOT}/{owner.sid}/Messages/{owner.ids['MS']}.json",
+        "ME": f"{ROOT}/{owner.sid}/Messages/{owner.ids['MS']}/Media/{owner.ids['ME']}.json",
         "OC": f"{ROOT}/{owner.sid}/Calls/{owner.ids['OC']}.json",
     }
     h = world.owner_client(owner.name)
@@ -504,7 +570,7 @@ def test_matrix(world: World, op: Op) -> None:
             status, code = expected(cred, owner_name, op)
             ids = dict(owner.ids)
             if code is None and op.fresh is not None:
-                ids[op.fresh] = fresh_resource(world, owner, op.fresh)
+                ids.update(fresh_resource(world, owner, op.fresh))
             form = op.form(owner) if op.form is not None else None
             h = world.client(cred)
             resp = h.request(op.method, fill(op.template, ids), data=form)
@@ -621,6 +687,8 @@ ITEM_PATHS = [
     (f"{EXT}/{{AC}}/Clients/{{X}}", "DV", ("GET", "DELETE")),
     (f"{EXT}/{{AC}}/Requests/{{X}}", "RQ", ("GET",)),
     (f"{EXT}/{{AC}}/Requests/{{X}}/Replay", "RQ", ("POST",)),
+    (f"{ROOT}/{{AC}}/Messages/{{X}}.json", "MS", ("GET", "DELETE")),
+    (f"{ROOT}/{{AC}}/Messages/{{X}}/Media.json", "MS", ("GET",)),
 ]
 # (credentials, the account whose path they use, whose resource they name)
 CROSSINGS = [

@@ -24,6 +24,8 @@ from conftest import Server
 from errors import assert_error, assert_sdk_error
 from inbound import new_number
 from receiver import Receiver
+from twilio.jwt.access_token import AccessToken
+from twilio.jwt.access_token.grants import VoiceGrant
 from twilio.rest import Client
 
 SERVER_ARGS = ("--webhook-timeout", "2", "--delivery-delay", "0.05")
@@ -237,6 +239,85 @@ def test_a_client_call_with_no_device_is_no_answer(
     assert receiver.requests("/voice") == []
     fetched = client.calls(call.sid).fetch()
     assert (fetched.status, fetched.duration) == ("no-answer", "0")
+
+
+def test_a_client_call_rings_a_registered_device(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str
+) -> None:
+    key = client.new_keys.create(friendly_name="devices")
+    identity = f"alice_{time.monotonic_ns()}"
+    token = AccessToken(module_server.account_sid, key.sid, key.secret, identity=identity)
+    token.add_grant(VoiceGrant(incoming_allow=True))
+    with module_server.http() as h:
+        registered = h.post(
+            f"/switchboard/v1/Accounts/{module_server.account_sid}/Clients",
+            data={"Token": token.to_jwt(), "Input": "7"},
+        )
+    assert registered.status_code == 201, registered.text
+    pressed_url = receiver.script("/pressed", body=SAY)
+    gather = f'<Response><Gather numDigits="1" action="{pressed_url}"/></Response>'
+    call = client.calls.create(
+        to=f"client:{identity}", from_=caller_id, url=receiver.script("/voice", body=gather)
+    )
+    settle(module_server)
+    [voice] = receiver.requests("/voice")
+    assert voice.params["To"] == f"client:{identity}"
+    [pressed] = receiver.requests("/pressed")
+    assert pressed.params["Digits"] == "7"  # the device's side of the call
+    assert client.calls(call.sid).fetch().status == "completed"
+    with module_server.http() as h:
+        device = h.get(
+            f"/switchboard/v1/Accounts/{module_server.account_sid}/Clients/"
+            f"{registered.json()['sid']}"
+        ).json()
+    assert [c["call_sid"] for c in device["calls"]] == [call.sid]
+    all_signed(receiver)
+
+
+# Recording, answering machines
+
+
+def test_record_makes_a_recording_and_posts_its_callback(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str
+) -> None:
+    call = client.calls.create(
+        to=HANDSET,
+        from_=caller_id,
+        twiml='<Response><Say>Recorded</Say><Pause length="3"/></Response>',
+        record=True,
+        recording_status_callback=receiver.url("/rec"),
+        status_callback=receiver.url("/s"),
+    )
+    settle(module_server)
+    [done] = receiver.requests("/s")
+    [recording] = client.recordings.list(call_sid=call.sid)
+    assert recording.source == "OutboundAPI"
+    assert recording.duration == done.params["CallDuration"]
+    assert done.params["RecordingSid"] == recording.sid
+    assert done.params["RecordingUrl"].endswith(f"/Recordings/{recording.sid}")
+    [rec] = receiver.requests("/rec")
+    assert rec.params["RecordingStatus"] == "completed"
+    assert rec.params["RecordingSid"] == recording.sid
+    assert rec.params["CallSid"] == call.sid
+    all_signed(receiver)
+
+
+def test_machine_detection_reports_who_answered(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str
+) -> None:
+    call = client.calls.create(
+        to=HANDSET,
+        from_=caller_id,
+        url=receiver.script("/voice", body=SAY),
+        machine_detection="Enable",
+    )
+    plain = client.calls.create(to=HANDSET, from_=caller_id, url=receiver.url("/voice"))
+    settle(module_server)
+    by_sid = {r.params["CallSid"]: r.params for r in receiver.requests("/voice")}
+    assert by_sid[call.sid]["AnsweredBy"] == "human"  # a handset answers as a human by default
+    assert "AnsweredBy" not in by_sid[plain.sid]
+    assert client.calls(call.sid).fetch().answered_by == "human"
+    assert client.calls(plain.sid).fetch().answered_by is None
 
 
 # Updates

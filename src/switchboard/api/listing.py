@@ -18,7 +18,7 @@ Owner = Callable[[str], Awaitable[str | None]]
 
 async def _page(
     req: ApiRequest,
-    sid_prefix: str,
+    sid_prefix: str | tuple[str, ...],
     path: str,
     filters: Sequence[tuple[str, str]],
     fetch: Fetch,
@@ -59,7 +59,8 @@ async def list_response(
     collection under the request's account)."""
     if path is None:
         path = resource.list_path.format(account_sid=req.account.sid)
-    rows, meta = await _page(req, resource.prefix, path, filters, fetch, owner)
+    prefix = ("SM", "MM") if resource.prefix == "SM" else resource.prefix  # messages: both
+    rows, meta = await _page(req, prefix, path, filters, fetch, owner)
     return render.page(req.rep, resource, rows, meta)
 
 
@@ -67,7 +68,7 @@ async def plain_list_response(
     req: ApiRequest,
     *,
     key: str,
-    sid_prefix: str,
+    sid_prefix: str | tuple[str, ...],
     path: str,
     fetch: Fetch,
     item: Callable[[Any], Mapping[str, Any]],

@@ -49,7 +49,7 @@ def _int(params: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
-def parse(params: Mapping[str, str], sid_prefix: str) -> PageRequest:
+def parse(params: Mapping[str, str], sid_prefix: str | tuple[str, ...]) -> PageRequest:
     page_size = _int(params, "PageSize", DEFAULT_PAGE_SIZE)
     if page_size < 1:
         raise errors.invalid_parameter(f"PageSize must be at least 1, not {page_size}")
@@ -70,7 +70,7 @@ def parse(params: Mapping[str, str], sid_prefix: str) -> PageRequest:
             or not re.fullmatch(r"[0-9a-fA-F]{32}", sid[2:])
         ):
             raise errors.invalid_page_token(token)
-        sid = sid_prefix + sid[2:].lower()
+        sid = sid[:2] + sid[2:].lower()
         if direction == "PA":
             after = sid
         else:

@@ -49,8 +49,10 @@ def request_filter(params: Mapping[str, str]) -> tuple[RequestFilter, list[tuple
         raise errors.invalid_parameter("Filter by CallSid or by MessageSid, not both")
     if call is not None and not is_sid(call, "CA"):
         raise errors.invalid_parameter(f"CallSid must be a call SID (CA…), not {call!r}")
-    if message is not None and not is_sid(message, "SM"):
-        raise errors.invalid_parameter(f"MessageSid must be a message SID (SM…), not {message!r}")
+    if message is not None and not (is_sid(message, "SM") or is_sid(message, "MM")):
+        raise errors.invalid_parameter(
+            f"MessageSid must be a message SID (SM… or MM…), not {message!r}"
+        )
     purpose = found.get("Purpose")
     if purpose is not None and not _PURPOSE.match(purpose):
         raise errors.invalid_parameter(f"Purpose is not a request purpose: {purpose!r}")

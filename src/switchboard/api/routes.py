@@ -23,6 +23,8 @@ from switchboard.twilio.resources import (
     EXTENSION_ROOT,
     INCOMING_PHONE_NUMBER,
     KEY,
+    MEDIA,
+    MESSAGE,
     RECORDING,
     Resource,
 )
@@ -117,7 +119,9 @@ def build_routes() -> tuple[Route, ...]:
         calls,
         clients,
         control,
+        handsets,
         keys,
+        messages,
         phone_numbers,
         recordings,
         request_log,
@@ -155,6 +159,16 @@ def build_routes() -> tuple[Route, ...]:
         Route(Template(f"{RECORDING.path}.xml", suffix=False), {"GET": recordings.fetch_xml}),
         *resource_routes(RECORDING, recordings),
         *resource_routes(CALL, calls),
+        *resource_routes(MESSAGE, messages),
+        Route(
+            Template(f"{API_ROOT}/Accounts/{{account_sid}}/SMS/Messages"),
+            {"POST": messages.create_legacy},
+        ),
+        Route(
+            Template(MEDIA.path),
+            {"GET": messages.media_fetch, "DELETE": messages.media_delete},
+        ),
+        Route(Template(MEDIA.list_path), {"GET": messages.media_list}),
         extension("/InboundCalls", POST=simulate.create_call),
         extension("/InboundCalls/{sid}", GET=simulate.fetch_call),
         extension("/InboundCalls/{sid}/Input", POST=simulate.call_input),
@@ -170,6 +184,10 @@ def build_routes() -> tuple[Route, ...]:
         extension("/SignatureCheck", POST=signatures.check),
         extension("/Status", GET=status.fetch),
         extension("/Settle", POST=settle.settle),
+        extension("/Handsets/{number}", GET=handsets.fetch, POST=handsets.put),
+        extension(
+            "/Handsets/{number}/Messages", GET=handsets.list_messages, POST=handsets.send_message
+        ),
         Route(
             Template(f"{EXTENSION_ROOT}/reset", suffix=False),
             {"POST": control.reset},

@@ -51,4 +51,5 @@ async def fetch_call(req: ApiRequest) -> Reply:
 
 
 async def fetch_message(req: ApiRequest) -> Reply:
-    return await _fetch(req, "SM", "message")
+    prefix = "MM" if req.args["sid"].startswith("MM") else "SM"  # an MMS has an MM SID
+    return await _fetch(req, prefix, "message")

@@ -186,6 +186,7 @@ class Handset:
     account_sid: str
     phone_number: str
     message_outcome: str = "delivered"  # delivered | undelivered | failed
+    message_error_code: int | None = None  # None: 30003 (undelivered), 30008 (failed)
     call_outcome: str = "completed"  # completed | busy | no-answer | failed
     answered_by: str = "human"
     call_duration: int = 0  # seconds; 0: as long as the call's TwiML takes
@@ -570,13 +571,14 @@ class Store(ABC):
         follow_ups: Sequence[NewJob] = (),
         *,
         updates: Sequence[RowUpdate] = (),
+        inserts: Sequence[tuple[str, Record]] = (),
         traces: Sequence[TraceWrite] = (),
         keep: int = 0,
     ) -> bool:
         """In one transaction, only while `job`'s claim still holds it: delete the job, store
-        `follow_ups`, apply `updates`, save `traces` and their requests (the logs trimmed to
-        `keep`). False (and nothing written) when the claim was lost (its lease ran out and
-        another process took the job)."""
+        `follow_ups`, insert `inserts` ((table, record)), apply `updates`, save `traces` and
+        their requests (the logs trimmed to `keep`). False (and nothing written) when the
+        claim was lost (its lease ran out and another process took the job)."""
 
     @abstractmethod
     async def retry_job(self, job: Job, ready_at: int) -> bool:
@@ -621,8 +623,9 @@ class Store(ABC):
         """The message and its media."""
 
     @abstractmethod
-    async def list_media(self, account_sid: str, message_sid: str, page: Keyset) -> list[Record]:
-        ...
+    async def list_media(
+        self, account_sid: str, message_sid: str, page: Keyset
+    ) -> list[Record]: ...
 
     @abstractmethod
     async def get_media(self, account_sid: str, message_sid: str, sid: str) -> Record | None: ...
@@ -645,6 +648,10 @@ class Store(ABC):
 
     @abstractmethod
     async def opted_out(self, account_sid: str, sender: str, recipient: str) -> bool: ...
+
+    @abstractmethod
+    async def opted_out_of(self, account_sid: str, recipient: str) -> list[str]:
+        """The account's numbers `recipient` opted out of, in order."""
 
     # Fixtures and test support
 

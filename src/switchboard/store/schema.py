@@ -92,9 +92,10 @@ calls = _table(
 
 messages = _table(
     MESSAGE,
-    sa.Index("ix_messages_account", "account_sid", "sid"),
+    # Newest first across SM and MM SIDs: by `order_key` (the SID's time-ordered part).
+    sa.Index("ix_messages_account", "account_sid", "order_key"),
     # A handset's inbox (`Handsets/{E164}/Messages`) and the `To` filter.
-    sa.Index("ix_messages_to", "account_sid", "to_", "sid"),
+    sa.Index("ix_messages_to", "account_sid", "to_", "order_key"),
 )
 media = _table(MEDIA, sa.Index("ix_media_parent", "account_sid", "parent_sid", "sid"))
 
@@ -126,6 +127,7 @@ handsets = sa.Table(
     sa.Column("account_sid", SID, primary_key=True),
     sa.Column("phone_number", sa.String(16), primary_key=True),
     sa.Column("message_outcome", sa.String(16), nullable=False),
+    sa.Column("message_error_code", sa.Integer, nullable=True),  # None: the outcome's own
     sa.Column("call_outcome", sa.String(16), nullable=False),
     sa.Column("answered_by", sa.String(32), nullable=False),
     sa.Column("call_duration", sa.Integer, nullable=False),  # seconds

@@ -12,8 +12,9 @@ from switchboard.store.base import Job, NewJob, RowUpdate, TraceWrite
 from switchboard.store.schema import MEDIA_TABLE, MESSAGES, Table
 from switchboard.store.sql_traffic import TrafficSql
 from switchboard.store.tx import Tx
+from switchboard.twilio.resources import Record
 
-# The tables a finishing job may update (`RowUpdate.table`).
+# The tables a finishing job may insert into or update (`RowUpdate.table`).
 UPDATABLE: dict[str, Table] = {t.name: t for t in (MESSAGES, MEDIA_TABLE)}
 
 _JOB_COLUMNS = "id, account_sid, kind, subject, due, payload, attempts, owner"
@@ -85,6 +86,7 @@ class JobsSql(TrafficSql):
         follow_ups: Sequence[NewJob] = (),
         *,
         updates: Sequence[RowUpdate] = (),
+        inserts: Sequence[tuple[str, Record]] = (),
         traces: Sequence[TraceWrite] = (),
         keep: int = 0,
     ) -> bool:
@@ -96,6 +98,9 @@ class JobsSql(TrafficSql):
             if not gone:
                 raise ClaimLost(job.id)
             await self._insert_jobs(tx, follow_ups)
+            for name, record in inserts:
+                table = UPDATABLE[name]
+                await tx.run(table.insert, table.row(record))
             for update in updates:
                 await self._apply(tx, update)
             if traces:

@@ -14,17 +14,19 @@ from switchboard.store.tx import Keyset, Tx, in_list_order, keyset
 from switchboard.twilio.resources import Record
 
 _HANDSET_COLUMNS = (
-    "account_sid, phone_number, message_outcome, call_outcome, answered_by, call_duration, "
+    "account_sid, phone_number, message_outcome, message_error_code, call_outcome, answered_by, "
+    "call_duration, "
     "input, date_created, date_updated"
 )
 
 
 def _handset(row: Sequence[Any]) -> Handset:
-    account_sid, number, message, call, answered_by, duration, input_, created, updated = row
+    account_sid, number, message, code, call, answered_by, duration, input_, created, updated = row
     return Handset(
         account_sid,
         number,
         message,
+        code,
         call,
         answered_by,
         int(duration),
@@ -76,7 +78,13 @@ class MessagesSql(JobsSql):
         if filters.direction:
             where.append(f"direction IN ({', '.join('?' for _ in filters.direction)})")
             args.extend(filters.direction)
-        tail = keyset(where, args, page, descending=True)
+        # SM and MM SIDs: ordered by their time-ordered part (`order_key`), tokens likewise.
+        by_key = Keyset(
+            page.after[2:] if page.after else None,
+            page.before[2:] if page.before else None,
+            page.limit,
+        )
+        tail = keyset(where, args, by_key, descending=True, column="order_key")
         async with self.reading() as tx:
             rows = await tx.all(f"{MESSAGES.select} WHERE {' AND '.join(where)} {tail}", args)
         return [MESSAGES.record(r) for r in in_list_order(rows, page)]
@@ -109,7 +117,7 @@ class MessagesSql(JobsSql):
     async def list_media(self, account_sid: str, message_sid: str, page: Keyset) -> list[Record]:
         where = ["account_sid = ?", "parent_sid = ?"]
         args: list[Any] = [account_sid, message_sid]
-        tail = keyset(where, args, page, descending=True)
+        tail = keyset(where, args, page)  # in the order given (MediaUrl0, MediaUrl1...)
         async with self.reading() as tx:
             rows = await tx.all(f"{MEDIA_TABLE.select} WHERE {' AND '.join(where)} {tail}", args)
         return [MEDIA_TABLE.record(r) for r in in_list_order(rows, page)]
@@ -145,11 +153,11 @@ class MessagesSql(JobsSql):
 
         async def run(tx: Tx) -> Handset:
             row = await tx.one(
-                "INSERT INTO handsets (account_sid, phone_number, message_outcome, call_outcome, "
-                "answered_by, call_duration, input, date_created, date_updated) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                f"INSERT INTO handsets ({_HANDSET_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (account_sid, phone_number) DO UPDATE SET "
                 "message_outcome = excluded.message_outcome, "
+                "message_error_code = excluded.message_error_code, "
                 "call_outcome = excluded.call_outcome, answered_by = excluded.answered_by, "
                 "call_duration = excluded.call_duration, input = excluded.input, "
                 f"date_updated = excluded.date_updated RETURNING {_HANDSET_COLUMNS}",
@@ -157,6 +165,7 @@ class MessagesSql(JobsSql):
                     handset.account_sid,
                     handset.phone_number,
                     handset.message_outcome,
+                    handset.message_error_code,
                     handset.call_outcome,
                     handset.answered_by,
                     handset.call_duration,
@@ -195,3 +204,12 @@ class MessagesSql(JobsSql):
                 (account_sid, sender, recipient),
             )
         return row is not None
+
+    async def opted_out_of(self, account_sid: str, recipient: str) -> list[str]:
+        async with self.reading() as tx:
+            rows = await tx.all(
+                "SELECT sender FROM opt_outs WHERE account_sid = ? AND recipient = ? "
+                "ORDER BY sender",
+                (account_sid, recipient),
+            )
+        return [row[0] for row in rows]

@@ -67,22 +67,30 @@ class Tx(Protocol):
         serialised anyway, as in SQLite)."""
 
 
-def keyset(where: list[str], args: list[Any], page: Keyset, *, descending: bool = False) -> str:
+def keyset(
+    where: list[str],
+    args: list[Any],
+    page: Keyset,
+    *,
+    descending: bool = False,
+    column: str = "sid",
+) -> str:
     """Adds the keyset condition for a list in SID order; returns the ORDER BY ... LIMIT tail.
 
-    `descending`: the list runs newest first, so `after` means smaller SIDs.
+    `descending`: the list runs newest first, so `after` means smaller SIDs. `column`: the
+    ordering column, when not the SID itself (`page` then holds that column's values).
     """
     forward, backward = ("<", ">") if descending else (">", "<")
     order = "DESC" if descending else "ASC"
     if page.after is not None:
-        where.append(f"sid {forward} ?")
+        where.append(f"{column} {forward} ?")
         args.append(page.after)
     elif page.before is not None:
-        where.append(f"sid {backward} ?")
+        where.append(f"{column} {backward} ?")
         args.append(page.before)
         order = "ASC" if descending else "DESC"
     args.append(page.limit)
-    return f"ORDER BY sid {order} LIMIT ?"
+    return f"ORDER BY {column} {order} LIMIT ?"
 
 
 def in_list_order(rows: list[Any], page: Keyset) -> list[Any]:

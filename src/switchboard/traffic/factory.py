@@ -15,7 +15,7 @@ import httpx
 from switchboard.config import Settings
 from switchboard.store.base import Store
 from switchboard.traffic.expiry import expiring_paused_calls
-from switchboard.traffic.outbound import Outbound
+from switchboard.traffic.outbound_calls import Outbound
 from switchboard.traffic.outbox import Handler, Worker, lease_for, running
 from switchboard.traffic.simulate import Simulator
 from switchboard.traffic.targets import TargetPolicy
@@ -59,7 +59,7 @@ async def open_simulator(
             webhooks,
             keep=settings.request_log_limit,
             media_base=media_base(settings),
-            delivery_delay=int(settings.delivery_delay * 1_000_000),
+            delivery_delay=settings.delivery_delay,
         )
         if not expire:
             yield simulator
@@ -71,7 +71,8 @@ async def open_simulator(
 def job_handlers(simulator: Simulator, settings: Settings) -> dict[str, Handler]:
     """Every kind of job a server runs, by kind (`message.*`; the calls add `call.*`)."""
     handlers: dict[str, Handler] = {}
-    handlers.update(Outbound(simulator).handlers())
+    handlers.update(simulator.messages.handlers())  # message.*
+    handlers.update(Outbound(simulator).handlers())  # call.*
     return handlers
 
 

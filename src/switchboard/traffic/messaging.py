@@ -157,12 +157,13 @@ class MessageRun:
         text = verb.get("text") or next(
             (c.get("text", "") for c in children if c["verb"] == "Body"), ""
         )
+        media = [c.get("text", "") for c in children if c["verb"] == "Media"]
         out = {
-            "sid": self.new_sid("SM"),
+            "sid": self.new_sid("MM" if media else "SM"),
             "to": attrs.get("to", self.message.from_),
             "from": attrs.get("from", self.message.to),
             "body": text,
-            "media": [c.get("text", "") for c in children if c["verb"] == "Media"],
+            "media": media,
             "status": "delivered",
         }
         self.trace.messages.append(out)

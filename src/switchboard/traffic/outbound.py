@@ -1,363 +1,440 @@
-"""The jobs of a call made with `Calls.json` (traffic/progress.py names them), run by the outbox
-worker of whichever server process claims them.
+"""Messages that leave an account: created through the REST API (`Messages.json`), TwiML replies,
+Twilio's own opt-out replies; and messages that arrive from outside (a handset's, another
+Switchboard account's). Each step is an outbox job (traffic/outbox.py), so nothing pending lives
+in one process's memory.
 
-Each step reads the call, moves it on only from the status it expects (`Store.transition_call`:
-a cancel and a step can never both win), posts the status callback of its event when the call
-asked for it, and hands back its next job and the call's trace (the callback recorded in it),
-which the worker writes in the transaction that finishes the job. A step run again after a
-crash finds the call already moved on and does only what is left; what a crash can repeat is a
-callback sent just before it.
+The lifecycle of a sent message, one job per step, `--delivery-delay` apart:
 
-The far end, when the call is answered: a Voice SDK device (`To=client:<identity>`, rung through
-`clients.ring`; none registered: `no-answer`), a Switchboard number (Twilio-to-Twilio: that
-number's application answers it as an inbound call), or any other number, a handset whose
-behaviour the account set (`Handsets/{E164}`: `CallOutcome`, `AnsweredBy`, `CallDuration`,
-`Input`; by default it answers as a human and says nothing).
+    queued (the create's answer) -> sending -> sent -> delivered | undelivered (ErrorCode)
+    queued -> failed (ErrorCode)
+
+Each step after `queued` (Twilio sends no callback for a message's initial status) is posted,
+signed with the account's token, to the message's status callback: the application's
+`message_status_callback` when the message was sent with `ApplicationSid` (the request's
+`StatusCallback` is then ignored, as on Twilio), else the request's `StatusCallback`. Each
+request is stored once in the request log, in the transaction that records the step.
+
+Where the message goes decides its outcome:
+- a number of some Switchboard account (Twilio-to-Twilio): delivered, and at `sent` it arrives
+  there as an inbound message (`message.arrive`) through that number's SMS webhooks, signed with
+  that account's token; the TwiML's `<Message>` replies come back the same way (a chain of
+  replies stops after `MAX_HOPS` arrivals, where two auto-responders would answer each other
+  for ever);
+- any other number is a handset: its settings for the account (`Handsets/{E164}`) say
+  delivered, undelivered or failed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from switchboard.store.base import Job, NewJob, RecordingFilter
+from switchboard.store.base import Job, NewJob, RowUpdate, Store, TraceWrite
 from switchboard.store.tx import Keyset
-from switchboard.traffic import clients, progress
-from switchboard.traffic.caller import Input, Script
-from switchboard.traffic.engine import RECORDING_PATH, Callee
+from switchboard.traffic.documents import WebhookClient
+from switchboard.traffic.messaging import Message, MessageRun
+from switchboard.traffic.messaging import inbound_params as message_params
 from switchboard.traffic.outbox import Done, Handler
-from switchboard.traffic.simulate import Simulator, writes
+from switchboard.traffic.plans import sms_plan
 from switchboard.traffic.trace import Trace
-from switchboard.traffic.webhooks import Delivery
-from switchboard.twilio import calls
-from switchboard.twilio.dates import rfc2822
-from switchboard.twilio.resources import Account, Record
+from switchboard.twilio import errors, rules
+from switchboard.twilio.resources import MEDIA, MESSAGE, Account, Record
+
+STEP = "message.step"
+ARRIVE = "message.arrive"
+MAX_HOPS = 10
+FAILURES = ("undelivered", "failed")
+DEFAULT_ERROR = {"undelivered": 30003, "failed": 30008}
+# Twilio's titles for the delivery errors a handset can be given.
+ERROR_MESSAGES = {
+    30001: "Queue overflow",
+    30002: "Account suspended",
+    30003: "Unreachable destination handset",
+    30004: "Message blocked",
+    30005: "Unknown destination handset",
+    30006: "Landline or unreachable carrier",
+    30007: "Message filtered",
+    30008: "Unknown error",
+    30009: "Missing segment",
+    30010: "Message price exceeds max price",
+}
+STATUS_PURPOSE = "message_status_callback"
+LEGACY_PURPOSE = "sms_status_callback"
 
 
-class Outbound:
-    """The `call.*` job handlers over one simulator (its store, webhook client, engine)."""
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to send from one of `account`'s numbers."""
 
-    def __init__(self, simulator: Simulator) -> None:
-        self.simulator = simulator
-        self.store = simulator.store
+    account: Account
+    to: str
+    from_: str
+    body: str
+    media: tuple[str, ...] = ()
+    status_callback: str | None = None
+    application_sid: str | None = None
+    purpose: str = STATUS_PURPOSE  # the request log's name for its callbacks
+    direction: str = "outbound-api"
+    hops: int = 0  # arrivals so far in a Twilio-to-Twilio chain of replies
+    force: bool = False  # Twilio's own opt-out replies reach an opted-out recipient
+
+
+def _sid(media: Sequence[Any]) -> str:
+    return "MM" if media else "SM"
+
+
+def new_record(
+    sid: str,
+    account_sid: str,
+    *,
+    from_: str,
+    to: str,
+    body: str,
+    num_media: int,
+    direction: str,
+    status: str,
+    now: int,
+    **extra: Any,
+) -> Record:
+    """A message record (every stored field), as the store keeps it."""
+    return {
+        **MESSAGE.defaults(),
+        "sid": sid,
+        "account_sid": account_sid,
+        "from": from_,
+        "to": to,
+        "body": body,
+        "num_media": str(num_media),
+        "num_segments": str(rules.num_segments(body)),
+        "direction": direction,
+        "status": status,
+        "history": [[status, now, None]],
+        "order_key": sid[2:],
+        "date_created": now,
+        "date_updated": now,
+        **extra,
+    }
+
+
+def media_records(
+    account_sid: str, parent_sid: str, urls: Sequence[str], new_sid: Callable[[str], str], now: int
+) -> list[Record]:
+    return [
+        {
+            **MEDIA.defaults(),
+            "sid": new_sid("ME"),
+            "account_sid": account_sid,
+            "parent_sid": parent_sid,
+            "content_type": rules.media_content_type(url),
+            "url": url,
+            "date_created": now,
+            "date_updated": now,
+        }
+        for url in urls
+    ]
+
+
+def status_params(message: Record, status: str, error_code: int | None) -> dict[str, str]:
+    """Twilio's parameters for an outbound message's status callback."""
+    params = {
+        "AccountSid": message["account_sid"],
+        "ApiVersion": message["api_version"] or "2010-04-01",
+        "From": message["from"],
+        "MessageSid": message["sid"],
+        "MessageStatus": status,
+        "SmsSid": message["sid"],
+        "SmsStatus": status,
+        "To": message["to"],
+    }
+    if error_code is not None:
+        params["ErrorCode"] = str(error_code)
+    return params
+
+
+class Messages:
+    """Sends messages and runs their jobs, over one store and one webhook client."""
+
+    def __init__(self, store: Store, webhooks: WebhookClient, *, delay: float, keep: int) -> None:
+        self.store = store
+        self.webhooks = webhooks
+        self.delay = int(delay * 1_000_000)
+        self.keep = keep
 
     def handlers(self) -> dict[str, Handler]:
-        return {
-            progress.INITIATE: self.initiate,
-            progress.RING: self.ring,
-            progress.ANSWER: self.answer,
-            progress.RESUME: self.resume,
-            progress.COMPLETE: self.complete,
+        return {STEP: self.step, ARRIVE: self.arrive}
+
+    # Sending
+
+    async def check(self, out: Outgoing) -> None:
+        """Twilio's refusals, in its order: test numbers, From, To, opt-out."""
+        code = rules.TEST_FROM_ERRORS.get(out.from_) or rules.TEST_TO_ERRORS.get(out.to)
+        if code is not None:
+            raise errors.message_refused(code, to=out.to, from_=out.from_)
+        if out.from_ != rules.TEST_FROM_OK:
+            if not rules.E164_RE.match(out.from_):
+                raise errors.message_refused(21212, from_=out.from_)
+            number = await self.store.find_number(out.account.sid, out.from_)
+            capabilities = (number or {}).get("capabilities") or {}
+            wanted = "mms" if out.media else "sms"
+            if number is None or not capabilities.get(wanted, True):
+                raise errors.message_refused(21606, from_=out.from_)
+        if not rules.E164_RE.match(out.to):
+            raise errors.message_refused(21211, to=out.to)
+        if not out.force and await self.store.opted_out(out.account.sid, out.from_, out.to):
+            raise errors.message_refused(21610, to=out.to)
+
+    async def prepare(self, out: Outgoing) -> tuple[Record, list[Record], list[NewJob]]:
+        """The new message, its media and its first job (nothing stored yet)."""
+        store = self.store
+        now = store.clock()
+        sid = store.sids.new(_sid(out.media))
+        record = new_record(
+            sid,
+            out.account.sid,
+            from_=out.from_,
+            to=out.to,
+            body=out.body,
+            num_media=len(out.media),
+            direction=out.direction,
+            status="queued",
+            now=now,
+            status_callback=out.status_callback,
+            application_sid=out.application_sid,
+        )
+        media = media_records(out.account.sid, sid, out.media, store.sids.new, now)
+        payload = {
+            **await self._destination(out),
+            "callback": out.status_callback,
+            "purpose": out.purpose,
+            "hops": out.hops,
         }
+        return record, media, [NewJob(out.account.sid, STEP, sid, now + self.delay, payload)]
 
-    # The steps
+    async def _destination(self, out: Outgoing) -> dict[str, Any]:
+        """The steps the message will go through, and where it arrives."""
+        target = await self.store.locate_number(out.to)
+        if target is not None:
+            return {"steps": ["sending", "sent", "delivered"], "error_code": None, "t2t": True}
+        handset = await self.store.get_handset(out.account.sid, out.to)
+        outcome = handset.message_outcome if handset else "delivered"
+        code = None
+        if outcome in FAILURES:
+            code = (handset.message_error_code if handset else None) or DEFAULT_ERROR[outcome]
+        steps = {
+            "delivered": ["sending", "sent", "delivered"],
+            "undelivered": ["sending", "sent", "undelivered"],
+            "failed": ["failed"],
+        }[outcome]
+        return {"steps": steps, "error_code": code, "t2t": False}
 
-    async def initiate(self, job: Job) -> Done:
-        """Twilio takes the call off its queue and starts dialling (the resource stays `queued`:
-        `initiated` is an event, not a status of the Call resource)."""
-        found = await self._load(job)
-        if found is None or found[1]["status"] != "queued":
-            return Done()
-        account, call, trace = found
-        await self._notify(account, call, trace, "initiated", self.store.clock())
-        return self._next(job, progress.RING, trace)
+    async def send(self, out: Outgoing) -> Record:
+        """Check, store the message (queued) with its first job, durably; the record."""
+        await self.check(out)
+        record, media, jobs = await self.prepare(out)
+        return await self.store.create_message(record, media, jobs)
 
-    async def ring(self, job: Job) -> Done:
-        found = await self._load(job)
-        if found is None:
-            return Done()
-        account, call, trace = found
-        if call["status"] == "queued":
-            moved = await self._move(call, ("queued",), "ringing", {})
-            if moved is None:
-                return Done()
-            call = moved
-        elif call["status"] != "ringing":
-            return Done()
-        await self._notify(account, call, trace, "ringing", _changed_at(call, "ringing"))
-        return self._next(job, progress.ANSWER, trace)
-
-    async def answer(self, job: Job) -> Done:
-        """The far end answers, or not (busy, no-answer, failed); an answered call runs."""
-        found = await self._load(job)
-        if found is None:
-            return Done()
-        account, call, trace = found
-        if call["status"] == "in-progress":
-            if call["options"].get("ran"):
-                return Done()
-            # A run of this step died after answering: run the call (its answer is not sent
-            # again: it was, just before).
-            far_end, callee, _ = await self._far_end(account, call)
-            await self.simulator.run_answered(account, call, trace, far_end, callee)
-            return Done()
-        if call["status"] != "ringing":
-            return Done()
-        far_end, callee, outcome = await self._far_end(account, call)
+    async def receive(
+        self, account: Account, *, from_: str, to: str, body: str, media: Sequence[str]
+    ) -> Record:
+        """A message from outside (a handset) to one of `account`'s numbers: stored as received,
+        its webhooks run by a job."""
+        if await self.store.find_number(account.sid, to) is None:
+            raise errors.number_not_found(to, account.sid)
         now = self.store.clock()
-        if outcome.status != "completed":
-            moved = await self._move(
-                call, ("ringing",), outcome.status, {"end_time": now, "duration": "0"}
-            )
-            if moved is None:
-                return Done()
-            trace.status = outcome.status
-            await self._notify(account, moved, trace, outcome.status, now, duration=0)
-            return Done(traces=writes([trace]))
-        changes: dict[str, Any] = {"start_time": now}
-        if call["options"].get("machine_detection"):
-            changes["answered_by"] = outcome.answered_by
-        moved = await self._move(call, ("ringing",), "in-progress", changes)
-        if moved is None:
-            return Done()
-        await self._notify(account, moved, trace, "in-progress", now)
-        # The answer is recorded with the run (`run_answered` saves the trace).
-        await self.simulator.run_answered(account, moved, trace, far_end, callee)
-        return Done()
+        sid = self.store.sids.new(_sid(media))
+        record = new_record(
+            sid,
+            account.sid,
+            from_=from_,
+            to=to,
+            body=body,
+            num_media=len(media),
+            direction="inbound",
+            status="received",
+            now=now,
+        )
+        records = media_records(account.sid, sid, media, self.store.sids.new, now)
+        job = NewJob(account.sid, ARRIVE, sid, now, {"hops": 0})
+        return await self.store.create_message(record, records, [job])
 
-    async def resume(self, job: Job) -> Done:
-        account = await self.store.get_account(job.account_sid)
-        if account is None:
-            return Done()
-        await self.simulator.resume_silent(account, job.subject, int(job.payload["at"]))
-        return Done()
+    # Jobs
 
-    async def complete(self, job: Job) -> Done:
-        """The call ended: its final status, duration, end time, recording (`Record=true`), and
-        the `completed` event's callback (sent for every way a call ends)."""
-        found = await self._load(job)
-        if found is None:
+    async def step(self, job: Job) -> Done:
+        """One step of a sent message: its new status, the callback, the next step."""
+        store = self.store
+        message = await store.get_message(job.account_sid, job.subject)
+        if message is None:  # deleted meanwhile: nothing left to tell
             return Done()
-        account, call, trace = found
-        final = str(job.payload["status"])
-        duration = int(job.payload.get("duration") or 0)
-        if call["status"] == "in-progress":
-            start = call["start_time"] or self.store.clock()
-            end = start + duration * 1_000_000
-            changes = {"end_time": end, "duration": str(duration)}
-            moved = await self._move(call, ("in-progress",), final, changes)
-            if moved is None:
-                return Done()
-            call = moved
-        elif call["status"] != final:
-            return Done()
-        recording = None
-        options = call["options"]
-        if options.get("record") and final == "completed" and duration > 0:
-            recording = await self._recording(account, call, duration)
-        fields = None
-        if recording is not None:
-            fields = {
-                "RecordingUrl": self._recording_url(recording),
-                "RecordingSid": recording["sid"],
-                "RecordingDuration": str(recording["duration"]),
-            }
-            trace.recordings = [*trace.recordings, recording["sid"]]
-        trace.status = final
-        trace.duration = duration
-        at = call["end_time"] or self.store.clock()
-        await self._notify(account, call, trace, final, at, duration=duration, recording=fields)
-        if recording is not None and options.get("recording_status_callback"):
-            await self._recording_callback(account, call, trace, recording)
-        return Done(traces=writes([trace]))
+        payload = job.payload
+        status, *rest = payload["steps"]
+        now = store.clock()
+        code = payload["error_code"] if status in FAILURES else None
+        changes: dict[str, Any] = {
+            "status": status,
+            "history": [*message["history"], [status, now, code]],
+        }
+        if status == "sent":
+            changes["date_sent"] = now
+        if code is not None:
+            changes["error_code"] = code
+            changes["error_message"] = ERROR_MESSAGES.get(code, "Unknown error")
+        traces: list[TraceWrite] = []
+        callback = payload.get("callback")
+        if callback:
+            trace = await self._trace(message, status)
+            account = await store.get_account(job.account_sid)
+            if account is not None:
+                delivery = await self.webhooks.send(
+                    payload.get("purpose") or STATUS_PURPOSE,
+                    "POST",
+                    callback,
+                    status_params(message, status, code),
+                    account.auth_token,
+                )
+                delivery.sid = store.sids.new("RQ")
+                trace.add(delivery)
+            traces.append(_write(trace))
+        follow_ups: list[NewJob] = []
+        if rest:
+            nxt = {**payload, "steps": rest}
+            follow_ups.append(NewJob(job.account_sid, STEP, job.subject, now + self.delay, nxt))
+        inserts: list[tuple[str, Record]] = []
+        if status == "sent" and payload.get("t2t"):
+            arrival = await self._arrival(message, payload.get("hops", 0), now)
+            if arrival is not None:
+                inserts += arrival[0]
+                follow_ups.append(arrival[1])
+        update = RowUpdate("messages", job.account_sid, job.subject, changes)
+        return Done(follow_ups, [update], inserts, traces)
 
-    # What the steps share
-
-    async def _load(self, job: Job) -> tuple[Account, Record, Trace] | None:
-        account = await self.store.get_account(job.account_sid)
-        call = await self.store.get_call(job.account_sid, job.subject)
-        if account is None or call is None:
-            return None
-        stored = await self.store.get_trace(account.sid, call["sid"], "call")
+    async def _trace(self, message: Record, status: str) -> Trace:
+        """The message's trace (its callbacks), as stored so far, or a new one."""
+        stored = await self.store.get_trace(message["account_sid"], message["sid"], "message")
         if stored is not None:
             trace = Trace.from_body(stored[0])
         else:
-            plan = call["options"]["plan"]
             trace = Trace(
-                "call",
-                call["sid"],
-                account.sid,
-                call["from"],
-                call["to"],
-                plan.get("application_sid"),
-                call["date_created"],
-                direction="outbound-api",
-                status=call["status"],
+                "message",
+                message["sid"],
+                message["account_sid"],
+                message["from"],
+                message["to"],
+                message["application_sid"],
+                message["date_created"],
+                direction=message["direction"],
             )
-        return account, call, trace
+        trace.status = status
+        return trace
 
-    def _next(self, job: Job, kind: str, trace: Trace) -> Done:
-        due = self.store.clock() + self.simulator.delivery_delay
-        step = NewJob(job.account_sid, kind, job.subject, due, {})
-        return Done(follow_ups=[step], traces=writes([trace]))
-
-    async def _move(
-        self, call: Record, expected: Sequence[str], status: str, changes: dict[str, Any]
-    ) -> Record | None:
-        now = self.store.clock()
-        options = call["options"]
-        options = {**options, "history": [*options.get("history", []), [status, now]]}
-        return await self.store.transition_call(
-            call["account_sid"],
-            call["sid"],
-            expected,
-            {"status": status, **changes, "options": options},
+    async def _arrival(
+        self, message: Record, hops: int, now: int
+    ) -> tuple[list[tuple[str, Record]], NewJob] | None:
+        """A message reaching a Switchboard number: the receiving account's inbound message
+        (and its media) to insert, and the job that runs its webhooks."""
+        if hops >= MAX_HOPS:
+            return None
+        target = await self.store.locate_number(message["to"])
+        if target is None:
+            return None
+        account_sid = target["account_sid"]
+        media = await self.store.list_media(message["account_sid"], message["sid"], _every(message))
+        sid = self.store.sids.new(_sid(media))
+        record = new_record(
+            sid,
+            account_sid,
+            from_=message["from"],
+            to=message["to"],
+            body=message["body"],
+            num_media=len(media),
+            direction="inbound",
+            status="received",
+            now=now,
         )
+        urls = [m["url"] for m in media]
+        inserts = [("messages", record)] + [
+            ("media", m) for m in media_records(account_sid, sid, urls, self.store.sids.new, now)
+        ]
+        return inserts, NewJob(account_sid, ARRIVE, sid, now, {"hops": hops + 1})
 
-    async def _far_end(
-        self, account: Account, call: Record
-    ) -> tuple[Script, Callee | None, _Outcome]:
-        to = call["to"]
-        identity = calls.identity_of(to)
-        if identity is not None:
-            invite = clients.Invite(account.sid, identity, call["sid"], call["from"],
-                                    f"{clients.SCHEME}{identity}", {}, self.store.clock(),
-                                    None)  # fmt: skip
-            answer = await clients.ring(self.store, invite)
-            return answer.script, None, _Outcome(answer.status, "human")
-        callee = await self.simulator.directory.number(to)
-        if callee is not None:
-            return Script(), callee, _Outcome("completed", "human")
-        handset = await self.store.get_handset(account.sid, to)
-        if handset is None:
-            return Script(), None, _Outcome("completed", "human")
-        script = Script([Input.parse(raw) for raw in handset.input])
-        if handset.call_duration:
-            script.hangup_at = handset.call_duration * 1000
-        return script, None, _Outcome(handset.call_outcome, handset.answered_by)
-
-    async def _notify(
-        self,
-        account: Account,
-        call: Record,
-        trace: Trace,
-        status: str,
-        at: int,
-        *,
-        duration: int | None = None,
-        recording: dict[str, str] | None = None,
-    ) -> None:
-        """Post the status callback of `status`'s event, if the call asked for it; recorded in
-        the trace (saved by the caller)."""
-        options = call["options"]
-        if not progress.asked(options, status):
-            return
-        plan = options["plan"]
-        sequence = await self._sequence(account.sid, call["sid"], trace)
-        params = progress.callback_params(
-            self._params(call), status, at, sequence, duration=duration, recording=recording
+    async def arrive(self, job: Job) -> Done:
+        """An inbound message reaches its number: opt-out keywords, the number's SMS webhooks,
+        and the replies, which leave as messages of the account."""
+        store = self.store
+        message = await store.get_message(job.account_sid, job.subject)
+        account = await store.get_account(job.account_sid)
+        if message is None or account is None:
+            return Done()
+        number = await store.find_number(account.sid, message["to"])
+        if number is None:  # released meanwhile: nobody hears it
+            return Done()
+        app = None
+        if number["sms_application_sid"]:
+            app = await store.get_application(account.sid, number["sms_application_sid"])
+        plan = sms_plan(number, app)
+        handset, own = message["from"], message["to"]
+        now = store.clock()
+        replies: list[tuple[str | None, str, str, str, list[str]]] = []  # sid, from, to, ...
+        word = rules.keyword(message["body"])
+        if word == "opt-out":
+            await store.set_opt_out(account.sid, own, handset, True)
+            replies.append((None, own, handset, rules.OPT_OUT_REPLY, []))
+        elif word == "opt-in":
+            await store.set_opt_out(account.sid, own, handset, False)
+            replies.append((None, own, handset, rules.OPT_IN_REPLY, []))
+        elif word == "help":
+            replies.append((None, own, handset, rules.HELP_REPLY, []))
+        media_rows = await store.list_media(account.sid, message["sid"], _every(message))
+        inbound = Message(
+            message["sid"],
+            account.sid,
+            account.auth_token,
+            handset,
+            own,
+            message["body"],
+            tuple((m["url"], m["content_type"]) for m in media_rows),
+            now,
         )
-        await self._send(
-            account, trace, "status_callback", plan["status_callback_method"],
-            plan["status_callback"], params,
-        )  # fmt: skip
-
-    async def _sequence(self, account_sid: str, sid: str, trace: Trace) -> int:
-        """The next `SequenceNumber`: the call's status callbacks so far (0 first)."""
-        stored = await self.store.get_trace(account_sid, sid, "call")
-        sent = [r for r in (stored[1] if stored else []) if r.get("purpose") == "status_callback"]
-        unsaved = [d for d in trace.requests if d.purpose == "status_callback"]
-        return len(sent) + len(unsaved)
-
-    def _params(self, call: Record) -> dict[str, str]:
-        plan = call["options"]["plan"]
-        params = {
-            "AccountSid": call["account_sid"],
-            "ApiVersion": call["api_version"] or "2010-04-01",
-            "CallSid": call["sid"],
-            "Called": call["to"],
-            "Caller": call["from"],
-            "Direction": "outbound-api",
-            "From": call["from"],
-            "To": call["to"],
-        }
-        if plan.get("application_sid"):
-            params["ApplicationSid"] = plan["application_sid"]
-        if call["options"].get("machine_detection") and call["answered_by"]:
-            params["AnsweredBy"] = call["answered_by"]
-        return params
-
-    async def _send(
-        self,
-        account: Account,
-        trace: Trace,
-        purpose: str,
-        method: str,
-        url: str,
-        params: dict[str, str],
-    ) -> Delivery:
-        delivery = await self.simulator.webhooks.send(
-            purpose, method, url, params, account.auth_token
+        run = MessageRun(
+            self.webhooks, store.sids.new, inbound, plan, message_params(inbound, plan, {})
         )
-        delivery.sid = self.store.sids.new("RQ")
-        delivery.at = _call_ms(trace, self.store.clock)
-        trace.add(delivery)
-        return delivery
-
-    def _recording_url(self, recording: Record) -> str:
-        return f"{self.simulator.media_base}{RECORDING_PATH.format_map(recording)}"
-
-    async def _recording(self, account: Account, call: Record, duration: int) -> Record:
-        """The call's recording (`Record=true`): made once, whichever run of the step gets
-        there first."""
-        made = await self.store.list_recordings(
-            account.sid, RecordingFilter(call_sid=call["sid"]), Keyset(None, None, 50)
-        )
-        for recording in made:
-            if recording["source"] == "OutboundAPI":
-                return recording
-        return await self.store.create_recording(
-            {
-                "sid": self.store.sids.new("RE"),
-                "account_sid": account.sid,
-                "api_version": call["api_version"] or "2010-04-01",
-                "call_sid": call["sid"],
-                "start_time": call["start_time"] or self.store.clock(),
-                "duration": str(duration),
-                "channels": 1,
-                "source": "OutboundAPI",
-            }
-        )
-
-    async def _recording_callback(
-        self, account: Account, call: Record, trace: Trace, recording: Record
-    ) -> None:
-        options = call["options"]
-        params = {
-            "AccountSid": account.sid,
-            "CallSid": call["sid"],
-            "RecordingSid": recording["sid"],
-            "RecordingUrl": self._recording_url(recording),
-            "RecordingStatus": "completed",
-            "RecordingDuration": str(recording["duration"]),
-            "RecordingChannels": str(recording["channels"]),
-            "RecordingStartTime": rfc2822(recording["start_time"]),
-            "RecordingSource": "OutboundAPI",
-            "ErrorCode": "0",
-        }
-        await self._send(
-            account, trace, "recording_status_callback",
-            options.get("recording_status_callback_method") or "POST",
-            options["recording_status_callback"], params,
-        )  # fmt: skip
+        trace = await run.run()
+        if word != "opt-out":  # an opted-out recipient gets none of the application's replies
+            for sent in trace.messages:
+                media = list(sent["media"])
+                replies.append((sent["sid"], sent["from"], sent["to"], sent["body"], media))
+        inserts: list[tuple[str, Record]] = []
+        follow_ups: list[NewJob] = []
+        for given, from_, to, body, media in replies:
+            sid = given or store.sids.new(_sid(media))
+            reply = new_record(
+                sid,
+                account.sid,
+                from_=from_,
+                to=to,
+                body=body,
+                num_media=len(media),
+                direction="outbound-reply",
+                status="delivered",
+                now=now,
+                date_sent=now,
+            )
+            inserts.append(("messages", reply))
+            inserts += [
+                ("media", m) for m in media_records(account.sid, sid, media, store.sids.new, now)
+            ]
+            arrival = await self._arrival(reply, job.payload.get("hops", 0), now)
+            if arrival is not None:
+                inserts += arrival[0]
+                follow_ups.append(arrival[1])
+        return Done(follow_ups, (), inserts, [_write(trace)])
 
 
-class _Outcome:
-    __slots__ = ("answered_by", "status")
-
-    def __init__(self, status: str, answered_by: str) -> None:
-        self.status = status  # completed (answered) | busy | no-answer | failed
-        self.answered_by = answered_by
+def _every(message: Record) -> Keyset:
+    """A page holding every media item of the message (in creation order)."""
+    return Keyset(None, None, int(message["num_media"] or 0) + 1)
 
 
-def _changed_at(call: Record, status: str) -> int:
-    """When the call last took `status` (its history), else now-ish (its last update)."""
-    for name, at in reversed(call["options"].get("history", [])):
-        if name == status:
-            return int(at)
-    return int(call["date_updated"])
-
-
-def _call_ms(trace: Trace, clock: Callable[[], int]) -> int:
-    """A request's time in the call (ms since the call was created)."""
-    return max(0, (clock() - trace.date_created) // 1000)
+def _write(trace: Trace) -> TraceWrite:
+    rows = [(d.sid, d.as_dict()) for d in trace.requests]
+    return TraceWrite(trace.account_sid, trace.sid, trace.kind, trace.status, trace.body(), rows)

@@ -36,6 +36,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from dataclasses import dataclass
 
 from switchboard.store.base import Job, NewJob, RowUpdate, Store, TraceWrite
+from switchboard.twilio.resources import Record
 
 log = logging.getLogger("switchboard.outbox")
 
@@ -53,6 +54,7 @@ class Done:
 
     follow_ups: Sequence[NewJob] = ()
     updates: Sequence[RowUpdate] = ()
+    inserts: Sequence[tuple[str, Record]] = ()  # (table, record): messages, media, ...
     traces: Sequence[TraceWrite] = ()
 
 
@@ -182,7 +184,12 @@ class Worker:
         done = outcome if isinstance(outcome, Done) else Done(follow_ups=tuple(outcome))
         try:
             finished = await self.store.finish_job(
-                job, done.follow_ups, updates=done.updates, traces=done.traces, keep=self.keep
+                job,
+                done.follow_ups,
+                updates=done.updates,
+                inserts=done.inserts,
+                traces=done.traces,
+                keep=self.keep,
             )
         except Exception as exc:
             await self._failed(job, exc)

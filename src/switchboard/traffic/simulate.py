@@ -19,6 +19,7 @@ from switchboard.traffic.documents import WebhookClient
 from switchboard.traffic.engine import Call, Callee, CallRun, Env
 from switchboard.traffic.messaging import Message, MessageRun
 from switchboard.traffic.messaging import inbound_params as message_params
+from switchboard.traffic.outbound import Messages
 from switchboard.traffic.plans import Plan, application_plan, sms_plan, voice_plan
 from switchboard.traffic.trace import Trace
 from switchboard.twilio import calls, errors
@@ -123,13 +124,16 @@ class Simulator:
         *,
         keep: int,
         media_base: str,
-        delivery_delay: int = 0,
+        delivery_delay: float = 0.2,
     ):
         self.store = store
         self.webhooks = webhooks
+        # Messages sent through the REST API, handsets' messages, and their outbox jobs.
+        self.messages = Messages(store, webhooks, delay=delivery_delay, keep=keep)
         self.keep = keep
         self.media_base = media_base.rstrip("/")
-        self.delivery_delay = delivery_delay  # µs between two steps of asynchronous traffic
+        # µs between two steps of asynchronous traffic (`--delivery-delay`, in seconds)
+        self.delay_us = int(delivery_delay * 1_000_000)
         self.directory = _Directory(store)
 
     def env(self) -> Env:
@@ -239,7 +243,7 @@ class Simulator:
         elif outbound:
             payload = {"status": run.trace.status, "duration": run.trace.duration or 0}
             jobs.append(NewJob(run.call.account_sid, progress.COMPLETE, run.call.sid,
-                               now + self.delivery_delay, payload))  # fmt: skip
+                               now + self.delay_us, payload))  # fmt: skip
         live = None
         if run.paused:
             state = {"engine": run.snapshot(), "ttl": ttl}
@@ -390,7 +394,7 @@ class Simulator:
             "phone_number_sid": phone_number_sid,
             "options": {**options, "plan": plan.as_dict(), "history": [["queued", now]]},
         }
-        first = NewJob(account.sid, progress.INITIATE, sid, now + self.delivery_delay, {})
+        first = NewJob(account.sid, progress.INITIATE, sid, now + self.delay_us, {})
         return await self.store.create_call(record, [first])
 
     async def update_call(self, account: Account, sid: str, form: Form, path: str) -> Record:
@@ -587,7 +591,7 @@ class Simulator:
             raise errors.body_too_long()
         plan = sms_plan(*await self._number(account, to, "sms_application_sid"))
         message = Message(
-            self.store.sids.new("SM"),
+            self.store.sids.new("MM" if media else "SM"),
             account.sid,
             account.auth_token,
             from_,

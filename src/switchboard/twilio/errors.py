@@ -307,3 +307,51 @@ def settle_timeout(account_sid: str, pending: int, timeout: float) -> TwilioErro
         408,
         f"{pending} job(s) of {account_sid} still pending after {timeout:g} seconds",
     )
+
+
+# Messages: Twilio's codes for each refusal of a create (all 400).
+
+_MESSAGE_REFUSALS = {
+    21211: "Invalid 'To' Phone Number: {to}",
+    21212: "Invalid 'From' Phone Number: {from_}",
+    21408: "Permission to send an SMS has not been enabled for the region indicated by the "
+    "'To' number: {to}",
+    21602: "Message body is required.",
+    21606: "The 'From' phone number provided ({from_}) is not a valid message-capable Twilio "
+    "phone number for this destination/account.",
+    21610: "Attempt to send to unsubscribed recipient",
+    21611: "This 'From' number has exceeded the maximum number of queued messages",
+    21612: "The 'To' phone number: {to}, is not currently reachable using the 'From' phone "
+    "number: {from_} via SMS.",
+    21614: "'To' number {to} is not a valid mobile number",
+    21623: "The number of media files exceeds the allowed limit of 10",
+}
+
+
+def message_refused(code: int, *, to: str = "", from_: str = "") -> TwilioError:
+    return TwilioError(code, 400, _MESSAGE_REFUSALS[code].format(to=to, from_=from_))
+
+
+def invalid_status_callback(value: str) -> TwilioError:
+    return TwilioError(21609, 400, f"Invalid StatusCallback: {value}")
+
+
+def invalid_media_url(value: str) -> TwilioError:
+    return TwilioError(21620, 400, f"Invalid media URL(s): {value}")
+
+
+def invalid_message_application(sid: str) -> TwilioError:
+    """An `ApplicationSid` that names no application of the account (Twilio's 21651 is for a
+    Messaging Service; 21218 is the calls' "Invalid ApplicationSid": the closest, so ours)."""
+    return TwilioError(21218, 400, f"Invalid ApplicationSid: {sid}")
+
+
+def message_not_redactable(sid: str) -> TwilioError:
+    """Update takes `Body=""` (redact) alone; Twilio refuses a message still on its way."""
+    return TwilioError(
+        20009, 400, f"Cannot redact message {sid}: it has not reached a final status yet"
+    )
+
+
+def message_not_deletable(sid: str) -> TwilioError:
+    return TwilioError(20009, 400, f"Cannot delete message {sid}: it is still being sent")

@@ -378,6 +378,8 @@ MESSAGE = Resource(
         Field("status_callback", Kind.URL, rendered=False),
         Field("application_sid", Kind.REF, prefix="AP", rendered=False),
         Field("history", Kind.OBJECT, [], rendered=False),  # [[status, µs, error_code], ...]
+        # The SID without its prefix: SM and MM SIDs interleave in creation order by it alone.
+        Field("order_key", Kind.TEXT, rendered=False, required=True, length=32),
     ),
 )
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
+import mimetypes
 import re
 import secrets
 import time
@@ -136,3 +138,89 @@ def apply_link_rules(changes: dict[str, Any]) -> dict[str, Any]:
     elif trunk:
         changes["voice_application_sid"] = None
     return changes
+
+
+# Messages
+
+MAX_BODY = 1600  # characters (21617 beyond)
+MAX_MEDIA = 10  # MediaUrl values (21623 beyond)
+
+# GSM 03.38: the basic set (one septet each) and its extension table (an escape + one septet).
+GSM7_BASIC = frozenset(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM7_EXTENDED = frozenset("^{}\\[~]|€\f")
+
+
+def num_segments(body: str) -> int:
+    """How many SMS segments carry `body`, as Twilio counts them: GSM-7 when every character
+    is in the GSM 03.38 alphabet (160 septets in one segment, 153 per segment when split; an
+    extension character takes two), else UCS-2 (70 UTF-16 code units, 67 per segment when
+    split). An empty body (media only) is one segment."""
+    if not body:
+        return 1
+    septets = 0
+    for ch in body:
+        if ch in GSM7_BASIC:
+            septets += 1
+        elif ch in GSM7_EXTENDED:
+            septets += 2
+        else:
+            units = len(body.encode("utf-16-le")) // 2
+            return 1 if units <= 70 else math.ceil(units / 67)
+    return 1 if septets <= 160 else math.ceil(septets / 153)
+
+
+# Twilio's default opt-out handling (Advanced Opt-Out off): a whole body equal to one of these
+# words, ignoring case and surrounding space.
+OPT_OUT_WORDS = frozenset(
+    {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT", "REVOKE"}
+)
+OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
+HELP_WORDS = frozenset({"HELP", "INFO"})
+OPT_OUT_REPLY = (
+    "You have successfully been unsubscribed. You will not receive any more messages from this "
+    "number. Reply START to resubscribe."
+)
+OPT_IN_REPLY = (
+    "You have successfully been re-subscribed to messages from this number. Reply HELP for help. "
+    "Reply STOP to unsubscribe. Msg&Data Rates May Apply."
+)
+HELP_REPLY = "Reply STOP to unsubscribe. Msg&Data Rates May Apply."
+
+
+def keyword(body: str) -> str | None:
+    """`opt-out`, `opt-in` or `help` when the body is one of Twilio's keywords, else None."""
+    word = body.strip().upper()
+    if word in OPT_OUT_WORDS:
+        return "opt-out"
+    if word in OPT_IN_WORDS:
+        return "opt-in"
+    if word in HELP_WORDS:
+        return "help"
+    return None
+
+
+# Twilio's magic test numbers (documented for test credentials; here for every account, so CI
+# can provoke each failure): `From` and `To` values with a fixed outcome.
+TEST_FROM_OK = "+15005550006"  # a valid number of any account
+TEST_FROM_ERRORS = {
+    "+15005550001": 21212,  # invalid From
+    "+15005550007": 21606,  # not owned by the account / not SMS-capable
+    "+15005550008": 21611,  # the From number's queue is full
+}
+TEST_TO_ERRORS = {
+    "+15005550001": 21211,  # invalid To
+    "+15005550002": 21612,  # cannot be routed
+    "+15005550003": 21408,  # no international permission
+    "+15005550004": 21610,  # opted out (blocked)
+    "+15005550009": 21614,  # not a mobile number
+}
+
+
+def media_content_type(url: str) -> str:
+    """A media URL's content type, from its name (Twilio reads the answer's header; the
+    simulation fetches nothing)."""
+    guessed, _ = mimetypes.guess_type(url.split("?")[0])
+    return guessed or "application/octet-stream"

@@ -44,9 +44,10 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("history", sa.Text, nullable=False),
+        sa.Column("order_key", sa.String(32), nullable=False),
     )
-    op.create_index("ix_messages_account", "messages", ["account_sid", "sid"])
-    op.create_index("ix_messages_to", "messages", ["account_sid", "to_", "sid"])
+    op.create_index("ix_messages_account", "messages", ["account_sid", "order_key"])
+    op.create_index("ix_messages_to", "messages", ["account_sid", "to_", "order_key"])
     op.create_table(
         "media",
         sa.Column("account_sid", SID, nullable=False),
@@ -77,6 +78,7 @@ def upgrade() -> None:
         sa.Column("account_sid", SID, primary_key=True),
         sa.Column("phone_number", sa.String(16), primary_key=True),
         sa.Column("message_outcome", sa.String(16), nullable=False),
+        sa.Column("message_error_code", sa.Integer, nullable=True),
         sa.Column("call_outcome", sa.String(16), nullable=False),
         sa.Column("answered_by", sa.String(32), nullable=False),
         sa.Column("call_duration", sa.Integer, nullable=False),
