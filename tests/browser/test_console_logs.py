@@ -134,7 +134,7 @@ def test_calls_log_filters_pages_and_status_history(
     page.go_back()
     console.ready(f"/accounts/{ac}/calls/{answered.sid}")
     main = page.locator("main").inner_text()
-    assert "outbound-api" in main and "What its webhooks did" in main
+    assert "outbound, through the API (outbound-api)" in main and "What its webhooks did" in main
     assert page.locator("ol.timeline h3").all_inner_texts() == [
         "1. status_callback",
         "2. status_callback",

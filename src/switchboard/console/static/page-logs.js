@@ -24,6 +24,18 @@ export const MESSAGE_STATUSES = [
 const BAD = new Set(["failed", "busy", "no-answer", "canceled", "undelivered"]);
 export const statusBadge = (status) => html`<span class="badge ${BAD.has(status) ? "bad" : status === "completed" || status === "delivered" || status === "received" ? "ok" : "neutral"}">${status}</span>`;
 
+// Twilio's directions in words, the value itself after them.
+const DIRECTIONS = {
+  inbound: "inbound",
+  "outbound-api": "outbound, through the API",
+  "outbound-dial": "outbound, by <Dial>",
+  "outbound-call": "outbound, during a call",
+  "outbound-reply": "a reply",
+};
+export const directionHtml = (d) => (d && DIRECTIONS[d] && DIRECTIONS[d] !== d
+  ? html`${DIRECTIONS[d]} <span class="muted">(${d})</span>`
+  : show(d));
+
 const optional = (rule) => (value) => (value === "" ? null : rule(value));
 const DATE = (label) => (value) => (/^\d{4}-\d{2}-\d{2}$/.test(value) ? null : { code: 20001, text: `${label} must be a date, YYYY-MM-DD` });
 const PHONE = (label) => (value) => (/^(\+?[0-9]{1,15}|client:[A-Za-z0-9_.@-]+|sip:.+)$/.test(value) ? null : { code: 20001, text: `${label} must be a phone number (E.164) or a client:name` });
@@ -42,7 +54,7 @@ const KINDS = {
     head: ["Started", "From", "To", "Direction", "Status", "Length", "Call"],
     row: (ac, c) => [
       dateHtml(c.start_time || c.date_created), show(c.from_formatted || c.from), show(c.to_formatted || c.to),
-      show(c.direction), statusBadge(c.status), c.duration === null || c.duration === undefined ? "—" : `${c.duration} s`,
+      directionHtml(c.direction), statusBadge(c.status), c.duration === null || c.duration === undefined ? "—" : `${c.duration} s`,
       html`<a href="${BASE}/accounts/${ac}/calls/${c.sid}">${sidHtml(c.sid)}</a>`,
     ],
   },
@@ -52,7 +64,7 @@ const KINDS = {
     statusParam: null,
     head: ["Sent", "From", "To", "Direction", "Status", "Body", "Message"],
     row: (ac, m) => [
-      dateHtml(m.date_sent || m.date_created), show(m.from), show(m.to), show(m.direction), statusBadge(m.status),
+      dateHtml(m.date_sent || m.date_created), show(m.from), show(m.to), directionHtml(m.direction), statusBadge(m.status),
       html`<span class="body">${m.body}</span>${Number(m.num_media) > 0 ? html` <span class="badge neutral">${m.num_media} media</span>` : ""}`,
       html`<a href="${BASE}/accounts/${ac}/messages/${m.sid}">${sidHtml(m.sid)}</a>`,
     ],
@@ -180,7 +192,7 @@ const callProps = (c) => html`<dl class="props">
   <dt>SID</dt><dd>${sidHtml(c.sid)}</dd>
   <dt>Status</dt><dd>${statusBadge(c.status)}</dd>
   <dt>From</dt><dd>${show(c.from)}</dd><dt>To</dt><dd>${show(c.to)}</dd>
-  <dt>Direction</dt><dd>${show(c.direction)}</dd>
+  <dt>Direction</dt><dd>${directionHtml(c.direction)}</dd>
   <dt>Started</dt><dd>${dateHtml(c.start_time)}</dd><dt>Ended</dt><dd>${dateHtml(c.end_time)}</dd>
   <dt>Length</dt><dd>${c.duration === null || c.duration === undefined ? "—" : `${c.duration} s`}</dd>
   ${c.parent_call_sid ? html`<dt>Parent call</dt><dd><a href="${BASE}/accounts/${c.account_sid}/calls/${c.parent_call_sid}">${sidHtml(c.parent_call_sid)}</a></dd>` : ""}
@@ -191,7 +203,7 @@ const messageProps = (m) => html`<dl class="props">
   <dt>SID</dt><dd>${sidHtml(m.sid)}</dd>
   <dt>Status</dt><dd>${statusBadge(m.status)}</dd>
   <dt>From</dt><dd>${show(m.from)}</dd><dt>To</dt><dd>${show(m.to)}</dd>
-  <dt>Direction</dt><dd>${show(m.direction)}</dd>
+  <dt>Direction</dt><dd>${directionHtml(m.direction)}</dd>
   <dt>Body</dt><dd>${show(m.body)}</dd>
   <dt>Segments</dt><dd>${show(m.num_segments)}</dd><dt>Media</dt><dd>${show(m.num_media)}</dd>
   <dt>Created</dt><dd>${dateHtml(m.date_created)}</dd><dt>Sent</dt><dd>${dateHtml(m.date_sent)}</dd>
