@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import resource
 import statistics
@@ -21,8 +22,9 @@ import httpx
 
 from bench import dataset as ds
 from bench import procs, snapshot
-from bench.load import LoadResult, pick_driver, run_load
+from bench.load import LoadResult, Req, pick_driver, run_load
 from bench.workload import OPS, Workload
+from switchboard.config import Settings
 from switchboard.store import open_store
 
 BASELINE_OPS = frozenset({"fetch", "list", "list_deep", "create", "update", "delete"})
@@ -126,6 +128,10 @@ class Results:
     measures: list[Measure] = field(default_factory=list)
     rss: dict[tuple[str, str, int, str], dict[int, int]] = field(default_factory=dict)
     builds: dict[tuple[str, str], float] = field(default_factory=dict)
+    # (size, store, workers) -> the `message` op's callback lag at half its measured rate
+    lags: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
+    # (size, store, workers) -> the `outbound_call` op's callback lag at half its measured rate
+    call_lags: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     source: dict[str, Any] = field(default_factory=source_state)
@@ -335,6 +341,14 @@ class Bench:
             log(f"-- {size.name} / {store}: {', '.join(t.label for t in targets)}")
             for op in o.ops:
                 await self.measure_op(size, store, op, targets, workload)
+                if op == "message":
+                    for t in targets:
+                        if t.kind == "switchboard":
+                            await self.measure_lag(size, store, t, workload)
+                if op == "outbound_call":
+                    for t in targets:
+                        if t.kind == "switchboard":
+                            await self.measure_call_lag(size, store, t, workload)
             for t in targets:
                 if t.kind != "prism":
                     self.results.rss[(size.name, store, t.workers, t.kind)] = t.proc.peak_rss()
@@ -421,6 +435,78 @@ class Bench:
                 f"p99 {m.p99:7.2f} ms  errors {m.errors}  other CPU {m.other:.2f} cores{spreads}"
             )
 
+    async def measure_lag(self, size: ds.Size, store: str, t: Server, workload: Workload) -> None:
+        """The `message` op's callback lag: messages sent at half the rate measured, then the
+        time from each step's due moment (the previous step's, plus the delivery delay) to its
+        callback's arrival at the receiver. The outbox is drained first (the throughput runs
+        leave steps behind) and after (every callback counted)."""
+        m = self.results.get(size.name, store, t.workers, t.kind, "message")
+        if m is None or not m.runs:
+            return
+        rate = max(10.0, m.rps / 2)
+        seconds = max(self.o.duration, 2)
+        requests = workload.message_requests(int(rate * seconds), tag="lag")
+        assert self.receiver is not None
+        receiver = self.receiver.url
+        async with httpx.AsyncClient(base_url=t.proc.url, timeout=60) as client:
+            await settle_accounts(client, workload)
+            await client.get(f"{receiver}/status-log")  # forget the throughput runs'
+            sent = await paced(client, requests, rate)
+            await settle_accounts(client, workload)
+            arrivals = (await client.get(f"{receiver}/status-log")).json()
+        lags = await callback_lags(workload, sent, arrivals)
+        expected = 3 * len(sent)
+        result = {
+            "rate": rate,
+            "messages": float(len(sent)),
+            "callbacks": float(len(lags)),
+            "missing": float(expected - len(lags)),
+            "p50_ms": percentile(lags, 50),
+            "p99_ms": percentile(lags, 99),
+        }
+        self.results.lags[(size.name, store, t.workers)] = result
+        log(
+            f"   message lag {t.label:<17} at {rate:,.0f} msg/s: {len(lags)}/{expected} callbacks, "
+            f"due -> received p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
+        )
+
+    async def measure_call_lag(
+        self, size: ds.Size, store: str, t: Server, workload: Workload
+    ) -> None:
+        """The `outbound_call` op's callback lag, as `measure_lag`'s: calls made at half the
+        rate measured; for each of their four callbacks, the time from its step's due moment
+        (the call's previous status change, plus the delivery delay) to its arrival."""
+        m = self.results.get(size.name, store, t.workers, t.kind, "outbound_call")
+        if m is None or not m.runs:
+            return
+        rate = max(10.0, m.rps / 2)
+        seconds = max(self.o.duration, 2)
+        requests = workload.call_requests(int(rate * seconds), tag="lag")
+        assert self.receiver is not None
+        receiver = self.receiver.url
+        async with httpx.AsyncClient(base_url=t.proc.url, timeout=60) as client:
+            await settle_accounts(client, workload)
+            await client.get(f"{receiver}/status-log")  # forget the throughput runs'
+            sent = await paced(client, requests, rate)
+            await settle_accounts(client, workload)
+            arrivals = (await client.get(f"{receiver}/status-log")).json()
+        lags = await call_callback_lags(workload, sent, arrivals)
+        expected = 4 * len(sent)
+        result = {
+            "rate": rate,
+            "calls": float(len(sent)),
+            "callbacks": float(len(lags)),
+            "missing": float(expected - len(lags)),
+            "p50_ms": percentile(lags, 50),
+            "p99_ms": percentile(lags, 99),
+        }
+        self.results.call_lags[(size.name, store, t.workers)] = result
+        log(
+            f"   call lag {t.label:<17} at {rate:,.0f} calls/s: {len(lags)}/{expected} "
+            f"callbacks, due -> received p50 {result['p50_ms']:.1f} ms  "
+            f"p99 {result['p99_ms']:.1f} ms"
+        )
+
     async def run_one(
         self, t: Server, requests: Path, seconds: int, *, postgres: bool
     ) -> tuple[LoadResult, float, list[int]]:
@@ -461,6 +547,98 @@ class Bench:
         others = procs.machine_busy_seconds() - busy - used
         spread = await spread_task if spread_task is not None else []
         return result, max(others, 0.0) / max(result.seconds, 0.001), spread
+
+
+async def settle_accounts(client: httpx.AsyncClient, workload: Workload) -> None:
+    """Wait until the outbox holds nothing of the message accounts."""
+    for account in workload.message_accounts:
+        resp = await client.post(
+            f"/switchboard/v1/Accounts/{account.sid}/Settle",
+            data={"Timeout": "300"},
+            auth=(account.sid, account.auth_token),
+            timeout=320,
+        )
+        if resp.status_code != 200:
+            raise RuntimeError(f"Settle answered {resp.status_code}: {resp.text[:200]}")
+
+
+async def paced(client: httpx.AsyncClient, requests: list[Req], rate: float) -> dict[str, str]:
+    """Send the requests at `rate` per second (each at its moment, whatever the answers take);
+    the created messages' SIDs -> their account."""
+    sent: dict[str, str] = {}
+    gate = asyncio.Semaphore(256)
+    start = time.monotonic()
+
+    async def one(req: Req) -> None:
+        async with gate:
+            resp = await client.post(
+                req.path,
+                content=req.body,
+                headers={
+                    "Authorization": req.auth,
+                    "Content-Type": "application/x-www-form-urlencoded",
+                },
+            )
+        if resp.status_code == 201:
+            body = resp.json()
+            sent[body["sid"]] = body["account_sid"]
+
+    tasks = []
+    for i, req in enumerate(requests):
+        delay = start + i / rate - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(req)))
+    await asyncio.gather(*tasks)
+    return sent
+
+
+async def callback_lags(
+    workload: Workload, sent: dict[str, str], arrivals: list[list[Any]]
+) -> list[float]:
+    """ms from each step's due moment to its callback's arrival (`message` op)."""
+    delay = Settings().delivery_delay * 1_000_000
+    due: dict[tuple[str, str], float] = {}
+    for sid, account_sid in sent.items():
+        record = await workload.store.get_message(account_sid, sid)
+        if record is None:
+            continue
+        history = record["history"]
+        for before, step in itertools.pairwise(history):
+            due[(sid, step[0])] = before[1] + delay
+    return [
+        (arrived - due[(sid, status)]) / 1000
+        for sid, status, arrived in arrivals
+        if (sid, status) in due
+    ]
+
+
+async def call_callback_lags(
+    workload: Workload, sent: dict[str, str], arrivals: list[list[Any]]
+) -> list[float]:
+    """ms from each call step's due moment to its callback's arrival (`outbound_call` op): a
+    step is due the delivery delay after the call's previous status change (its history)."""
+    delay = Settings().delivery_delay * 1_000_000
+    due: dict[tuple[str, str], float] = {}
+    for sid, account_sid in sent.items():
+        record = await workload.store.get_call(account_sid, sid)
+        if record is None:
+            continue
+        history = record["options"].get("history", [])
+        for before, step in itertools.pairwise(history):
+            due[(sid, step[0])] = before[1] + delay
+    return [
+        (arrived - due[(sid, status)]) / 1000
+        for sid, status, arrived in arrivals
+        if (sid, status) in due
+    ]
+
+
+def percentile(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
 
 
 @dataclass
@@ -515,6 +693,20 @@ def print_session(r: Results, size: str, store: str) -> None:
                 f"{scale:>6} {m.other:>9.2f}"
             )
             first = False
+    for (s, st, w), lag in r.lags.items():
+        if (s, st) == (size, store):
+            log(
+                f"message callback lag ({w}w) at {lag['rate']:,.0f} msg/s: due -> received "
+                f"p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
+                f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
+            )
+    for (s, st, w), lag in r.call_lags.items():
+        if (s, st) == (size, store):
+            log(
+                f"outbound call callback lag ({w}w) at {lag['rate']:,.0f} calls/s: due -> "
+                f"received p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
+                f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
+            )
     for (s, st, w, server), rss in r.rss.items():
         if (s, st) == (size, store):
             label = f"{server} ({w}w)" if server == "switchboard" else server
@@ -564,6 +756,8 @@ def targets(r: Results) -> list[Target]:
                    m("prism", "fetch")), 4.0, True, size),
             Target("2 workers / 1 worker fetch >= 1.5", _ratio(m("switchboard", "fetch", w2),
                    m("switchboard", "fetch")), 1.5, True, size),
+            Target("message create / application create >= 0.7", _ratio(
+                   m("switchboard", "message"), m("switchboard", "create")), 0.7, True, size),
         ]  # fmt: skip
     small = r.get("1k", "sqlite", w1, "switchboard", "list_deep")
     big = r.get("1m", "sqlite", w1, "switchboard", "list_deep")
@@ -647,6 +841,12 @@ def to_json(r: Results) -> dict[str, object]:
             for k, v in r.rss.items()
         ],
         "build_seconds": {f"{k[1]}-{k[0]}": v for k, v in r.builds.items()},
+        "message_lag": [
+            {"size": k[0], "store": k[1], "workers": k[2], **v} for k, v in r.lags.items()
+        ],
+        "outbound_call_lag": [
+            {"size": k[0], "store": k[1], "workers": k[2], **v} for k, v in r.call_lags.items()
+        ],
         "targets": [
             {"name": t.name, "where": t.where, "value": t.value, "verdict": t.verdict}
             for t in targets(r)

@@ -12,6 +12,14 @@ from the data set through the store. Writes that consume something get a fresh f
 `call` posts simulated inbound calls to numbers whose application's voice URL is the local
 receiver; `ivr` the same with a scripted caller (`Input=1`) through three documents: a
 `<Gather>`, its action (a `<Dial>` with an action) and the Dial's action.
+
+`message` sends messages (`Messages.json`) from the numbers of a few accounts to handsets, each
+with a status callback to the local receiver (`/status`): three callbacks per message, run by
+the outbox (after the load, when it yields to the requests: see traffic/outbox.py).
+
+`outbound_call` makes calls (`Calls.json`) from the same numbers to handsets: the answered call
+requests the receiver's document (`<Say>hi</Say>`), and its four status callbacks (initiated,
+ringing, answered, completed) go to the receiver (`/call-status`).
 """
 
 from __future__ import annotations
@@ -29,7 +37,18 @@ from switchboard.store.base import Keyset
 from switchboard.twilio.params import parse_params
 from switchboard.twilio.resources import APPLICATION, INCOMING_PHONE_NUMBER
 
-OPS = ("fetch", "list", "list_deep", "create", "update", "delete", "call", "ivr")
+OPS = (
+    "fetch",
+    "list",
+    "list_deep",
+    "create",
+    "update",
+    "delete",
+    "call",
+    "ivr",
+    "message",
+    "outbound_call",
+)
 OP_HELP = {
     "fetch": "GET one application (random over sampled accounts)",
     "list": "GET the first page of 50 of an account",
@@ -39,6 +58,9 @@ OP_HELP = {
     "delete": "DELETE an application made earlier",
     "call": "POST a simulated inbound call; the voice URL is a local receiver",
     "ivr": "POST a simulated call pressing 1: a Gather, its action, a Dial and its action",
+    "message": "POST a message to a handset with a StatusCallback (its 3 callbacks follow)",
+    "outbound_call": "POST a call to a handset (Url: the receiver) with every status event (4 "
+    "callbacks follow)",
 }
 CREATE_BODY = urlencode({"FriendlyName": "Bench create", "VoiceUrl": "https://example.com/voice"})
 CALLER = "+15005550006"
@@ -46,11 +68,21 @@ FETCH_SAMPLES = 5000
 UPDATE_SAMPLES = 2000
 SAMPLE_ACCOUNTS = 50
 CALL_ACCOUNTS = 10
+MESSAGE_SAMPLES = 5000
+CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 DEEP_INDEX = 949  # the 950th application: page 19 of 50 starts after it
 
 
 def apps_path(account_sid: str) -> str:
     return f"/2010-04-01/Accounts/{account_sid}/Applications.json"
+
+
+def messages_path(account_sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Messages.json"
+
+
+def calls_path(account_sid: str) -> str:
+    return f"/2010-04-01/Accounts/{account_sid}/Calls.json"
 
 
 def app_path(account_sid: str, sid: str) -> str:
@@ -134,6 +166,47 @@ class Workload:
             ivrs.append(Req("POST", path, self.auth(account), body))
         self._write("call", calls)
         self._write("ivr", ivrs)
+        self._write("message", self.message_requests(MESSAGE_SAMPLES))
+        self._write("outbound_call", self.call_requests(MESSAGE_SAMPLES))
+
+    @property
+    def message_accounts(self) -> list[AccountInfo]:
+        return self.dataset.accounts[:CALL_ACCOUNTS]
+
+    def message_requests(self, count: int, tag: str = "load") -> list[Req]:
+        """Messages from the accounts' numbers to handsets, round robin."""
+        out = []
+        accounts = self.message_accounts
+        for i in range(count):
+            account = accounts[i % len(accounts)]
+            body = urlencode(
+                {
+                    "To": f"+1415{5_000_000 + i % 100_000:07d}",
+                    "From": account.phone_number,
+                    "Body": f"Bench {tag} {i}",
+                    "StatusCallback": f"{self.receiver_url}/status",
+                }
+            )
+            out.append(Req("POST", messages_path(account.sid), self.auth(account), body))
+        return out
+
+    def call_requests(self, count: int, tag: str = "load") -> list[Req]:
+        """Calls from the accounts' numbers to handsets, round robin, every event asked for."""
+        out = []
+        accounts = self.message_accounts
+        for i in range(count):
+            account = accounts[i % len(accounts)]
+            body = urlencode(
+                [
+                    ("To", f"+1415{6_000_000 + i % 100_000:07d}"),
+                    ("From", account.phone_number),
+                    ("Url", f"{self.receiver_url}/voice?{tag}"),
+                    ("StatusCallback", f"{self.receiver_url}/call-status"),
+                    *[("StatusCallbackEvent", e) for e in CALL_EVENTS],
+                ]
+            )
+            out.append(Req("POST", calls_path(account.sid), self.auth(account), body))
+        return out
 
     async def _ivr_number(self, account: AccountInfo, i: int) -> str:
         """A second number of the account, served by its second application pointed at the

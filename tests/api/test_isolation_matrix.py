@@ -390,6 +390,7 @@ OPS: list[Op] = [
     Op("GET", f"{ROOT}/{A}/Messages/{{MS}}/Media/{{ME}}.json", 200, item="ME"),
     Op("DELETE", f"{ROOT}/{A}/Messages/{{MS}}/Media/{{ME}}.json", 204, fresh="ME", item="ME"),
     Op("POST", f"{EXT}/{A}/Settle", 200, form=lambda o: {"Timeout": "30"}),
+    Op("GET", f"{EXT}/{A}/Messages/{{MS}}", 200, item="MS"),
     Op("GET", f"{EXT}/{A}/Handsets/{HANDSET}", 200),
     Op("POST", f"{EXT}/{A}/Handsets/{HANDSET}", 200, form=lambda o: {"CallDuration": "5"}),
     Op("GET", f"{EXT}/{A}/Handsets/{HANDSET}/Messages", 200),
@@ -411,6 +412,7 @@ OPS: list[Op] = [
         item="OC",
     ),
     Op("DELETE", f"{ROOT}/{A}/Calls/{{OC}}.json", 204, fresh="OC", item="OC"),
+    Op("GET", f"{EXT}/{A}/Calls/{{OC}}", 200, item="OC"),
 ]
 
 
@@ -689,6 +691,7 @@ ITEM_PATHS = [
     (f"{EXT}/{{AC}}/Requests/{{X}}/Replay", "RQ", ("POST",)),
     (f"{ROOT}/{{AC}}/Messages/{{X}}.json", "MS", ("GET", "DELETE")),
     (f"{ROOT}/{{AC}}/Messages/{{X}}/Media.json", "MS", ("GET",)),
+    (f"{EXT}/{{AC}}/Messages/{{X}}", "MS", ("GET",)),
 ]
 # (credentials, the account whose path they use, whose resource they name)
 CROSSINGS = [

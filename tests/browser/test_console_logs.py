@@ -121,16 +121,21 @@ def test_calls_log_filters_pages_and_status_history(
     page.get_by_role("link", name=answered.sid).click()
     console.ready(f"/accounts/{ac}/calls/{answered.sid}")
     assert page.locator("h1").inner_text() == f"Call {answered.sid}"
-    history = page.locator("ol.status-history > li")
+    history = page.locator("#status-history > li")
     assert [item.locator(".badge").inner_text() for item in history.all()] == [
+        "queued",
         "initiated",
         "ringing",
         "in-progress",
         "completed",
     ]
-    history.first.get_by_role("link").click()
+    # Its status callbacks, each named by the status it reported, linking to its request.
+    reported = page.locator("ul.callbacks > li > a")
+    assert reported.all_inner_texts() == ["initiated", "ringing", "in-progress", "completed"]
+    reported.first.click()
     console.ready(f"/accounts/{ac}/requests/{page.url.rsplit('/', 1)[1]}")
     assert "status_callback request" in page.locator("h1").inner_text()
+    assert callbacks[0].params["CallStatus"] == "initiated"
     page.go_back()
     console.ready(f"/accounts/{ac}/calls/{answered.sid}")
     main = page.locator("main").inner_text()
@@ -144,9 +149,10 @@ def test_calls_log_filters_pages_and_status_history(
     ]
     console.shot("call-page")
     console.check_clean()
-    # A call without a status callback says why it has no history.
+    # A call without a status callback: its history, and none sent.
     console.goto(f"/accounts/{ac}/calls/{canceled.sid}")
-    expect(page.locator("main")).to_contain_text("No status callback was sent")
+    assert page.locator("#status-history .badge").all_inner_texts()[-1] == "canceled"
+    expect(page.locator("main")).to_contain_text("None: the call asked for no status callback")
 
     # At a phone's width: cards, nothing wider than the screen.
     page.set_viewport_size(PHONE)
@@ -274,10 +280,11 @@ def test_an_sms_thread_with_a_stop_and_the_messages_log(
     page.get_by_role("link", name=sent.sid).click()
     console.ready(f"/accounts/{ac}/messages/{sent.sid}")
     assert page.locator("h1").inner_text() == f"Message {sent.sid}"
-    history = [b.inner_text() for b in page.locator("ol.status-history .badge").all()]
-    assert history[-1] == "delivered" and "sent" in history, history
+    history = page.locator("#status-history .badge").all_inner_texts()
+    assert history == ["queued", "sending", "sent", "delivered"], history
     callbacks = [r.params["MessageStatus"] for r in receiver.requests("/ms")]
-    assert history == callbacks
+    assert page.locator("ul.callbacks > li > a").all_inner_texts() == callbacks
+    assert callbacks[-1] == "delivered"
     expect(page.locator("main")).to_contain_text("Your code is 1234")
     console.shot("message-page")
     console.check_clean()

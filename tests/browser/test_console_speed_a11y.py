@@ -82,9 +82,7 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
         ]
         # A handset's SMS thread: it texts the number, the account texts it back.
         handset = "+14155550123"
-        texted = h.post(
-            f"{EXT}/{ac}/Handsets/{handset}/Messages", data={"To": phone, "Body": "Hi"}
-        )
+        texted = h.post(f"{EXT}/{ac}/Handsets/{handset}/Messages", data={"To": phone, "Body": "Hi"})
         assert texted.status_code == 201, texted.text
         sent = h.post(
             f"{ROOT}/{ac}/Messages.json", data={"To": handset, "From": phone, "Body": "Hello"}

@@ -13,14 +13,17 @@ Twilio's code, and the test credentials' magic numbers provoke them.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
+import jsonschema_rs
 import pytest
-from conftest import Server
+from conftest import SPEC_SUBSET, Server
 from errors import assert_error, assert_sdk_error
 from inbound import new_number
 from receiver import Receiver
@@ -186,6 +189,28 @@ def test_a_failing_document_fails_the_call(
     assert client.calls(call.sid).fetch().status == "failed"
 
 
+def test_fallback_url_serves_when_url_fails_and_get_callbacks(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str
+) -> None:
+    call = client.calls.create(
+        to=HANDSET,
+        from_=caller_id,
+        url=receiver.script("/down", status=503, body="no"),
+        fallback_url=receiver.script("/fallback", body=SAY),
+        status_callback=receiver.url("/s"),
+        status_callback_method="GET",
+    )
+    settle(module_server)
+    [fallback] = receiver.requests("/fallback")
+    assert fallback.params["ErrorCode"] == "11200"
+    assert fallback.params["CallSid"] == call.sid
+    [done] = receiver.requests("/s")
+    assert done.method == "GET"
+    assert done.query["CallStatus"] == "completed"
+    assert client.calls(call.sid).fetch().status == "completed"
+    all_signed(receiver)
+
+
 # Twilio-to-Twilio
 
 
@@ -320,6 +345,72 @@ def test_machine_detection_reports_who_answered(
     assert client.calls(plain.sid).fetch().answered_by is None
 
 
+# Handsets: how a number outside Switchboard answers (`Handsets/{E164}`)
+
+
+def handset(server: Server, number: str, *pairs: tuple[str, str]) -> None:
+    with server.http() as h:
+        resp = h.post(
+            f"/switchboard/v1/Accounts/{server.account_sid}/Handsets/{number}",
+            content=urlencode(pairs),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+    assert resp.status_code == 200, resp.text
+
+
+@pytest.mark.parametrize("outcome", ["busy", "no-answer", "failed"])
+def test_a_handset_that_does_not_answer(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str, outcome: str
+) -> None:
+    number = f"+1415555{len(outcome):02d}{ord(outcome[0]) % 100:02d}"
+    handset(module_server, number, ("CallOutcome", outcome))
+    call = client.calls.create(
+        to=number,
+        from_=caller_id,
+        url=receiver.script("/voice", body=SAY),
+        status_callback=receiver.url("/s"),
+        status_callback_event=ALL_EVENTS,
+    )
+    settle(module_server)
+    assert statuses(receiver, "/s") == ["initiated", "ringing", outcome]
+    assert receiver.requests("/s")[-1].params["CallDuration"] == "0"
+    assert receiver.requests("/voice") == []
+    fetched = client.calls(call.sid).fetch()
+    assert (fetched.status, fetched.duration, fetched.start_time) == (outcome, "0", None)
+
+
+def test_a_handset_answers_gathers_hangs_up_and_is_a_machine(
+    module_server: Server, client: Client, receiver: Receiver, caller_id: str
+) -> None:
+    number = "+14155550188"
+    handset(
+        module_server,
+        number,
+        ("Input", "42#"),
+        ("CallDuration", "20"),
+        ("AnsweredBy", "machine_end_beep"),
+    )
+    menu = receiver.script("/menu", body='<Response><Pause length="60"/></Response>')
+    gather = f'<Response><Gather action="{menu}"/></Response>'
+    call = client.calls.create(
+        to=number,
+        from_=caller_id,
+        url=receiver.script("/voice", body=gather),
+        machine_detection="DetectMessageEnd",
+        status_callback=receiver.url("/s"),
+    )
+    settle(module_server)
+    [voice] = receiver.requests("/voice")
+    assert voice.params["AnsweredBy"] == "machine_end_beep"
+    [menu_request] = receiver.requests("/menu")
+    assert menu_request.params["Digits"] == "42"
+    [done] = receiver.requests("/s")
+    assert done.params["CallDuration"] == "20"  # the handset hung up during the <Pause>
+    assert done.params["AnsweredBy"] == "machine_end_beep"
+    fetched = client.calls(call.sid).fetch()
+    assert (fetched.duration, fetched.answered_by) == ("20", "machine_end_beep")
+
+
 # Updates
 
 
@@ -411,6 +502,54 @@ def test_cancel_before_it_is_answered(database_url: str, tmp_path: Path) -> None
             assert_sdk_error(lambda: client.calls(call.sid).update(status="canceled"), 400, 21220)
         finally:
             rcv.close()
+
+
+# The representation
+
+
+def draft4(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true` as JSON Schema says it (null is one more type)."""
+    if isinstance(node, list):
+        return [draft4(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: draft4(v) for k, v in node.items() if k != "nullable"}
+    if node.get("nullable") is True:
+        if "type" in out:
+            out["type"] = [out["type"], "null"]
+        else:
+            out = {"anyOf": [out, {"type": "null"}]}
+    return out
+
+
+def test_every_answer_is_the_specs_call(
+    module_server: Server, http: httpx.Client, caller_id: str
+) -> None:
+    """Create, fetch, update and list answers validate against `api.v2010.account.call` (and the
+    list's envelope), before and after the call ran."""
+    spec = json.loads(SPEC_SUBSET.read_text())
+
+    def validator(schema: dict[str, Any]) -> Any:
+        schema = {**draft4(schema), "components": draft4(spec["components"])}
+        return jsonschema_rs.Draft4Validator(schema, validate_formats=True)
+
+    one = validator({"$ref": "#/components/schemas/api.v2010.account.call"})
+    listing = spec["paths"]["/2010-04-01/Accounts/{AccountSid}/Calls.json"]["get"]
+    page = validator(listing["responses"]["200"]["content"]["application/json"]["schema"])
+    base = f"/2010-04-01/Accounts/{module_server.account_sid}/Calls"
+    made = http.post(f"{base}.json", data={"To": HANDSET, "From": caller_id, "Twiml": SAY})
+    assert made.status_code == 201, made.text
+    sid = made.json()["sid"]
+    answers = [made.json(), http.get(f"{base}/{sid}.json").json()]
+    settle(module_server)
+    answers.append(http.get(f"{base}/{sid}.json").json())
+    for answer in answers:
+        errors = [str(e) for e in one.iter_errors(answer)]
+        assert errors == [], (answer, errors)
+    listed = http.get(f"{base}.json", params={"PageSize": "2"}).json()
+    assert [str(e) for e in page.iter_errors(listed)] == []
+    assert list(answers[-1])[:3] == ["account_sid", "answered_by", "api_version"]
+    assert answers[-1]["uri"] == f"{base}/{sid}.json"
 
 
 # Listing

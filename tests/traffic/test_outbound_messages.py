@@ -258,7 +258,13 @@ def test_segments_media_list_filters_redact_delete(
     assert [m.sid for m in listed] == [mms.sid, ext.sid, ucs.sid, gsm.sid]  # newest first
     assert [m.sid for m in client.messages.list(to=to, page_size=2)] == [m.sid for m in listed]
     assert client.messages.list(to=to, from_="+14155550000") == []
-    assert {m.sid for m in client.messages.list(to=to, date_sent=gsm.date_created)} >= {gsm.sid}
+    sent_at = client.messages(gsm.sid).fetch().date_sent
+    assert sent_at is not None
+    assert gsm.sid in {m.sid for m in client.messages.list(to=to, date_sent=sent_at)}
+    assert gsm.sid in {m.sid for m in client.messages.list(to=to, date_sent_before=sent_at)}
+    assert gsm.sid in {m.sid for m in client.messages.list(to=to, date_sent_after=sent_at)}
+    day = sent_at.date()
+    assert len(client.messages.list(to=to, date_sent=day)) >= 1
     redacted = client.messages(gsm.sid).update(body="")
     assert redacted.body == "" and client.messages(gsm.sid).fetch().body == ""
     client.messages(mms.sid).media(media[0].sid).delete()

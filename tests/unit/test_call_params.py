@@ -146,3 +146,11 @@ def test_events_asked_for() -> None:
     assert not progress.asked(options, "in-progress")
     assert progress.asked(options, "no-answer")  # every end is the completed event
     assert not progress.asked({"plan": {"status_callback": None}, "events": ["completed"]}, "busy")
+
+
+def test_answered_by_as_detection_reports_it() -> None:
+    assert calls.answered_by("Enable", "human") == "human"
+    assert calls.answered_by("Enable", "machine_end_beep") == "machine_start"
+    assert calls.answered_by("DetectMessageEnd", "machine_end_beep") == "machine_end_beep"
+    assert calls.answered_by("DetectMessageEnd", "machine_start") == "machine_end_other"
+    assert calls.answered_by("DetectMessageEnd", "fax") == "fax"

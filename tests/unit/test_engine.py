@@ -552,6 +552,49 @@ def test_interactive_hangup_ends_the_call_once() -> None:
     assert status_of(h)["CallDuration"] == "2"  # the 1.6 s prompt
 
 
+# A document given with the call (`Twiml`), and a live call redirected (`calls(sid).update`)
+
+
+def test_a_given_document_runs_without_a_request() -> None:
+    h = Harness({})
+    run = h.call()
+    asyncio.run(run.start(doc("<Say>Hello there</Say>")))
+    assert [v["verb"] for v in run.trace.verbs] == ["Say"]
+    assert h.webhooks.by("voice_url") == []
+    assert run.trace.status == "completed"
+    assert run.trace.twiml == doc("<Say>Hello there</Say>")
+
+
+def test_a_given_document_that_is_not_twiml_fails_the_call() -> None:
+    h = Harness({})
+    run = h.call()
+    asyncio.run(run.start("<Nope/>"))
+    assert run.trace.status == "failed"
+    assert run.trace.error_code == 12100
+
+
+def test_a_waiting_call_redirected_to_a_url_or_a_document() -> None:
+    h = Harness({"/voice": doc(MENU), "/next": doc("<Say>moved on</Say>")})
+    run = h.call(interactive=True)
+    asyncio.run(run.start())
+    assert run.paused
+    asyncio.run(run.redirect(BASE + "/next", "GET", None))
+    assert not run.paused
+    [update] = h.webhooks.by("call_update")
+    assert update["CallStatus"] == "in-progress"
+    assert [v["verb"] for v in run.trace.verbs] == ["Gather", "Say"]
+    assert run.trace.verbs[0]["interrupted"]
+    assert run.trace.status == "completed"
+
+    second = Harness({"/voice": doc(MENU)})
+    waiting = second.call(interactive=True)
+    asyncio.run(waiting.start())
+    asyncio.run(waiting.redirect(None, "POST", doc("<Hangup/>")))
+    assert [v["verb"] for v in waiting.trace.verbs] == ["Gather", "Hangup"]
+    assert waiting.trace.status == "completed"
+    assert second.webhooks.by("call_update") == []
+
+
 # TwiML validation and the caller's script
 
 

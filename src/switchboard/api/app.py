@@ -34,10 +34,17 @@ class SwitchboardApp:
         self.starlette = starlette
         self.api = api
         self.services = services
+        self.in_flight = 0  # API requests being answered (the outbox steps back meanwhile)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIXES):
-            await self.api(scope, receive, send)
+            # `Settle` waits on the outbox: it must not hold the outbox back.
+            counted = not scope["path"].endswith("/Settle")
+            self.in_flight += counted
+            try:
+                await self.api(scope, receive, send)
+            finally:
+                self.in_flight -= counted
         else:
             await self.starlette(scope, receive, send)
 
@@ -53,6 +60,7 @@ def build_app(
     services = Services(store or open_store(settings.database_url), settings)
     the_store = services.store
     api = Dispatcher(services)
+    app_ref: list[SwitchboardApp] = []  # the app the lifespan belongs to (made below)
 
     async def healthz(request: Request) -> Reply:
         if await the_store.ping():
@@ -67,7 +75,7 @@ def build_app(
                 open_simulator(
                     the_store, settings, expire=True, transport=webhook_transport
                 ) as simulator,
-                open_outbox(simulator, settings),
+                open_outbox(simulator, settings, busy=lambda: app_ref[0].in_flight > 0),
             ):
                 services.simulator = simulator
                 try:
@@ -89,7 +97,9 @@ def build_app(
     # newline) gets the API's Twilio-style 404.
     starlette.router.default = api
     starlette.router.redirect_slashes = False
-    return SwitchboardApp(starlette, api, services)
+    app = SwitchboardApp(starlette, api, services)
+    app_ref.append(app)
+    return app
 
 
 def app_from_env() -> SwitchboardApp:

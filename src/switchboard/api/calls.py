@@ -18,6 +18,7 @@ from switchboard.api.listing import list_response
 from switchboard.api.render import Reply
 from switchboard.store.base import CallFilter
 from switchboard.twilio import errors
+from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.resources import CALL, CALL_ENDED, CALL_STATUSES, Record
 
 _DAY = 86_400_000_000  # µs
@@ -52,6 +53,22 @@ async def fetch(req: ApiRequest) -> Reply:
     if record is None:
         raise errors.not_found(req.path)
     return render.one(req.rep, CALL, _full(record))
+
+
+async def fetch_history(req: ApiRequest) -> Reply:
+    """Our extension (`/switchboard/v1/Accounts/{AC}/Calls/{Sid}`, for the console): the call as
+    Twilio shows it, and its history (each status, and the `initiated` event, with when)."""
+    record = await req.store.get_call(req.account.sid, req.sid(CALL.prefix))
+    if record is None:
+        raise errors.not_found(req.path)
+    history = record["options"].get("history", [])
+    return render.json(
+        {
+            "account_sid": record["account_sid"],
+            "call": render.record_json(CALL, _full(record), ".json"),
+            "history": [{"status": status, "date": rfc2822(at)} for status, at in history],
+        }
+    )
 
 
 async def update(req: ApiRequest) -> Reply:

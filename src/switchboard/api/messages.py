@@ -23,6 +23,7 @@ from switchboard.api.render import Reply
 from switchboard.store.base import MessageFilter
 from switchboard.traffic.outbound import LEGACY_PURPOSE, STATUS_PURPOSE, Outgoing
 from switchboard.twilio import errors, rules
+from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.params import valid_url
 from switchboard.twilio.resources import MEDIA, MESSAGE, Record
 from switchboard.twilio.sids import is_sid
@@ -135,6 +136,22 @@ async def fetch(req: ApiRequest) -> Reply:
     return render.one(req.rep, MESSAGE, full(await _get(req)))
 
 
+async def fetch_history(req: ApiRequest) -> Reply:
+    """Our extension (`/switchboard/v1/Accounts/{AC}/Messages/{Sid}`, for the console): the
+    message as Twilio shows it, and its status history (each status, when, its error code)."""
+    record = await _get(req)
+    return render.json(
+        {
+            "account_sid": record["account_sid"],
+            "message": render.record_json(MESSAGE, full(record), ".json"),
+            "history": [
+                {"status": status, "date": rfc2822(at), "error_code": code}
+                for status, at, code in record["history"]
+            ],
+        }
+    )
+
+
 async def update(req: ApiRequest) -> Reply:
     """`Body=""` redacts the body (Twilio's only update of a sent message)."""
     record = await _get(req)
@@ -160,22 +177,16 @@ async def delete(req: ApiRequest) -> Reply:
 
 
 def _moment(name: str, raw: str) -> tuple[int, int]:
-    """A `DateSent` value -> [start, end) µs: a day (YYYY-MM-DD) or one second
-    (YYYY-MM-DDThh:mm:ssZ)."""
+    """A `DateSent` value -> its day, [start, end) µs: a date (YYYY-MM-DD) or a date-time whose
+    date is taken, as for recordings' `DateCreated` (the SDKs send a `date` as midnight)."""
     try:
-        if len(raw) == 10:
-            day = dt.date.fromisoformat(raw)
-            start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-            return int(start.timestamp()) * _SECOND, int(start.timestamp()) * _SECOND + _DAY
-        moment = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        day = dt.date.fromisoformat(raw[:10])
     except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
         raise errors.invalid_parameter(
-            f"{name} must be a date (YYYY-MM-DD) or a UTC time (YYYY-MM-DDThh:mm:ssZ): {raw[:40]!r}"
-        )
-    start_s = int(moment.timestamp())
-    return start_s * _SECOND, (start_s + 1) * _SECOND
+            f"{name} must be a date (YYYY-MM-DD) or a date-time: {raw[:40]!r}"
+        ) from None
+    start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()) * _SECOND
+    return start, start + _DAY
 
 
 def _filters(req: ApiRequest) -> tuple[MessageFilter, list[tuple[str, str]]]:

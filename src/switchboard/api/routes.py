@@ -184,6 +184,8 @@ def build_routes() -> tuple[Route, ...]:
         extension("/SignatureCheck", POST=signatures.check),
         extension("/Status", GET=status.fetch),
         extension("/Settle", POST=settle.settle),
+        extension("/Messages/{sid}", GET=messages.fetch_history),
+        extension("/Calls/{sid}", GET=calls.fetch_history),
         extension("/Handsets/{number}", GET=handsets.fetch, POST=handsets.put),
         extension(
             "/Handsets/{number}/Messages", GET=handsets.list_messages, POST=handsets.send_message

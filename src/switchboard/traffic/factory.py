@@ -8,7 +8,7 @@ that one entry point forgot would be a way around it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 
@@ -77,13 +77,17 @@ def job_handlers(simulator: Simulator, settings: Settings) -> dict[str, Handler]
 
 
 @contextlib.asynccontextmanager
-async def open_outbox(simulator: Simulator, settings: Settings) -> AsyncIterator[Worker]:
-    """This process's outbox worker, running every due job until the block ends."""
+async def open_outbox(
+    simulator: Simulator, settings: Settings, *, busy: Callable[[], bool] = lambda: False
+) -> AsyncIterator[Worker]:
+    """This process's outbox worker, running every due job until the block ends; `busy`: whether
+    the process is answering API requests (the worker then steps back)."""
     worker = Worker(
         simulator.store,
         job_handlers(simulator, settings),
         lease=lease_for(settings.webhook_timeout),
         keep=settings.request_log_limit,
+        busy=busy,
     )
     async with running(worker):
         yield worker

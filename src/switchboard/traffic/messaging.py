@@ -9,8 +9,6 @@ through the REST API can run the same way later.
 
 from __future__ import annotations
 
-import math
-import mimetypes
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,30 +19,9 @@ from switchboard.traffic.documents import Requester, WebhookClient, method_of
 from switchboard.traffic.engine import MAX_TWIML_REDIRECTS
 from switchboard.traffic.plans import Plan
 from switchboard.traffic.trace import Trace
+from switchboard.twilio import rules
 
 GEO = ("City", "State", "Zip", "Country")
-GSM7 = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà^{}\\[~]|€"
-)
-
-
-def num_segments(body: str) -> int:
-    """SMS segments: 160/153 GSM-7 characters, or 70/67 UCS-2 code units."""
-    if not body:
-        return 1
-    if all(ch in GSM7 for ch in body):
-        single, multi, length = 160, 153, len(body)
-    else:
-        single, multi, length = 70, 67, len(body.encode("utf-16-le")) // 2
-    return 1 if length <= single else math.ceil(length / multi)
-
-
-def _guess_type(url: str) -> str:
-    guessed, _ = mimetypes.guess_type(url.split("?")[0])
-    return guessed or "application/octet-stream"
-
-
 @dataclass(frozen=True)
 class Message:
     """One message arriving: its SID, who sent it to whom, and what the webhook is told."""
@@ -68,7 +45,7 @@ def inbound_params(message: Message, plan: Plan, form: Mapping[str, str]) -> dic
         "From": message.from_,
         "MessageSid": message.sid,
         "NumMedia": str(len(message.media)),
-        "NumSegments": str(num_segments(message.body)),
+        "NumSegments": str(rules.num_segments(message.body)),
         "SmsMessageSid": message.sid,
         "SmsSid": message.sid,
         "SmsStatus": "received",
@@ -79,7 +56,7 @@ def inbound_params(message: Message, plan: Plan, form: Mapping[str, str]) -> dic
             params[f"{side}{part}"] = form.get(f"{side}{part}", "")
     for i, (url, content_type) in enumerate(message.media):
         params[f"MediaUrl{i}"] = url
-        params[f"MediaContentType{i}"] = content_type or _guess_type(url)
+        params[f"MediaContentType{i}"] = content_type or rules.media_content_type(url)
     return params
 
 

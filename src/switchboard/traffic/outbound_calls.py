@@ -18,7 +18,8 @@ behaviour the account set (`Handsets/{E164}`: `CallOutcome`, `AnsweredBy`, `Call
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from switchboard.store.base import Job, NewJob, RecordingFilter
 from switchboard.store.tx import Keyset
@@ -42,13 +43,14 @@ class Outbound:
         self.store = simulator.store
 
     def handlers(self) -> dict[str, Handler]:
-        return {
+        steps: dict[str, Handler] = {
             progress.INITIATE: self.initiate,
             progress.RING: self.ring,
             progress.ANSWER: self.answer,
             progress.RESUME: self.resume,
             progress.COMPLETE: self.complete,
         }
+        return dict(steps)
 
     # The steps
 
@@ -59,8 +61,10 @@ class Outbound:
         if found is None or found[1]["status"] != "queued":
             return Done()
         account, call, trace = found
-        await self._notify(account, call, trace, "initiated", self.store.clock())
-        return self._next(job, progress.RING, trace)
+        now = self.store.clock()
+        await self._notify(account, call, trace, "initiated", now)
+        # An event, not a status: the next step notes it in the call's history (one write less).
+        return self._next(job, progress.RING, trace, {"initiated": now})
 
     async def ring(self, job: Job) -> Done:
         found = await self._load(job)
@@ -68,7 +72,9 @@ class Outbound:
             return Done()
         account, call, trace = found
         if call["status"] == "queued":
-            moved = await self._move(call, ("queued",), "ringing", {})
+            initiated = job.payload.get("initiated")
+            earlier = [["initiated", initiated]] if initiated is not None else []
+            moved = await self._move(call, ("queued",), "ringing", {}, earlier)
             if moved is None:
                 return Done()
             call = moved
@@ -105,8 +111,9 @@ class Outbound:
             await self._notify(account, moved, trace, outcome.status, now, duration=0)
             return Done(traces=writes([trace]))
         changes: dict[str, Any] = {"start_time": now}
-        if call["options"].get("machine_detection"):
-            changes["answered_by"] = outcome.answered_by
+        detection = call["options"].get("machine_detection")
+        if detection:
+            changes["answered_by"] = calls.answered_by(detection, outcome.answered_by)
         moved = await self._move(call, ("ringing",), "in-progress", changes)
         if moved is None:
             return Done()
@@ -163,17 +170,19 @@ class Outbound:
 
     # What the steps share
 
-    async def _load(self, job: Job) -> tuple[Account, Record, Trace] | None:
+    async def _load(self, job: Job) -> tuple[Account, Record, _Trace] | None:
         account = await self.store.get_account(job.account_sid)
         call = await self.store.get_call(job.account_sid, job.subject)
         if account is None or call is None:
             return None
         stored = await self.store.get_trace(account.sid, call["sid"], "call")
+        sent = 0
         if stored is not None:
-            trace = Trace.from_body(stored[0])
+            trace = cast(_Trace, _Trace.from_body(stored[0]))
+            sent = sum(1 for r in stored[1] if r.get("purpose") == "status_callback")
         else:
             plan = call["options"]["plan"]
-            trace = Trace(
+            trace = _Trace(
                 "call",
                 call["sid"],
                 account.sid,
@@ -184,19 +193,29 @@ class Outbound:
                 direction="outbound-api",
                 status=call["status"],
             )
+        trace.stored_callbacks = sent
         return account, call, trace
 
-    def _next(self, job: Job, kind: str, trace: Trace) -> Done:
+    def _next(
+        self, job: Job, kind: str, trace: Trace, payload: dict[str, Any] | None = None
+    ) -> Done:
         due = self.store.clock() + self.simulator.delay_us
-        step = NewJob(job.account_sid, kind, job.subject, due, {})
+        step = NewJob(job.account_sid, kind, job.subject, due, payload or {})
         return Done(follow_ups=[step], traces=writes([trace]))
 
     async def _move(
-        self, call: Record, expected: Sequence[str], status: str, changes: dict[str, Any]
+        self,
+        call: Record,
+        expected: Sequence[str],
+        status: str,
+        changes: dict[str, Any],
+        earlier: Sequence[list[Any]] = (),
     ) -> Record | None:
+        """Move the call to `status` (noted in its history after the `earlier` events)."""
         now = self.store.clock()
         options = call["options"]
-        options = {**options, "history": [*options.get("history", []), [status, now]]}
+        history = [*options.get("history", []), *earlier, [status, now]]
+        options = {**options, "history": history}
         return await self.store.transition_call(
             call["account_sid"],
             call["sid"],
@@ -243,7 +262,7 @@ class Outbound:
         if not progress.asked(options, status):
             return
         plan = options["plan"]
-        sequence = await self._sequence(account.sid, call["sid"], trace)
+        sequence = self._sequence(trace)
         params = progress.callback_params(
             self._params(call), status, at, sequence, duration=duration, recording=recording
         )
@@ -252,12 +271,12 @@ class Outbound:
             plan["status_callback"], params,
         )  # fmt: skip
 
-    async def _sequence(self, account_sid: str, sid: str, trace: Trace) -> int:
-        """The next `SequenceNumber`: the call's status callbacks so far (0 first)."""
-        stored = await self.store.get_trace(account_sid, sid, "call")
-        sent = [r for r in (stored[1] if stored else []) if r.get("purpose") == "status_callback"]
+    def _sequence(self, trace: Trace) -> int:
+        """The next `SequenceNumber`: the call's status callbacks so far (0 first): those
+        stored (counted when the trace was loaded) and those not saved yet."""
         unsaved = [d for d in trace.requests if d.purpose == "status_callback"]
-        return len(sent) + len(unsaved)
+        stored = trace.stored_callbacks if isinstance(trace, _Trace) else 0
+        return stored + len(unsaved)
 
     def _params(self, call: Record) -> dict[str, str]:
         plan = call["options"]["plan"]
@@ -340,6 +359,14 @@ class Outbound:
             options.get("recording_status_callback_method") or "POST",
             options["recording_status_callback"], params,
         )  # fmt: skip
+
+
+@dataclass
+class _Trace(Trace):
+    """A call's trace as a step loaded it, with how many status callbacks it had stored (its
+    next `SequenceNumber`, whichever other step of the call runs at the same time)."""
+
+    stored_callbacks: int = 0
 
 
 class _Outcome:

@@ -417,7 +417,7 @@ class Simulator:
         redirect = "url" in changes or "twiml" in changes
         options = _updated_options(call["options"], changes)
         if redirect and call["status"] == "in-progress":
-            run, ttl = await self._claim(account, sid, path)
+            run, ttl = await self._claim_answered(account, sid, path)
             plan = Plan.from_dict(options["plan"])
             run.plan = dataclasses.replace(run.plan, fallback_url=plan.fallback_url,
                                            fallback_method=plan.fallback_method)  # fmt: skip
@@ -529,6 +529,16 @@ class Simulator:
         await run.resume(Input("timeout"))
         await self._save(run, state["ttl"])
 
+    async def _claim_answered(self, account: Account, sid: str, path: str) -> tuple[CallRun, int]:
+        """An answered call made with `Calls.json`, for an update: it must be waiting for its
+        far end (its document is not running at this very moment)."""
+        try:
+            return await self._claim(account, sid, path)
+        except errors.TwilioError as exc:
+            if exc.code != 21220 or exc.status != 400:
+                raise
+            raise errors.call_running(sid) from None
+
     async def _end_call(self, account: Account, call: Record, target: str, path: str) -> Record:
         sid, status, now = call["sid"], call["status"], self.store.clock()
         if status in ("queued", "ringing"):
@@ -552,7 +562,7 @@ class Simulator:
         if status == "in-progress":
             if target == "canceled":
                 return call  # canceling reaches only calls not answered yet (as on Twilio)
-            run, ttl = await self._claim(account, sid, path)
+            run, ttl = await self._claim_answered(account, sid, path)
             await run.hangup("The call was ended by an update (Status=completed)")
             await self._save(run, ttl)
             found = await self.store.get_call(account.sid, sid)

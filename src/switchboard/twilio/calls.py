@@ -55,6 +55,17 @@ class Form(Protocol):
     def getall(self, name: str) -> list[str]: ...
 
 
+def answered_by(detection: str, who: str) -> str:
+    """`AnsweredBy` as answering machine detection reports who answered: `Enable` says so as
+    soon as it knows (`machine_start`); `DetectMessageEnd` waits for the greeting's end
+    (`machine_end_beep`, `_silence`, `_other`). `human`, `fax` and `unknown` as they are."""
+    if not who.startswith("machine_"):
+        return who
+    if detection == "Enable":
+        return "machine_start"
+    return who if who != "machine_start" else "machine_end_other"
+
+
 def identity_of(address: str) -> str | None:
     """`client:alice` -> `alice`; None for anything else."""
     if not address.startswith(CLIENT):

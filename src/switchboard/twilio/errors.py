@@ -355,3 +355,14 @@ def message_not_redactable(sid: str) -> TwilioError:
 
 def message_not_deletable(sid: str) -> TwilioError:
     return TwilioError(20009, 400, f"Cannot delete message {sid}: it is still being sent")
+
+
+def call_running(call_sid: str) -> TwilioError:
+    """An update of an answered call whose document runs at this very moment (simulated time
+    passes in an instant: it waits for its far end, or ends, a moment later)."""
+    return TwilioError(
+        21220,
+        409,
+        f"Invalid call state: call {call_sid} is running its document right now; try again "
+        "when it waits for its far end",
+    )

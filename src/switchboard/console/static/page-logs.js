@@ -3,14 +3,14 @@
  * trace of what its webhooks did when Switchboard ran it (a simulated or client call, an inbound
  * message).
  *
- * The status history is what the status callbacks said, in order, from the request log: the
- * statuses Twilio reports to an application, each with its date (the REST representation has
- * no history, as on Twilio). The call or message's current status and dates come first. */
+ * The status history comes from our extension (`/switchboard/v1/…/Calls/{Sid}`,
+ * `…/Messages/{Sid}`: the REST representation has no history, as on Twilio); the status
+ * callbacks, what the application was told, from the request log. */
 
 import { acct, api, ext } from "./api.js";
 import { BASE, SID, go, route } from "./app.js";
 import { checkFields, formErrors, selectField, textField } from "./forms.js";
-import { dateHtml, html, raw, show, sidHtml } from "./html.js";
+import { dateHtml, html, raw, show, sidHtml, urlHtml } from "./html.js";
 import { mountCopyButtons } from "./requests.js";
 import * as rules from "./rules.js";
 import { cell } from "./tables.js";
@@ -172,21 +172,24 @@ const orNull = (promise) => promise.catch((error) => {
   throw error;
 });
 
-/** The statuses the status callbacks reported, oldest first: [{ status, date, request }]. */
-export async function statusHistory(ac, sid) {
+/** The status callbacks the call or message made, oldest first, from the request log. */
+export async function statusCallbacks(ac, sid) {
   const filter = sid.startsWith("CA") ? { CallSid: sid } : { MessageSid: sid };
   const page = await api("GET", `${ext(ac)}/Requests`, { PageSize: "1000", ...filter });
   const key = sid.startsWith("CA") ? "CallStatus" : "MessageStatus";
   return page.requests
     .filter((r) => /status_callback$/.test(r.purpose) && r.params && r.params[key])
     .reverse() // the log is newest first
-    .map((r) => ({ status: r.params[key], date: r.date_created, request: r.sid, error: r.params.ErrorCode || "", failed: !(r.status_code >= 200 && r.status_code < 300) }));
+    .map((r) => ({ ...r, reported: r.params[key] }));
 }
 
-export const historyHtml = (ac, history) => (history.length
-  ? html`<ol class="status-history">${history.map((h) => html`<li>${statusBadge(h.status)} ${dateHtml(h.date)}${h.error && h.error !== "0" ? ` (error ${h.error})` : ""} —
-      <a href="${BASE}/accounts/${ac}/requests/${h.request}">the callback${h.failed ? " (not accepted)" : ""}</a></li>`)}</ol>`
-  : html`<p class="muted">No status callback was sent: this history is what status callbacks reported, and none was set.</p>`);
+/** Every status it went through, with when (our extension's `history`). */
+export const historyHtml = (history) => html`<ol id="status-history" class="status-history" aria-labelledby="history-h">${history.map((h) => html`<li>${statusBadge(h.status)} ${dateHtml(h.date)}${h.error_code ? ` (error ${h.error_code})` : ""}</li>`)}</ol>`;
+
+const callbacksHtml = (ac, callbacks, call) => (callbacks.length
+  ? html`<ul class="callbacks" aria-labelledby="callbacks-h">${callbacks.map((r) => html`<li><a href="${BASE}/accounts/${ac}/requests/${r.sid}">${r.reported}</a>
+      → ${urlHtml(r.url)}: ${r.error_code ? html`<strong>error ${r.error_code}</strong>` : `HTTP ${r.status_code}`} · ${dateHtml(r.date_created)}</li>`)}</ul>`
+  : html`<p class="muted">None: ${call ? "the call asked for no status callback (or has not reached an event it asked for)" : "the message has no status callback"}.</p>`);
 
 const callProps = (c) => html`<dl class="props">
   <dt>SID</dt><dd>${sidHtml(c.sid)}</dd>
@@ -216,24 +219,25 @@ for (const [segment, prefix, resource, traces, props] of [
   ["messages", "(?:SM|MM)", "Messages", "InboundMessages", messageProps],
 ]) {
   route(`/accounts/(AC${SID})/${segment}/(${prefix}${SID})`, async (ctx, ac, sid) => {
-    const [record, trace, history] = await Promise.all([
-      orNull(api("GET", `${acct(ac)}/${resource}/${sid}.json`)),
+    const [found, trace, callbacks] = await Promise.all([
+      orNull(api("GET", `${ext(ac)}/${resource}/${sid}`)), // { call | message, history }
       orNull(api("GET", `${ext(ac)}/${traces}/${sid}`)),
-      statusHistory(ac, sid),
+      statusCallbacks(ac, sid),
     ]);
-    if (!record && !trace) {
+    if (!found && !trace) {
       // Neither Twilio's resource nor a trace: not found (or not this account's).
       await api("GET", `${acct(ac)}/${resource}/${sid}.json`);
     }
     ctx.dataArrived();
     const call = segment === "calls";
+    const record = found && (found.call || found.message);
     const title = record ? `${call ? "Call" : "Message"} ${sid}` : call ? "Simulated call" : "Simulated message";
     ctx.done(`${call ? "Call" : "Message"} ${sid}`, html`
       <p class="crumbs"><a href="${BASE}/accounts/${ac}">${ac}</a> › <a href="${BASE}/accounts/${ac}/${segment}">${call ? "Calls" : "Messages"}</a> › ${sid}</p>
       <h1>${title}</h1>
-      ${record ? props(record) : ""}
-      <h2 id="history-h">Status history</h2>
-      ${historyHtml(ac, history)}
+      ${record ? html`${props(record)}<h2 id="history-h">Status history</h2>${historyHtml(found.history)}` : ""}
+      <h2 id="callbacks-h">Status callbacks</h2>
+      ${callbacksHtml(ac, callbacks, call)}
       ${trace ? html`<h2 id="what-ran-h">What its webhooks did</h2>${traceHtml(ac, trace)}` : ""}`);
     const box = document.getElementById("main").querySelector(".trace");
     if (box) mountCopyButtons(box);

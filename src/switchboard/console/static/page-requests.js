@@ -13,7 +13,7 @@ import { cell } from "./tables.js";
 const POLL_MS = 2000;
 const PURPOSES = [
   "voice_url", "voice_fallback_url", "status_callback",
-  "sms_url", "sms_fallback_url", "message_status_callback", "redirect",
+  "sms_url", "sms_fallback_url", "message_status_callback", "redirect", "call_update",
 ];
 const optional = (rule) => (value) => (value === "" ? null : rule(value));
 const FILTER_RULES = {
