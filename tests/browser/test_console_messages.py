@@ -1,5 +1,6 @@
 """The console's Messages page, in a real browser: the account's messages newest first with their
-status, and one message with its status history and the callbacks it made."""
+status, and one message with its status history and the callbacks it made. (Filters, pages and
+SMS threads: test_console_logs.py.)"""
 
 from __future__ import annotations
 
@@ -33,12 +34,13 @@ def test_messages_and_a_message_history(console: Console, server: Server) -> Non
             assert settled.status_code == 200, settled.text
         console.sign_in(server.account_sid, server.auth_token)
         console.nav("Messages")
-        table = page.locator("#message-table")
+        console.ready(f"/accounts/{server.account_sid}/messages")
+        table = page.locator("#messages-table")
         expect(table).to_contain_text("Hello console")
         expect(table).to_contain_text("delivered")
         console.check_clean()
         page.get_by_role("link", name=sent.sid).click()
-        history = page.locator("#message-history li")
+        history = page.locator("#status-history li")
         expect(history).to_have_count(4)  # queued, sending, sent, delivered
         assert [t.split()[0] for t in history.all_inner_texts()] == [
             "queued", "sending", "sent", "delivered",
@@ -52,5 +54,5 @@ def test_messages_and_a_message_history(console: Console, server: Server) -> Non
 def test_no_messages_yet(console: Console, server: Server) -> None:
     other = server.create_account("Quiet")
     console.sign_in(other["sid"], other["auth_token"])
-    console.goto(f"/accounts/{other['sid']}/sms")
+    console.goto(f"/accounts/{other['sid']}/messages")
     expect(console.page.get_by_text("No messages yet")).to_be_visible()

@@ -25,12 +25,15 @@ from console_kit import (  # noqa: F401 (fixtures)
     Console,
     browser_fixture,
     console_fixture,
+    new_number,
     seed_big_account,
 )
+from receiver import Receiver
 
 pytestmark = pytest.mark.slow
 ROOT = "/2010-04-01/Accounts"
 EXT = "/switchboard/v1/Accounts"
+RECORD = '<Response><Record maxLength="10"/></Response>'
 
 
 def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[str, str]]:
@@ -54,6 +57,37 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
             f"{EXT}/{ac}/InboundMessages", data={"To": phone, "From": "+1", "Body": "hi"}
         ).json()
         key = h.post(f"{ROOT}/{ac}/Keys.json", data={"FriendlyName": "k"}).json()
+        # A recording, made by a call to a second number whose receiver answers <Record>.
+        receiver = Receiver(token)
+        try:
+            voice_url = receiver.script("/rec", body=RECORD)
+            recorder = h.post(
+                f"{ROOT}/{ac}/IncomingPhoneNumbers.json",
+                data={"PhoneNumber": new_number(), "VoiceUrl": voice_url},
+            ).json()
+            recorded = h.post(
+                f"{EXT}/{ac}/InboundCalls",
+                data={"To": recorder["phone_number"], "From": "+14155550100", "Input": "record:3"},
+            ).json()
+        finally:
+            receiver.close()
+        assert len(recorded["recordings"]) == 1, recorded
+        # Calls made through the API (the calls log), settled.
+        placed = [
+            h.post(
+                f"{ROOT}/{ac}/Calls.json",
+                data={"To": f"+1415555{i:04d}", "From": phone, "Twiml": "<Response/>"},
+            ).json()
+            for i in range(3)
+        ]
+        # A handset's SMS thread: it texts the number, the account texts it back.
+        handset = "+14155550123"
+        texted = h.post(f"{EXT}/{ac}/Handsets/{handset}/Messages", data={"To": phone, "Body": "Hi"})
+        assert texted.status_code == 201, texted.text
+        sent = h.post(
+            f"{ROOT}/{ac}/Messages.json", data={"To": handset, "From": phone, "Body": "Hello"}
+        ).json()
+        assert h.post(f"{EXT}/{ac}/Settle", data={"Timeout": "60"}).status_code == 200
         request = h.get(f"{EXT}/{ac}/Requests", params={"PageSize": 1}).json()["requests"][0]
     pages = {
         "accounts": "/accounts",
@@ -71,6 +105,16 @@ def big_account_pages(server: Server, tmp_path: Path) -> tuple[str, str, dict[st
         "request log": f"/accounts/{ac}/requests",
         "filtered log": f"/accounts/{ac}/requests?purpose=voice_url",
         "request": f"/accounts/{ac}/requests/{request['sid']}",
+        "phone": f"/accounts/{ac}/phone",
+        "recordings": f"/accounts/{ac}/recordings",
+        "calls log": f"/accounts/{ac}/calls",
+        "filtered calls": f"/accounts/{ac}/calls?status=completed&after=2000-01-01",
+        "placed call": f"/accounts/{ac}/calls/{placed[0]['sid']}",
+        "messages log": f"/accounts/{ac}/messages",
+        "filtered messages": f"/accounts/{ac}/messages?status=delivered&to=%2B14155550123",
+        "sent message": f"/accounts/{ac}/messages/{sent['sid']}",
+        "sms threads": f"/accounts/{ac}/handsets",
+        "sms thread": f"/accounts/{ac}/handsets/{handset}",
         "tools": f"/accounts/{ac}/tools",
         "status": f"/accounts/{ac}/status",
     }

@@ -19,9 +19,13 @@ from starlette.types import ASGIApp, Scope
 
 STATIC = Path(__file__).resolve().parent / "static"
 
-# Only our own origin: scripts, styles and API calls. Nothing external can load.
+# Only our own origin: scripts, styles and API calls. Nothing external can load, but for audio the
+# user asks to play: a recording (fetched with the session's credentials, played from a blob:
+# URL) and what an application's <Play> names (any http(s) URL, as Twilio would fetch it; the
+# phone's players load nothing until pressed: preload="none"). Audio runs no script.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob: http: https:; "
     "connect-src 'self'; form-action 'self'; base-uri 'self'; frame-ancestors 'none'"
 )
 _HEADERS = {

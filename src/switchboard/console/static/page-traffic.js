@@ -1,4 +1,5 @@
-/* Simulated calls and SMS, and their traces as a timeline. */
+/* Simulated calls and SMS, and their traces as a timeline (shown here, on the phone, and on a
+ * call's or message's own page: page-logs.js). */
 
 import { acct, api, ext, listAll } from "./api.js";
 import { BASE, SID, route } from "./app.js";
@@ -78,7 +79,7 @@ route(`/accounts/(AC${SID})/simulate`, async (ctx, ac) => {
 
 /** A trace as a timeline: each request, its parameters, signature, answer, timing, the command
  *  that sends it again, and why a fallback fired. */
-function traceHtml(ac, trace) {
+export function traceHtml(ac, trace) {
   const isCall = Boolean(trace.call_sid);
   const sid = trace.call_sid || trace.message_sid;
   const bad = trace.status !== "completed";
@@ -119,16 +120,4 @@ function traceHtml(ac, trace) {
     <ol class="timeline" aria-labelledby="timeline-h">${steps}</ol>
     ${trace.twiml ? html`<h3>Last TwiML executed</h3><pre tabindex="0">${trace.twiml}</pre>` : raw("")}
   </div>`;
-}
-
-for (const [segment, prefix, resource] of [["calls", "CA", "InboundCalls"], ["messages", "SM", "InboundMessages"]]) {
-  route(`/accounts/(AC${SID})/${segment}/(${prefix}${SID})`, async (ctx, ac, sid) => {
-    const trace = await api("GET", `${ext(ac)}/${resource}/${sid}`);
-    ctx.dataArrived();
-    ctx.done(`Trace ${sid}`, html`
-      <p class="crumbs"><a href="${BASE}/accounts/${ac}">${ac}</a> › <a href="${BASE}/accounts/${ac}/requests">Request log</a> › ${sid}</p>
-      <h1>${segment === "calls" ? "Simulated call" : "Simulated message"}</h1>
-      ${traceHtml(ac, trace)}`);
-    mountCopyButtons(document.getElementById("main").querySelector(".trace"));
-  });
 }
