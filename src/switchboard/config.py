@@ -63,7 +63,8 @@ class Setting:
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if kind is str:
             if self.choices and raw not in self.choices:
-                raise ValueError(f"{self.env} must be one of {', '.join(self.choices)}, not {raw!r}")
+                allowed = ", ".join(self.choices)
+                raise ValueError(f"{self.env} must be one of {allowed}, not {raw!r}")
             return raw
         try:
             value = kind(raw)

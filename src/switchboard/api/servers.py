@@ -73,11 +73,24 @@ def _run_uvicorn(settings: Settings, sock: socket.socket) -> int:
 
 
 def _run_granian(settings: Settings, sock: socket.socket) -> int:
-    """Granian's ASGI worker, run in this process on our socket: what its own worker process
-    does (granian/server/mp.py, `_spawn_asgi_lifespan_worker`), minus binding a socket of its
-    own. These are Granian's internals: pyproject pins the minor version they were read from."""
+    from switchboard.api.app import build_app
+
+    app: Any = build_app(settings)
+    allow = _forwarded_allow_ips()
+    if allow is not None:
+        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+        app = ProxyHeadersMiddleware(app, trusted_hosts=allow)
+    return serve_granian(app, sock, access_log=settings.access_log)
+
+
+def serve_granian(app: Any, sock: socket.socket, *, access_log: bool = False) -> int:
+    """An ASGI app under Granian's ASGI worker, run in this process on our socket: what its
+    own worker process does (granian/server/mp.py, `_spawn_asgi_lifespan_worker`), minus
+    binding a socket of its own. The benchmark's baseline runs under it too. These are
+    Granian's internals: pyproject pins the minor version they were read from."""
+    from granian import _granian
     from granian._futures import _future_watcher_wrapper, _new_cbscheduler
-    from granian._granian import ASGIWorker, SocketHolder
     from granian._loops import loops
     from granian._signals import set_loop_signals
     from granian.asgi import LifespanProtocol
@@ -86,19 +99,12 @@ def _run_granian(settings: Settings, sock: socket.socket) -> int:
     from granian.http import HTTP1Settings
     from granian.log import DEFAULT_ACCESSLOG_FMT, LogLevels, configure_logging
 
-    from switchboard.api.app import build_app
     from switchboard.api.protocol import MAX_HEAD_BYTES
 
     configure_logging(LogLevels.info, None, True)
-    app: Any = build_app(settings)
-    allow = _forwarded_allow_ips()
-    if allow is not None:
-        from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
-
-        app = ProxyHeadersMiddleware(app, trusted_hosts=allow)
     loop = loops.get("auto")
     lifespan = LifespanProtocol(app)
-    access = DEFAULT_ACCESSLOG_FMT if settings.access_log else None
+    access = DEFAULT_ACCESSLOG_FMT if access_log else None
     callback = _future_watcher_wrapper(asgi_callback(app, {}, lifespan.state, access))
     shutdown = set_loop_signals(loop)  # SIGINT/SIGTERM: stop accepting, finish, return
     stopped = asyncio.Event()
@@ -108,9 +114,11 @@ def _run_granian(settings: Settings, sock: socket.socket) -> int:
     if lifespan.interrupt:
         log.error("the app did not start", exc_info=lifespan.exc)
         return 3
-    worker = ASGIWorker(
+    # Its type stubs lag behind the extension (the IPC and metrics arguments): called untyped.
+    native: Any = _granian
+    worker = native.ASGIWorker(
         1,  # worker id
-        (None, SocketHolder(sock.fileno(), False, 2048)),  # (fd, is Unix, backlog)
+        (None, native.SocketHolder(sock.fileno(), False, 2048)),  # (fd, is Unix, backlog)
         None,  # no IPC (metrics)
         1,  # runtime threads
         512,  # runtime blocking threads (Granian's default)

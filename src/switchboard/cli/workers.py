@@ -112,7 +112,7 @@ class Supervisor:
             worker_argv(sock),
             env=self.env,
             pass_fds=(sock.fileno(),),
-            preexec_fn=_child_setup,  # noqa: PLW1509 - no threads in the supervisor
+            preexec_fn=_child_setup,
         )
         self.workers[proc.pid] = (index, proc, time.monotonic())
 
