@@ -144,6 +144,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m switchboard.api.servers")
     p.add_argument("--fd", type=int, required=True, help="a listening socket's descriptor")
     a = p.parse_args(argv)
+    # httpx imports its command line (click, rich, pygments: about 5 MB) when they are
+    # installed; a server never runs it, and httpx does without it when it cannot be imported.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     settings = Settings.from_env()
     sock = socket.socket(fileno=a.fd)
     # A worker that is told to stop while it starts stops quietly (no traceback).

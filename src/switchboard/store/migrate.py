@@ -1,7 +1,9 @@
 """Schema migrations (Alembic), applied by `serve` on start and by `switchboard db upgrade`.
 
-Alembic is imported only when a migration runs: the store imports this module (`sqlite_path`),
-and Alembic's import alone took a fifth of an in-process server's start (docs/testing.md).
+Alembic and SQLAlchemy are imported only when a migration runs: the store imports this module
+(`sqlite_path`), and Alembic's import alone took a fifth of an in-process server's start
+(docs/testing.md); SQLAlchemy's would cost every serving process about 15 MB
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -9,11 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
-
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -45,6 +45,8 @@ def sqlite_path(database_url: str) -> str:
 
 
 def _engine(database_url: str) -> Engine:
+    from sqlalchemy import create_engine, event
+
     engine = create_engine(sqlalchemy_url(database_url))
     if database_url.startswith("sqlite:"):
         Path(sqlite_path(database_url)).expanduser().parent.mkdir(parents=True, exist_ok=True)

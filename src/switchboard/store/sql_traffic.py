@@ -181,7 +181,6 @@ class TrafficSql(SqlBase):
             )
         return _request(row) if row else None
 
-
     async def locate_number(self, phone_number: str) -> Record | None:
         async with self.reading() as tx:
             row = await tx.one(f"{PHONE_NUMBERS.select} WHERE phone_number = ?", (phone_number,))
@@ -224,9 +223,7 @@ class TrafficSql(SqlBase):
             args.append(filters.created_before)
         tail = keyset(where, args, page, descending=True)
         async with self.reading() as tx:
-            rows = await tx.all(
-                f"{RECORDINGS.select} WHERE {' AND '.join(where)} {tail}", args
-            )
+            rows = await tx.all(f"{RECORDINGS.select} WHERE {' AND '.join(where)} {tail}", args)
         return [RECORDINGS.record(r) for r in in_list_order(rows, page)]
 
     async def delete_recording(self, account_sid: str, sid: str) -> bool:
