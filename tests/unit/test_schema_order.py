@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 from switchboard.store.metadata import metadata
 from switchboard.store.schema import TABLES_CHILDREN_FIRST
@@ -24,3 +26,28 @@ def test_serving_imports_no_sqlalchemy() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_head_revision_read_from_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from switchboard.store import migrate
+
+    assert (
+        migrate.head_revision()
+        == ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    )
+
+
+def test_at_head_only_when_the_schema_is_newest(tmp_path: Path) -> None:
+    from switchboard.store import migrate
+
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    assert not migrate.at_head(url)  # no file: Alembic decides (and creates it)
+    migrate.upgrade(url)
+    assert migrate.at_head(url)
+    conn = sqlite3.connect(tmp_path / "x.db")
+    conn.execute("UPDATE alembic_version SET version_num = '0001'")
+    conn.commit()
+    conn.close()
+    assert not migrate.at_head(url)
