@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import resource
 import statistics
@@ -123,6 +124,13 @@ class Measure:
     @property
     def errors(self) -> int:
         return sum(r.errors for r in self.runs)
+
+    @property
+    def cpu_us(self) -> float:
+        """Median CPU microseconds the server used per request: what a request costs, which
+        other processes' load moves much less than req/s (they take CPU time, not work)."""
+        costs = [r.cpu_us_per_request for r in self.runs if r.server_cpu]
+        return statistics.median(costs) if costs else 0.0
 
     @property
     def spread(self) -> float:
@@ -461,7 +469,8 @@ class Bench:
             spreads = f"  connections per worker {m.spreads}" if m.spreads else ""
             log(
                 f"   {op:<10} {t.label:<26} {m.rps:>9,.0f} req/s  p50 {m.p50:7.2f} ms  "
-                f"p99 {m.p99:7.2f} ms  spread {m.spread:4.0%}  errors {m.errors}  "
+                f"p99 {m.p99:7.2f} ms  spread {m.spread:4.0%}  CPU {m.cpu_us:6.0f} us/req  "
+                f"errors {m.errors}  "
                 f"other CPU {m.other:.2f} cores{spreads}"
             )
 
@@ -511,6 +520,7 @@ class Bench:
                 cpu_list=procs.server_cpus() if pin else None,
             )
         else:
+            server_before = procs.tree_cpu(t.proc.pid)
             result = await asyncio.to_thread(
                 run_load,
                 self.o.driver,
@@ -520,6 +530,8 @@ class Bench:
                 duration=seconds,
                 cpu_list=procs.load_cpus() if pin else None,
             )
+            server_cpu = procs.cpu_used(server_before, procs.tree_cpu(t.proc.pid))
+            result = dataclasses.replace(result, server_cpu=server_cpu)
         used = procs.cpu_used(own, own_processes()) + own_rusage() - rusage
         others = procs.machine_busy_seconds() - busy - used
         spread = await spread_task if spread_task is not None else []
@@ -556,6 +568,14 @@ def _ratio(a: Measure | None, b: Measure | None) -> float | None:
     return a.rps / b.rps
 
 
+def _cost_ratio(ours: Measure | None, ref: Measure | None) -> float | None:
+    """The reference's CPU per request over ours: the throughput ratio two servers would have
+    each on a CPU of its own, from what each request cost them (robust to others' load)."""
+    if ours is None or ref is None or not ours.cpu_us or not ref.cpu_us:
+        return None
+    return ref.cpu_us / ours.cpu_us
+
+
 def _fmt(x: float | None, spec: str = ".2f") -> str:
     return "-" if x is None else format(x, spec)
 
@@ -564,21 +584,23 @@ def print_session(r: Results, size: str, store: str) -> None:
     log(f"\n{size} applications, {store}: medians of {r.options.repeats} runs")
     log(
         f"{'op':<10} {'server':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'spread':>6} "
-        f"{'errors':>6} {'ours/base':>9} {'ours/prism':>10} {'2w/1w':>6} {'other CPU':>9}"
+        f"{'CPU us':>7} {'errors':>6} {'ours/base':>9} {'base/ours CPU':>13} {'ours/prism':>10} "
+        f"{'2w/1w':>6} {'other CPU':>9}"
     )
     for op in r.options.ops:
         first = True
         for m in session_rows(r, size, store, op):
-            vs_base = vs_prism = scale = ""
+            vs_base = vs_prism = scale = cost = ""
             if m.server == "switchboard" and m.workers == 1:
                 vs_base = _fmt(_ratio(m, reference(r, m)))
+                cost = _fmt(_cost_ratio(m, reference(r, m)))
                 vs_prism = _fmt(_ratio(m, r.get(size, store, 1, "prism", op, "")))
             elif m.server == "switchboard":
                 scale = _fmt(_ratio(m, r.get(size, store, 1, "switchboard", op, m.http)))
             log(
                 f"{op if first else '':<10} {label(m.server, m.workers, m.http):<26} "
-                f"{m.rps:>9,.0f} {m.p50:>8.2f} {m.p99:>8.2f} {m.spread:>6.0%} {m.errors:>6} "
-                f"{vs_base:>9} {vs_prism:>10} {scale:>6} {m.other:>9.2f}"
+                f"{m.rps:>9,.0f} {m.p50:>8.2f} {m.p99:>8.2f} {m.spread:>6.0%} {m.cpu_us:>7.0f} "
+                f"{m.errors:>6} {vs_base:>9} {cost:>13} {vs_prism:>10} {scale:>6} {m.other:>9.2f}"
             )
             first = False
     for (s, st, w, server, http), rss in r.rss.items():
@@ -644,6 +666,12 @@ def targets(r: Results) -> list[Target]:
                        "call", http=http), m("hookbase", "call", http="")), 0.6, True, size),
                 Target(f"ivr / call >= 1/3 ({http})", _ratio(m("switchboard", "ivr", http=http),
                        m("switchboard", "call", http=http)), 1 / 3, True, size),
+            ]  # fmt: skip
+            out += [
+                Target(f"  same, by CPU per request: fetch ({http})", _cost_ratio(m("switchboard",
+                       "fetch", http=http), m("baseline", "fetch", http=http)), 0.8, True, size),
+                Target(f"  same, by CPU per request: call ({http})", _cost_ratio(m("switchboard",
+                       "call", http=http), m("hookbase", "call", http="")), 0.6, True, size),
             ]  # fmt: skip
         fetches = [x for h in o.servers if (x := m("switchboard", "fetch", http=h)) and x.runs]
         best = max(fetches, key=lambda x: x.rps) if fetches else None
@@ -740,6 +768,7 @@ def to_json(r: Results) -> dict[str, object]:
                 "p99_ms": m.p99,
                 "errors": m.errors,
                 "spread": m.spread,
+                "cpu_us_per_request": m.cpu_us,
                 "other_cpu_cores": m.other_cores,
                 "connections_per_worker": m.spreads,
                 "runs": [asdict(x) for x in m.runs],

@@ -221,7 +221,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "p50_us": pct(0.50),
         "p99_us": pct(0.99),
         "connect": 0, "read": 0, "write": 0, "timeout": 0, "status": errors,
+        "cpu_us": _cpu_seconds() * 1e6,  # this process's own, user + system
     }  # fmt: skip
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _templates(db: sqlite3.Connection, requests: int) -> tuple[str, str]:

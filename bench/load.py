@@ -47,6 +47,11 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int  # answers >= 400 plus socket errors and timeouts
+    server_cpu: float = 0.0  # CPU seconds the server (its process tree) used during the run
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.server_cpu / self.requests * 1e6 if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -116,4 +121,5 @@ def parse_result(driver: str, out: subprocess.CompletedProcess[str]) -> LoadResu
         p50_ms=float(data["p50_us"]) / 1000,
         p99_ms=float(data["p99_us"]) / 1000,
         errors=errors,
+        server_cpu=float(data.get("cpu_us", 0.0)) / 1e6,  # only the webhook baseline says
     )
