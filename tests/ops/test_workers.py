@@ -1,6 +1,6 @@
 """`switchboard serve --workers N` and `--server`: the processes, their sockets, their signals.
 
-With one worker the `serve` process becomes the server (exec: same process id). With two, a
+With one worker the `serve` process is the server (after an exec when it migrated). With two, a
 supervisor runs two workers, each with its own SO_REUSEPORT socket on the port: connections
 spread over both whoever is busy, a worker that dies is replaced (the connections waiting for
 it are served by its replacement), SIGTERM and SIGINT stop everything cleanly, and workers do
@@ -98,15 +98,25 @@ def port_is_free(port: int) -> bool:
 
 
 def test_one_worker_is_the_serve_process_itself(tmp_path: Path, http_server: str) -> None:
-    server = start(tmp_path, http_server, 1)
-    try:
-        assert server.proc is not None
-        cmdline = Path(f"/proc/{server.proc.pid}/cmdline").read_bytes().split(b"\0")
-        assert b"switchboard.api.servers" in cmdline  # exec'd: same pid, a fresh interpreter
-        assert server.http().get(server.apps_path()).status_code == 200
-    finally:
-        server.stop()
-    assert port_is_free(server.port)
+    """On a fresh database `serve` migrates (SQLAlchemy, Alembic) and execs into a fresh
+    interpreter to serve without them; on a database at the newest schema it serves itself.
+    Either way the serving process is `serve`'s own, holds no SQLAlchemy, and stops with 0."""
+    for expect_exec in (True, False):
+        server = start(tmp_path, http_server, 1)
+        try:
+            assert server.proc is not None
+            pid = server.proc.pid
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            assert (b"switchboard.api.servers" in cmdline) is expect_exec, cmdline
+            assert server.http().get(server.apps_path()).status_code == 200
+            assert "sqlalchemy" not in Path(f"/proc/{pid}/maps").read_text()
+            assert children(pid) == []
+        finally:
+            assert server.proc is not None
+            server.proc.send_signal(signal.SIGTERM)
+            assert server.proc.wait(timeout=30) == 0
+            server.stop()
+        assert port_is_free(server.port)
 
 
 def test_connections_spread_over_both_workers(two: Server) -> None:

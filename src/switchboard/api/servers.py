@@ -1,10 +1,13 @@
 """One server process: the app on a listening socket it was handed, under uvicorn or Granian.
 
-`switchboard serve` binds the sockets, prepares the database, then runs this module as a fresh
-interpreter (`python -m switchboard.api.servers --fd N`): in place of itself for one worker, as a
-child of its supervisor (`cli/workers.py`) for several. A fresh interpreter, not a fork, so a
-serving process holds only what serving needs: the CLI's click commands, SQLAlchemy and Alembic
-(imported to migrate) stay in the process that migrated, about 30 MB of resident memory.
+`switchboard serve` binds the sockets, prepares the database, then serves: for several workers
+each is this module in a fresh interpreter (`python -m switchboard.api.servers --fd N`), a child
+of the supervisor (`cli/workers.py`); for one, `serve` calls `run` itself when preparing the
+database loaded neither SQLAlchemy nor Alembic (a database already at the newest schema), and
+otherwise execs into this module (same process id) to leave them behind. A fresh interpreter,
+not a fork, so that a serving process holds only what serving needs: SQLAlchemy and Alembic,
+imported to migrate, are about 20 MB of resident memory; the click commands `serve` keeps
+when it serves itself, about 3.
 
 Both servers bound what a client can make a process hold the same way:
 
@@ -39,6 +42,13 @@ SERVERS = ("uvicorn", "granian")
 
 def run(settings: Settings, sock: socket.socket) -> int:
     """Serve on `sock` until SIGTERM or SIGINT; the exit status (3: the app did not start)."""
+    # httpx imports its command line (click, rich, pygments: about 5 MB) when they are
+    # installed; a server never runs it, and httpx does without it when it cannot be imported.
+    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    # A stop asked for while starting, or the one uvicorn passes on after its graceful shutdown
+    # (it raises the signal it caught again), ends the process quietly with 0.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: sys.exit(0))
     if settings.server == "granian":
         return _run_granian(settings, sock)
     return _run_uvicorn(settings, sock)
@@ -144,13 +154,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m switchboard.api.servers")
     p.add_argument("--fd", type=int, required=True, help="a listening socket's descriptor")
     a = p.parse_args(argv)
-    # httpx imports its command line (click, rich, pygments: about 5 MB) when they are
-    # installed; a server never runs it, and httpx does without it when it cannot be imported.
-    sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
     settings = Settings.from_env()
     sock = socket.socket(fileno=a.fd)
-    # A worker that is told to stop while it starts stops quietly (no traceback).
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     sys.exit(run(settings, sock))
 
 

@@ -2,9 +2,9 @@
 
 The listening sockets are bound here, before anything is printed or written: a busy port is one
 line and exit 1, with no banner and no database touched. Then the server (`--server`: uvicorn or
-Granian, api/servers.py) runs on them: with one worker this process becomes it (exec, same
-process id), with `--workers N` a supervisor runs N of them, each on a socket of its own
-(cli/workers.py says why).
+Granian, api/servers.py) runs on them: with one worker in this process (after an exec into a
+fresh interpreter when migrating loaded SQLAlchemy), with `--workers N` under a supervisor,
+each worker on a socket of its own (cli/workers.py says why).
 """
 
 from __future__ import annotations
@@ -105,9 +105,14 @@ def serve(as_json: bool, **flags: Any) -> None:
     sys.stdout.flush()
 
     env = {**os.environ, **settings.to_env()}
-    if settings.workers == 1:
-        workers.exec_worker(sock, env)
-    sys.exit(workers.Supervisor(socks, env).run())
+    if settings.workers > 1:
+        sys.exit(workers.Supervisor(socks, env).run())
+    if {"sqlalchemy", "alembic"} & sys.modules.keys():
+        workers.exec_worker(sock, env)  # migrating loaded them: serve from a fresh interpreter
+    os.environ.update(settings.to_env())
+    from switchboard.api import servers
+
+    sys.exit(servers.run(settings, sock))
 
 
 def _banner(
