@@ -292,7 +292,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="The benchmark's baseline server")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--database", required=True, help="SQLite file (already migrated)")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     args = parser.parse_args()
+    if args.server == "granian":  # the very runner Switchboard's --server granian uses
+        import socket
+
+        from switchboard.api.servers import serve_granian
+
+        sock = socket.create_server(("127.0.0.1", args.port), backlog=2048)
+        raise SystemExit(serve_granian(build(args.database), sock))
     uvicorn.run(
         build(args.database),
         host="127.0.0.1",

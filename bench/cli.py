@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import itertools
 import json
 import resource
@@ -28,6 +29,8 @@ from switchboard.config import Settings
 from switchboard.store import open_store
 
 BASELINE_OPS = frozenset({"fetch", "list", "list_deep", "create", "update", "delete"})
+HOOK_OPS = frozenset({"call", "ivr"})  # the webhook baseline's (bench/hookbase.py)
+SERVERS = ("uvicorn", "granian")
 PRISM_OPS = frozenset({"fetch", "list"})
 MB = 1024 * 1024
 DEFAULT_RATE = 3000.0  # req/s assumed for sizing write runs before one was measured
@@ -81,6 +84,8 @@ class Options:
     repeats: int
     connections: int
     driver: str
+    servers: list[str]
+    pin: bool
     pg_url: str
     prism: bool
     baseline: bool
@@ -95,8 +100,9 @@ class Measure:
     size: str
     store: str
     workers: int
-    server: str  # switchboard | baseline | prism
+    server: str  # switchboard | baseline | hookbase | prism
     op: str
+    http: str = "uvicorn"  # the HTTP server under it (none for hookbase, node for prism)
     runs: list[LoadResult] = field(default_factory=list)
     other_cores: list[float] = field(default_factory=list)  # CPU others used during each run
     spreads: list[list[int]] = field(default_factory=list)  # connections per worker, mid-run
@@ -121,24 +127,42 @@ class Measure:
     def errors(self) -> int:
         return sum(r.errors for r in self.runs)
 
+    @property
+    def cpu_us(self) -> float:
+        """Median CPU microseconds the server used per request: what a request costs, which
+        other processes' load moves much less than req/s (they take CPU time, not work)."""
+        costs = [r.cpu_us_per_request for r in self.runs if r.server_cpu]
+        return statistics.median(costs) if costs else 0.0
+
+    @property
+    def spread(self) -> float:
+        """(slowest - fastest run) / median, in req/s: how much the runs disagree."""
+        if len(self.runs) < 2 or not self.rps:
+            return 0.0
+        rates = [r.rps for r in self.runs]
+        return (max(rates) - min(rates)) / self.rps
+
 
 @dataclass
 class Results:
     options: Options
     measures: list[Measure] = field(default_factory=list)
-    rss: dict[tuple[str, str, int, str], dict[int, int]] = field(default_factory=dict)
+    rss: dict[tuple[str, str, int, str, str], dict[int, int]] = field(default_factory=dict)
     builds: dict[tuple[str, str], float] = field(default_factory=dict)
-    # (size, store, workers) -> the `message` op's callback lag at half its measured rate
-    lags: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
-    # (size, store, workers) -> the `outbound_call` op's callback lag at half its measured rate
-    call_lags: dict[tuple[str, str, int], dict[str, float]] = field(default_factory=dict)
+    # (size, store, workers, http) -> the `message` op's callback lag at half its rate
+    lags: dict[tuple[str, str, int, str], dict[str, float]] = field(default_factory=dict)
+    # (size, store, workers, http) -> the `outbound_call` op's callback lag at half its rate
+    call_lags: dict[tuple[str, str, int, str], dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     source: dict[str, Any] = field(default_factory=source_state)
 
-    def get(self, size: str, store: str, workers: int, server: str, op: str) -> Measure | None:
+    def get(
+        self, size: str, store: str, workers: int, server: str, op: str, http: str = "uvicorn"
+    ) -> Measure | None:
+        want = (size, store, workers, server, op, http)
         for m in self.measures:
-            if (m.size, m.store, m.workers, m.server, m.op) == (size, store, workers, server, op):
+            if (m.size, m.store, m.workers, m.server, m.op, m.http) == want:
                 return m
         return None
 
@@ -158,6 +182,12 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     p.add_argument("--repeats", type=int, help="measured runs per server and op (default 3)")
     p.add_argument("--connections", type=int, default=32, help="concurrent connections (32)")
     p.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
+    p.add_argument("--servers", help="comma list of HTTP servers: uvicorn, granian (default: both)")
+    p.add_argument(
+        "--no-pin",
+        action="store_true",
+        help="do not pin 1-worker servers to CPU 0 and the load generator to the others",
+    )
     p.add_argument("--pg-url", default=ds.DEFAULT_PG_URL, help="PostgreSQL server (admin URL)")
     p.add_argument("--no-prism", action="store_true", help="skip Stoplight Prism")
     p.add_argument("--no-baseline", action="store_true", help="skip the bare ASGI baseline")
@@ -176,6 +206,10 @@ def parse_args(argv: Sequence[str] | None) -> Options:
     for op in ops:
         if op not in OPS:
             p.error(f"unknown op {op!r}")
+    servers = items(a.servers, ",".join(SERVERS))
+    for s in servers:
+        if s not in SERVERS:
+            p.error(f"unknown server {s!r}")
     stores = items(a.stores, "sqlite" if quick else "sqlite,postgres")
     for s in stores:
         if s not in ("sqlite", "postgres"):
@@ -195,6 +229,8 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         repeats=a.repeats or (1 if quick else 3),
         connections=a.connections,
         driver=pick_driver(a.driver),
+        servers=servers,
+        pin=not a.no_pin and len(procs.cpus()) >= 2,
         pg_url=a.pg_url,
         prism=not a.no_prism,
         baseline=not a.no_baseline,
@@ -211,6 +247,7 @@ class Bench:
         self.prism: procs.Proc | None = None
         self.prism_cmd: list[str] | None = None
         self.receiver: procs.Proc | None = None
+        self.sqlite_file: Path | None = None  # the session's SQLite file (the hookbase's)
 
     # Top level
 
@@ -241,7 +278,7 @@ class Bench:
                 note = "npm not available: Prism skipped"
                 log(note)
                 self.results.notes.append(note)
-        self.receiver = procs.start_receiver()
+        self.receiver = procs.start_receiver(cpu_list=procs.load_cpus() if o.pin else None)
         try:
             for size in o.sizes:
                 for store in stores:
@@ -302,29 +339,41 @@ class Bench:
         o = self.o
         main = dataset.accounts[0]
         targets: list[Server] = []
+        self.sqlite_file = sqlite_file
+        # 1-worker servers run on one CPU, the load generator on the others (when pinning);
+        # 2 workers need both CPUs, so they and their load generator are not pinned.
+        one_cpu = procs.server_cpus() if o.pin else None
         try:
-            for workers in o.workers:
+            for http in o.servers:
+                for workers in o.workers:
 
-                def start_ours(workers: int = workers) -> procs.Proc:
-                    return procs.start_switchboard(
-                        url,
-                        workers=workers,
-                        account_sid=main.sid,
-                        auth_token=main.auth_token,
-                        name=f"switchboard-{workers}w",
-                    )
+                    def start_ours(workers: int = workers, http: str = http) -> procs.Proc:
+                        return procs.start_switchboard(
+                            url,
+                            workers=workers,
+                            account_sid=main.sid,
+                            auth_token=main.auth_token,
+                            name=f"switchboard-{http}-{workers}w",
+                            server=http,
+                            cpu_list=one_cpu if workers == 1 else None,
+                        )
 
-                targets.append(Server("switchboard", workers, start_ours(), start_ours))
-            ours = next((t for t in targets if t.workers == 1), targets[0])
+                    targets.append(Server("switchboard", workers, start_ours(), start_ours, http))
             if store == "sqlite" and o.baseline and sqlite_file is not None:
                 path = sqlite_file
+                for http in o.servers:
 
-                def start_base() -> procs.Proc:
-                    return procs.start_baseline(path)
+                    def start_base(http: str = http) -> procs.Proc:
+                        return procs.start_baseline(path, server=http, cpu_list=one_cpu)
 
-                base = Server("baseline", 1, start_base(), start_base)
-                targets.append(base)
-                self.compare_bodies(ours.proc, base.proc, workload)
+                    base = Server("baseline", 1, start_base(), start_base, http)
+                    targets.append(base)
+                    ours = next(t for t in targets if t.kind == "switchboard" and t.http == http)
+                    self.compare_bodies(ours.proc, base.proc, workload)
+                if HOOK_OPS & set(o.ops) and self.receiver is not None:
+                    targets.append(
+                        Server("hookbase", 1, self.receiver, lambda: self.receiver_or_die(), "")
+                    )
             if store == "sqlite" and self.prism_cmd is not None:
                 probe = workload.first("fetch")
                 command = self.prism_cmd
@@ -350,12 +399,13 @@ class Bench:
                         if t.kind == "switchboard":
                             await self.measure_call_lag(size, store, t, workload)
             for t in targets:
-                if t.kind != "prism":
-                    self.results.rss[(size.name, store, t.workers, t.kind)] = t.proc.peak_rss()
+                if t.kind in ("switchboard", "baseline"):
+                    key = (size.name, store, t.workers, t.kind, t.http)
+                    self.results.rss[key] = t.proc.peak_rss()
             print_session(self.results, size.name, store)
         finally:
             for t in targets:
-                if t.kind != "prism":
+                if t.kind in ("switchboard", "baseline"):
                     t.proc.stop()
 
     def compare_bodies(self, ours: procs.Proc, base: procs.Proc, workload: Workload) -> None:
@@ -388,22 +438,23 @@ class Bench:
             for t in targets
             if t.kind == "switchboard"
             or (t.kind == "baseline" and op in BASELINE_OPS)
+            or (t.kind == "hookbase" and op in HOOK_OPS)
             or (t.kind == "prism" and op in PRISM_OPS)
         ]
-        measures = [Measure(size.name, store, t.workers, t.kind, op) for t in servers]
+        measures = [Measure(size.name, store, t.workers, t.kind, op, t.http) for t in servers]
         # Warm-up, then the measured runs, the servers interleaved so drift hits all alike.
         for rnd in range(o.repeats + 1):
             seconds = o.warmup if rnd == 0 else o.duration
             if seconds <= 0:
                 continue
             for t, m in zip(servers, measures, strict=True):
-                key = (size.name, store, t.workers, t.kind, op)
+                key = (size.name, store, t.workers, t.kind + t.http, op)
                 rate = self.rates.get(key, DEFAULT_RATE)
                 expected = max(2000, int(3 * rate * seconds))
                 requests = await workload.requests_for(op, expected)
                 try:
                     result, other, spread = await self.run_one(
-                        t, requests, seconds, postgres=store == "postgres"
+                        t, requests, seconds, postgres=store == "postgres", op=op
                     )
                 except RuntimeError:
                     if t.proc.proc.poll() is None:
@@ -419,7 +470,7 @@ class Bench:
                     t.proc = t.start()
                     requests = await workload.requests_for(op, expected)
                     result, other, spread = await self.run_one(
-                        t, requests, seconds, postgres=store == "postgres"
+                        t, requests, seconds, postgres=store == "postgres", op=op
                     )
                 self.rates[key] = max(result.rps, 50.0)
                 if rnd > 0:
@@ -431,16 +482,21 @@ class Bench:
             self.results.measures.append(m)
             spreads = f"  connections per worker {m.spreads}" if m.spreads else ""
             log(
-                f"   {op:<10} {t.label:<17} {m.rps:>9,.0f} req/s  p50 {m.p50:7.2f} ms  "
-                f"p99 {m.p99:7.2f} ms  errors {m.errors}  other CPU {m.other:.2f} cores{spreads}"
+                f"   {op:<10} {t.label:<26} {m.rps:>9,.0f} req/s  p50 {m.p50:7.2f} ms  "
+                f"p99 {m.p99:7.2f} ms  spread {m.spread:4.0%}  CPU {m.cpu_us:6.0f} us/req  "
+                f"errors {m.errors}  "
+                f"other CPU {m.other:.2f} cores{spreads}"
             )
+
+    def receiver_or_die(self) -> procs.Proc:
+        raise RuntimeError("the webhook receiver exited")
 
     async def measure_lag(self, size: ds.Size, store: str, t: Server, workload: Workload) -> None:
         """The `message` op's callback lag: messages sent at half the rate measured, then the
         time from each step's due moment (the previous step's, plus the delivery delay) to its
         callback's arrival at the receiver. The outbox is drained first (the throughput runs
         leave steps behind) and after (every callback counted)."""
-        m = self.results.get(size.name, store, t.workers, t.kind, "message")
+        m = self.results.get(size.name, store, t.workers, t.kind, "message", t.http)
         if m is None or not m.runs:
             return
         rate = max(10.0, m.rps / 2)
@@ -464,9 +520,9 @@ class Bench:
             "p50_ms": percentile(lags, 50),
             "p99_ms": percentile(lags, 99),
         }
-        self.results.lags[(size.name, store, t.workers)] = result
+        self.results.lags[(size.name, store, t.workers, t.http)] = result
         log(
-            f"   message lag {t.label:<17} at {rate:,.0f} msg/s: {len(lags)}/{expected} callbacks, "
+            f"   message lag {t.label:<26} at {rate:,.0f} msg/s: {len(lags)}/{expected} callbacks, "
             f"due -> received p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
         )
 
@@ -476,7 +532,7 @@ class Bench:
         """The `outbound_call` op's callback lag, as `measure_lag`'s: calls made at half the
         rate measured; for each of their four callbacks, the time from its step's due moment
         (the call's previous status change, plus the delivery delay) to its arrival."""
-        m = self.results.get(size.name, store, t.workers, t.kind, "outbound_call")
+        m = self.results.get(size.name, store, t.workers, t.kind, "outbound_call", t.http)
         if m is None or not m.runs:
             return
         rate = max(10.0, m.rps / 2)
@@ -500,21 +556,22 @@ class Bench:
             "p50_ms": percentile(lags, 50),
             "p99_ms": percentile(lags, 99),
         }
-        self.results.call_lags[(size.name, store, t.workers)] = result
+        self.results.call_lags[(size.name, store, t.workers, t.http)] = result
         log(
-            f"   call lag {t.label:<17} at {rate:,.0f} calls/s: {len(lags)}/{expected} "
+            f"   call lag {t.label:<26} at {rate:,.0f} calls/s: {len(lags)}/{expected} "
             f"callbacks, due -> received p50 {result['p50_ms']:.1f} ms  "
             f"p99 {result['p99_ms']:.1f} ms"
         )
 
     async def run_one(
-        self, t: Server, requests: Path, seconds: int, *, postgres: bool
+        self, t: Server, requests: Path, seconds: int, *, postgres: bool, op: str
     ) -> tuple[LoadResult, float, list[int]]:
         """One load run, with what else used the CPU meanwhile (in cores) and, for several
         workers, how the connections spread over them half-way through. The run's own CPU is
         the server's process tree, the webhook receiver, the load generator, this process and,
         on PostgreSQL, every `postgres` process."""
         ours = [t.proc.pid] + ([self.receiver.pid] if self.receiver else [])
+        ours = list(dict.fromkeys(ours))
 
         def own_processes() -> dict[int, float]:
             sample: dict[int, float] = {}
@@ -535,14 +592,32 @@ class Bench:
 
         spread_task = asyncio.create_task(spread_later()) if t.workers > 1 else None
         busy, own, rusage = procs.machine_busy_seconds(), own_processes(), own_rusage()
-        result = await asyncio.to_thread(
-            run_load,
-            self.o.driver,
-            t.proc.url,
-            requests,
-            connections=self.o.connections,
-            duration=seconds,
-        )
+        pin = self.o.pin and t.workers == 1
+        if t.kind == "hookbase":
+            assert self.receiver is not None
+            result = await asyncio.to_thread(
+                procs.run_hookbase,
+                str(self.sqlite_file),
+                requests,
+                self.receiver.url,
+                op=op,
+                connections=self.o.connections,
+                duration=seconds,
+                cpu_list=procs.server_cpus() if pin else None,
+            )
+        else:
+            server_before = procs.tree_cpu(t.proc.pid)
+            result = await asyncio.to_thread(
+                run_load,
+                self.o.driver,
+                t.proc.url,
+                requests,
+                connections=self.o.connections,
+                duration=seconds,
+                cpu_list=procs.load_cpus() if pin else None,
+            )
+            server_cpu = procs.cpu_used(server_before, procs.tree_cpu(t.proc.pid))
+            result = dataclasses.replace(result, server_cpu=server_cpu)
         used = procs.cpu_used(own, own_processes()) + own_rusage() - rusage
         others = procs.machine_busy_seconds() - busy - used
         spread = await spread_task if spread_task is not None else []
@@ -643,14 +718,23 @@ def percentile(values: list[float], pct: float) -> float:
 
 @dataclass
 class Server:
-    kind: str  # switchboard | baseline | prism
+    kind: str  # switchboard | baseline | hookbase | prism
     workers: int
-    proc: procs.Proc
+    proc: procs.Proc  # hookbase: the receiver (it runs as a client, one process per run)
     start: Callable[[], procs.Proc]  # to start it again, should it die
+    http: str = "uvicorn"
 
     @property
     def label(self) -> str:
-        return f"{self.kind} ({self.workers}w)" if self.kind == "switchboard" else self.kind
+        return label(self.kind, self.workers, self.http)
+
+
+def label(kind: str, workers: int, http: str) -> str:
+    if kind == "switchboard":
+        return f"switchboard {http} ({workers}w)"
+    if kind == "baseline":
+        return f"baseline {http}"
+    return kind
 
 
 # Reporting
@@ -662,6 +746,14 @@ def _ratio(a: Measure | None, b: Measure | None) -> float | None:
     return a.rps / b.rps
 
 
+def _cost_ratio(ours: Measure | None, ref: Measure | None) -> float | None:
+    """The reference's CPU per request over ours: the throughput ratio two servers would have
+    each on a CPU of its own, from what each request cost them (robust to others' load)."""
+    if ours is None or ref is None or not ours.cpu_us or not ref.cpu_us:
+        return None
+    return ref.cpu_us / ours.cpu_us
+
+
 def _fmt(x: float | None, spec: str = ".2f") -> str:
     return "-" if x is None else format(x, spec)
 
@@ -669,52 +761,63 @@ def _fmt(x: float | None, spec: str = ".2f") -> str:
 def print_session(r: Results, size: str, store: str) -> None:
     log(f"\n{size} applications, {store}: medians of {r.options.repeats} runs")
     log(
-        f"{'op':<10} {'server':<17} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-        f"{'ours/base':>9} {'ours/prism':>10} {'2w/1w':>6} {'other CPU':>9}"
+        f"{'op':<10} {'server':<26} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'spread':>6} "
+        f"{'CPU us':>7} {'errors':>6} {'ours/base':>9} {'base/ours CPU':>13} {'ours/prism':>10} "
+        f"{'2w/1w':>6} {'other CPU':>9}"
     )
-    rows = [("switchboard", w) for w in r.options.workers] + [("baseline", 1), ("prism", 1)]
     for op in r.options.ops:
-        ours = r.get(size, store, 1, "switchboard", op)
         first = True
-        for server, workers in rows:
-            m = r.get(size, store, workers, server, op)
-            if m is None or not m.runs:
-                continue
-            vs_base = vs_prism = scale = ""
-            if server == "switchboard" and workers == 1:
-                vs_base = _fmt(_ratio(m, r.get(size, store, 1, "baseline", op)))
-                vs_prism = _fmt(_ratio(m, r.get(size, store, 1, "prism", op)))
-            elif server == "switchboard":
-                scale = _fmt(_ratio(m, ours))
-            label = f"{server} ({workers}w)" if server == "switchboard" else server
+        for m in session_rows(r, size, store, op):
+            vs_base = vs_prism = scale = cost = ""
+            if m.server == "switchboard" and m.workers == 1:
+                vs_base = _fmt(_ratio(m, reference(r, m)))
+                cost = _fmt(_cost_ratio(m, reference(r, m)))
+                vs_prism = _fmt(_ratio(m, r.get(size, store, 1, "prism", op, "")))
+            elif m.server == "switchboard":
+                scale = _fmt(_ratio(m, r.get(size, store, 1, "switchboard", op, m.http)))
             log(
-                f"{op if first else '':<10} {label:<17} {m.rps:>9,.0f} "
-                f"{m.p50:>8.2f} {m.p99:>8.2f} {m.errors:>6} {vs_base:>9} {vs_prism:>10} "
-                f"{scale:>6} {m.other:>9.2f}"
+                f"{op if first else '':<10} {label(m.server, m.workers, m.http):<26} "
+                f"{m.rps:>9,.0f} {m.p50:>8.2f} {m.p99:>8.2f} {m.spread:>6.0%} {m.cpu_us:>7.0f} "
+                f"{m.errors:>6} {vs_base:>9} {cost:>13} {vs_prism:>10} {scale:>6} {m.other:>9.2f}"
             )
             first = False
-    for (s, st, w), lag in r.lags.items():
+    for (s, st, w, http), lag in r.lags.items():
         if (s, st) == (size, store):
             log(
-                f"message callback lag ({w}w) at {lag['rate']:,.0f} msg/s: due -> received "
+                f"message callback lag ({w}w, {http}) at {lag['rate']:,.0f} msg/s: due -> received "
                 f"p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
                 f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
             )
-    for (s, st, w), lag in r.call_lags.items():
+    for (s, st, w, http), lag in r.call_lags.items():
         if (s, st) == (size, store):
             log(
-                f"outbound call callback lag ({w}w) at {lag['rate']:,.0f} calls/s: due -> "
+                f"outbound call callback lag ({w}w, {http}) at {lag['rate']:,.0f} calls/s: due -> "
                 f"received p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
                 f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
             )
-    for (s, st, w, server), rss in r.rss.items():
-        if (s, st) == (size, store):
-            label = f"{server} ({w}w)" if server == "switchboard" else server
+    for (s, st, w, server, http), rss in r.rss.items():
+        if (s, st) == (size, store) and rss:
             total = sum(rss.values())
             log(
-                f"peak RSS {label}: {total / MB:.1f} MB "
+                f"peak RSS {label(server, w, http)}: {total / MB:.1f} MB "
                 f"({len(rss)} process(es), VmHWM summed; largest {max(rss.values()) / MB:.1f} MB)"
             )
+
+
+KIND_ORDER = {"switchboard": 0, "baseline": 1, "hookbase": 2, "prism": 3}
+
+
+def session_rows(r: Results, size: str, store: str, op: str) -> list[Measure]:
+    rows = [m for m in r.measures if (m.size, m.store, m.op) == (size, store, op) and m.runs]
+    return sorted(rows, key=lambda m: (KIND_ORDER.get(m.server, 9), m.http, m.workers))
+
+
+def reference(r: Results, m: Measure) -> Measure | None:
+    """What Switchboard's run `m` is compared with: the baseline on the same HTTP server, or
+    for a simulated call the webhook baseline."""
+    if m.op in HOOK_OPS:
+        return r.get(m.size, m.store, 1, "hookbase", m.op, "")
+    return r.get(m.size, m.store, 1, "baseline", m.op, m.http)
 
 
 @dataclass
@@ -736,31 +839,57 @@ class Target:
 
 def targets(r: Results) -> list[Target]:
     o = r.options
-    w1 = 1
-    w2 = 2
     out: list[Target] = []
     sizes = [s.name for s in o.sizes]
     for size in sizes:
 
-        def m(server: str, op: str, workers: int = w1, size: str = size) -> Measure | None:
-            return r.get(size, "sqlite", workers, server, op)
+        def m(
+            server: str, op: str, workers: int = 1, http: str = "uvicorn", size: str = size
+        ) -> Measure | None:
+            return r.get(size, "sqlite", workers, server, op, http)
 
+        for http in o.servers:
+            out += [
+                Target(f"fetch / baseline >= 0.8 ({http})", _ratio(m("switchboard", "fetch",
+                       http=http), m("baseline", "fetch", http=http)), 0.8, True, size),
+                Target(f"2 workers / 1 worker fetch >= 1.5 ({http})", _ratio(m("switchboard",
+                       "fetch", 2, http), m("switchboard", "fetch", http=http)), 1.5, True, size),
+                Target(f"call / webhook baseline >= 0.6 ({http})", _ratio(m("switchboard",
+                       "call", http=http), m("hookbase", "call", http="")), 0.6, True, size),
+                Target(f"ivr / call >= 1/3 ({http})", _ratio(m("switchboard", "ivr", http=http),
+                       m("switchboard", "call", http=http)), 1 / 3, True, size),
+            ]  # fmt: skip
+            out += [
+                Target(f"  same, by CPU per request: fetch ({http})", _cost_ratio(m("switchboard",
+                       "fetch", http=http), m("baseline", "fetch", http=http)), 0.8, True, size),
+                Target(f"  same, by CPU per request: call ({http})", _cost_ratio(m("switchboard",
+                       "call", http=http), m("hookbase", "call", http="")), 0.6, True, size),
+            ]  # fmt: skip
+        fetches = [x for h in o.servers if (x := m("switchboard", "fetch", http=h)) and x.runs]
+        best = max(fetches, key=lambda x: x.rps) if fetches else None
         out += [
-            Target("fetch req/s / baseline >= 0.8", _ratio(m("switchboard", "fetch"),
-                   m("baseline", "fetch")), 0.8, True, size),
+            Target("fetch, best server / baseline on uvicorn >= 1.0", _ratio(best,
+                   m("baseline", "fetch")), 1.0, True, size, f"({best.http})" if best else ""),
             Target("list page of 50 / baseline >= 0.7", _ratio(m("switchboard", "list"),
                    m("baseline", "list")), 0.7, True, size),
             Target("create / baseline create >= 0.7", _ratio(m("switchboard", "create"),
                    m("baseline", "create")), 0.7, True, size),
             Target("fetch / Prism fetch >= 4", _ratio(m("switchboard", "fetch"),
-                   m("prism", "fetch")), 4.0, True, size),
-            Target("2 workers / 1 worker fetch >= 1.5", _ratio(m("switchboard", "fetch", w2),
-                   m("switchboard", "fetch")), 1.5, True, size),
+                   m("prism", "fetch", http="")), 4.0, True, size),
             Target("message create / application create >= 0.7", _ratio(
                    m("switchboard", "message"), m("switchboard", "create")), 0.7, True, size),
         ]  # fmt: skip
-    small = r.get("1k", "sqlite", w1, "switchboard", "list_deep")
-    big = r.get("1m", "sqlite", w1, "switchboard", "list_deep")
+        if "postgres" in o.stores:
+            for http in o.servers:
+                for op in ("fetch", "create"):
+                    two = r.get(size, "postgres", 2, "switchboard", op, http)
+                    one = r.get(size, "postgres", 1, "switchboard", op, http)
+                    out.append(
+                        Target(f"PostgreSQL 2w / 1w {op} >= 1.6 ({http})", _ratio(two, one),
+                               1.6, True, size)
+                    )  # fmt: skip
+    small = r.get("1k", "sqlite", 1, "switchboard", "list_deep")
+    big = r.get("1m", "sqlite", 1, "switchboard", "list_deep")
     deep = Target("deep page p50 latency 1m / 1k <= 1.3", None, 1.3, False, "1m vs 1k")
     if small and big and small.runs and big.runs:
         deep.value = big.p50 / small.p50
@@ -769,15 +898,15 @@ def targets(r: Results) -> list[Target]:
             (
                 x
                 for x in reversed(sizes)
-                if x != "1k" and r.get(x, "sqlite", w1, "switchboard", "list_deep")
+                if x != "1k" and r.get(x, "sqlite", 1, "switchboard", "list_deep")
             ),
             None,
         )
-        other = r.get(largest, "sqlite", w1, "switchboard", "list_deep") if largest else None
+        other = r.get(largest, "sqlite", 1, "switchboard", "list_deep") if largest else None
         if other and other.runs:
             deep.info = f"(SQLite 1m not run; {largest}/1k = {other.p50 / small.p50:.2f})"
     out.append(deep)
-    rss = r.rss.get(("1m", "sqlite", w1, "switchboard"))
+    rss = r.rss.get(("1m", "sqlite", 1, "switchboard", "uvicorn"))
     out.append(
         Target(
             "peak RSS with 1,000,000 apps <= 150 MB",
@@ -796,7 +925,7 @@ def print_targets(r: Results) -> None:
     log("  ('other CPU' above: cores busy with processes that are not part of the run)")
     for t in targets(r):
         value = _fmt(t.value, ".1f" if "MB" in t.name else ".2f")
-        log(f"  {t.verdict:<4}  {t.name:<40} [{t.where:>8}] {value:>8} {t.info}")
+        log(f"  {t.verdict:<4}  {t.name:<48} [{t.where:>8}] {value:>8} {t.info}")
     for note in r.notes:
         log(f"  note: {note}")
 
@@ -817,6 +946,8 @@ def to_json(r: Results) -> dict[str, object]:
             "repeats": o.repeats,
             "connections": o.connections,
             "driver": o.driver,
+            "servers": o.servers,
+            "pinned": o.pin,
         },
         "measures": [
             {
@@ -824,11 +955,14 @@ def to_json(r: Results) -> dict[str, object]:
                 "store": m.store,
                 "workers": m.workers,
                 "server": m.server,
+                "http": m.http,
                 "op": m.op,
                 "rps": m.rps,
                 "p50_ms": m.p50,
                 "p99_ms": m.p99,
                 "errors": m.errors,
+                "spread": m.spread,
+                "cpu_us_per_request": m.cpu_us,
                 "other_cpu_cores": m.other_cores,
                 "connections_per_worker": m.spreads,
                 "runs": [asdict(x) for x in m.runs],
@@ -837,15 +971,24 @@ def to_json(r: Results) -> dict[str, object]:
             if m.runs
         ],
         "peak_rss_bytes": [
-            {"size": k[0], "store": k[1], "workers": k[2], "server": k[3], "by_pid": v}
+            {
+                "size": k[0],
+                "store": k[1],
+                "workers": k[2],
+                "server": k[3],
+                "http": k[4],
+                "by_pid": v,
+            }
             for k, v in r.rss.items()
         ],
         "build_seconds": {f"{k[1]}-{k[0]}": v for k, v in r.builds.items()},
         "message_lag": [
-            {"size": k[0], "store": k[1], "workers": k[2], **v} for k, v in r.lags.items()
+            {"size": k[0], "store": k[1], "workers": k[2], "http": k[3], **v}
+            for k, v in r.lags.items()
         ],
         "outbound_call_lag": [
-            {"size": k[0], "store": k[1], "workers": k[2], **v} for k, v in r.call_lags.items()
+            {"size": k[0], "store": k[1], "workers": k[2], "http": k[3], **v}
+            for k, v in r.call_lags.items()
         ],
         "targets": [
             {"name": t.name, "where": t.where, "value": t.value, "verdict": t.verdict}

@@ -47,6 +47,11 @@ class LoadResult:
     p50_ms: float
     p99_ms: float
     errors: int  # answers >= 400 plus socket errors and timeouts
+    server_cpu: float = 0.0  # CPU seconds the server (its process tree) used during the run
+
+    @property
+    def cpu_us_per_request(self) -> float:
+        return self.server_cpu / self.requests * 1e6 if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -73,8 +78,15 @@ def wrk_argv(url: str, requests_file: Path, *, connections: int, duration: int) 
 
 
 def run_load(
-    driver: str, url: str, requests_file: Path, *, connections: int, duration: int
+    driver: str,
+    url: str,
+    requests_file: Path,
+    *,
+    connections: int,
+    duration: int,
+    cpu_list: str | None = None,
 ) -> LoadResult:
+    """One run of the load generator (on the CPUs `cpu_list`, when given)."""
     if driver == "wrk":
         argv = wrk_argv(url, requests_file, connections=connections, duration=duration)
     else:
@@ -83,9 +95,18 @@ def run_load(
             "--requests", str(requests_file),
             "-c", str(connections), "-d", str(duration),
         ]  # fmt: skip
-    out = subprocess.run(
-        argv, capture_output=True, text=True, timeout=duration + 60, cwd=REPO, check=False
+    if cpu_list is not None and shutil.which("taskset"):
+        argv = ["taskset", "-c", cpu_list, *argv]
+    return parse_result(
+        driver,
+        subprocess.run(
+            argv, capture_output=True, text=True, timeout=duration + 60, cwd=REPO, check=False
+        ),
     )
+
+
+def parse_result(driver: str, out: subprocess.CompletedProcess[str]) -> LoadResult:
+    """The `BENCHJSON` line a load generator printed, as a LoadResult."""
     line = next((x for x in out.stdout.splitlines() if x.startswith("BENCHJSON ")), None)
     if line is None:
         raise RuntimeError(
@@ -100,4 +121,5 @@ def run_load(
         p50_ms=float(data["p50_us"]) / 1000,
         p99_ms=float(data["p99_us"]) / 1000,
         errors=errors,
+        server_cpu=float(data.get("cpu_us", 0.0)) / 1e6,  # only the webhook baseline says
     )

@@ -18,10 +18,14 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from bench.dataset import DATA
+
+if TYPE_CHECKING:
+    from bench.load import LoadResult
 
 REPO = Path(__file__).resolve().parent.parent
 LOGS = DATA / "logs"
@@ -186,6 +190,31 @@ def vm_hwm(pid: int) -> int:
     return 0
 
 
+# CPU pinning: on a machine of 2 or more CPUs, a 1-worker server runs on the first CPU and the
+# load generator (and the webhook receiver) on the others, so neither takes the other's CPU and
+# a ratio of two servers measured in turn compares like with like.
+
+
+def cpus() -> list[int]:
+    return sorted(os.sched_getaffinity(0))
+
+
+def server_cpus() -> str:
+    return str(cpus()[0])
+
+
+def load_cpus() -> str:
+    rest = cpus()[1:] or cpus()
+    return ",".join(map(str, rest))
+
+
+def pinned(argv: Sequence[str], cpu_list: str | None) -> list[str]:
+    """`argv` run on the CPUs `cpu_list` (taskset), or as it is when None or no taskset."""
+    if cpu_list is None or shutil.which("taskset") is None:
+        return list(argv)
+    return ["taskset", "-c", cpu_list, *argv]
+
+
 # The servers
 
 
@@ -197,37 +226,70 @@ def start_switchboard(
     auth_token: str,
     name: str = "switchboard",
     log_dir: Path = LOGS,
+    server: str = "uvicorn",
+    cpu_list: str | None = None,
 ) -> Proc:
     port = free_port()
     argv = [
         sys.executable, "-m", "switchboard.cli", "serve",
         "--host", "127.0.0.1", "--port", str(port),
         "--database-url", database_url,
-        "--workers", str(workers),
+        "--workers", str(workers), "--server", server,
     ]  # fmt: skip
     env = clean_env(TWILIO_ACCOUNT_SID=account_sid, TWILIO_AUTH_TOKEN=auth_token)
-    proc = Proc(name, argv, port, env=env, log_dir=log_dir)
+    proc = Proc(name, pinned(argv, cpu_list), port, env=env, log_dir=log_dir)
     proc.wait_ready("/healthz", timeout=120)
     return proc
 
 
-def start_baseline(sqlite_path: Path, *, log_dir: Path = LOGS) -> Proc:
+def start_baseline(
+    sqlite_path: Path,
+    *,
+    log_dir: Path = LOGS,
+    server: str = "uvicorn",
+    cpu_list: str | None = None,
+) -> Proc:
     port = free_port()
     argv = [
         sys.executable, "-m", "bench.baseline",
-        "--port", str(port), "--database", str(sqlite_path),
+        "--port", str(port), "--database", str(sqlite_path), "--server", server,
     ]  # fmt: skip
-    proc = Proc("baseline", argv, port, log_dir=log_dir)
+    proc = Proc(f"baseline-{server}", pinned(argv, cpu_list), port, log_dir=log_dir)
     proc.wait_ready("/healthz", timeout=60)
     return proc
 
 
-def start_receiver(*, log_dir: Path = LOGS) -> Proc:
+def start_receiver(*, log_dir: Path = LOGS, cpu_list: str | None = None) -> Proc:
     port = free_port()
     argv = [sys.executable, "-m", "bench.receiver", "--port", str(port)]
-    proc = Proc("receiver", argv, port, log_dir=log_dir)
+    proc = Proc("receiver", pinned(argv, cpu_list), port, log_dir=log_dir)
     proc.wait_ready("/voice", timeout=60)
     return proc
+
+
+def run_hookbase(
+    database: str,
+    requests: Path,
+    receiver_url: str,
+    *,
+    op: str,
+    connections: int,
+    duration: int,
+    cpu_list: str | None = None,
+) -> LoadResult:
+    """One run of the webhook baseline (bench/hookbase.py), as a load generator's result."""
+    from bench.load import parse_result
+
+    argv = [
+        sys.executable, "-m", "bench.hookbase", "--database", database,
+        "--requests", str(requests), "--receiver", receiver_url, "--op", op,
+        "-c", str(connections), "-d", str(duration),
+    ]  # fmt: skip
+    out = subprocess.run(
+        pinned(argv, cpu_list), capture_output=True, text=True, timeout=duration + 60,
+        cwd=REPO, check=False,
+    )  # fmt: skip
+    return parse_result("hookbase", out)
 
 
 def prism_command(log: Callable[[str], None]) -> list[str] | None:

@@ -89,7 +89,9 @@ def report(op: str, leaves: Counter[str], top: int) -> str:
     return "\n".join(lines)
 
 
-async def profile(size: ds.Size, ops: list[str], seconds: int, top: int) -> None:
+async def profile(
+    size: ds.Size, ops: list[str], seconds: int, top: int, server_name: str = "uvicorn"
+) -> None:
     dataset = await ds.sqlite_dataset(size, print)
     work = ds.sqlite_working_copy(dataset)
     url = f"sqlite:///{work}"
@@ -103,7 +105,11 @@ async def profile(size: ds.Size, ops: list[str], seconds: int, top: int) -> None
             await workload.prepare()
             main = dataset.accounts[0]
             server = procs.start_switchboard(
-                url, workers=1, account_sid=main.sid, auth_token=main.auth_token
+                url,
+                workers=1,
+                account_sid=main.sid,
+                auth_token=main.auth_token,
+                server=server_name,
             )
             for op in ops:
                 requests = await workload.requests_for(op, 3000 * (seconds + 2))
@@ -139,12 +145,15 @@ def main() -> None:
     parser.add_argument("--ops", default="fetch,list,create,call")
     parser.add_argument("--seconds", type=int, default=8, help="sampled seconds per op")
     parser.add_argument("--top", type=int, default=12, help="functions listed per op")
+    parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
     args = parser.parse_args()
     for tool in ("py-spy", "wrk"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (pip install py-spy; apt-get install -y wrk)")
     procs.install_signal_handlers()
-    asyncio.run(profile(ds.parse_size(args.size), args.ops.split(","), args.seconds, args.top))
+    asyncio.run(
+        profile(ds.parse_size(args.size), args.ops.split(","), args.seconds, args.top, args.server)
+    )
 
 
 if __name__ == "__main__":

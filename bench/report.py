@@ -26,41 +26,57 @@ def _ratio(a: dict[str, Any] | None, b: dict[str, Any] | None) -> str:
     return f"{a['rps'] / b['rps']:.2f}"
 
 
+KIND_ORDER = {"switchboard": 0, "baseline": 1, "hookbase": 2, "prism": 3}
+
+
+def _label(m: dict[str, Any]) -> str:
+    http = m.get("http", "uvicorn")
+    if m["server"] == "switchboard":
+        return f"Switchboard {http} {m['workers']}w"
+    if m["server"] == "baseline":
+        return f"baseline {http}"
+    return str(m["server"])
+
+
 def session_table(data: dict[str, Any], size: str, store: str) -> str:
     ms = data["measures"]
-    workers = data["options"]["workers"]
     rows = [
-        "| op | server | req/s | p50 ms | p99 ms | errors | ours/baseline | ours/Prism "
-        "| 2w/1w | other CPU |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| op | server | req/s | p50 ms | p99 ms | spread | CPU µs/req | errors | ours/baseline "
+        "| by CPU | 2w/1w | other CPU |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    servers = [("switchboard", w) for w in workers] + [("baseline", 1), ("prism", 1)]
     for op in OPS:
-        one = _find(ms, size=size, store=store, workers=1, server="switchboard", op=op)
+        found = [m for m in ms if (m["size"], m["store"], m["op"]) == (size, store, op)]
+        found.sort(key=lambda m: (KIND_ORDER.get(m["server"], 9), m.get("http", ""), m["workers"]))
         first = True
-        for server, w in servers:
-            m = _find(ms, size=size, store=store, workers=w, server=server, op=op)
-            if m is None:
-                continue
-            vs_base = vs_prism = scale = ""
-            if server == "switchboard" and w == 1:
-                vs_base = _ratio(m, _find(ms, size=size, store=store, server="baseline", op=op))
-                vs_prism = _ratio(m, _find(ms, size=size, store=store, server="prism", op=op))
-            elif server == "switchboard":
+        for m in found:
+            http = m.get("http", "uvicorn")
+            vs_base = cost = scale = ""
+            if m["server"] == "switchboard" and m["workers"] == 1:
+                if op in ("call", "ivr"):
+                    ref = _find(ms, size=size, store=store, server="hookbase", op=op)
+                else:
+                    ref = _find(ms, size=size, store=store, server="baseline", op=op, http=http)
+                vs_base = _ratio(m, ref)
+                if ref and ref.get("cpu_us_per_request") and m.get("cpu_us_per_request"):
+                    cost = f"{ref['cpu_us_per_request'] / m['cpu_us_per_request']:.2f}"
+            elif m["server"] == "switchboard":
+                one = _find(ms, size=size, store=store, server="switchboard", op=op, http=http,
+                            workers=1)  # fmt: skip
                 scale = _ratio(m, one)
-            label = f"Switchboard {w}w" if server == "switchboard" else server
             other = m.get("other_cpu_cores") or [0.0]
             other_median = sorted(other)[len(other) // 2]
             rows.append(
-                f"| {op if first else ''} | {label} | {m['rps']:,.0f} | {m['p50_ms']:.1f} "
-                f"| {m['p99_ms']:.1f} | {m['errors']} | {vs_base} | {vs_prism} | {scale} "
-                f"| {other_median:.2f} |"
+                f"| {op if first else ''} | {_label(m)} | {m['rps']:,.0f} | {m['p50_ms']:.1f} "
+                f"| {m['p99_ms']:.1f} | {m.get('spread', 0):.0%} "
+                f"| {m.get('cpu_us_per_request', 0):,.0f} | {m['errors']} | {vs_base} | {cost} "
+                f"| {scale} | {other_median:.2f} |"
             )
             first = False
     for r in data["peak_rss_bytes"]:
-        if r["size"] == size and r["store"] == store:
+        if r["size"] == size and r["store"] == store and r["by_pid"]:
             values = list(r["by_pid"].values())
-            label = f"Switchboard {r['workers']}w" if r["server"] == "switchboard" else r["server"]
+            label = _label({**r, "workers": r["workers"]})
             rows.append(
                 f"\nPeak RSS {label}: {sum(values) / 2**20:.1f} MB "
                 f"({len(values)} process(es); largest {max(values) / 2**20:.1f} MB)"

@@ -230,6 +230,7 @@ class Server:
                 str(self.port),
                 "--database-url",
                 self.database_url,
+                *self.server_flag(),
                 *self.extra_args,
             ],
             env=env,
@@ -243,6 +244,14 @@ class Server:
         except BaseException:
             self.stop()  # a server that never came up is not left running
             raise
+
+    def server_flag(self) -> tuple[str, ...]:
+        """`--server X` when SWITCHBOARD_TEST_SERVER names one (the suites run on either HTTP
+        server) and the test does not choose its own."""
+        chosen = os.environ.get("SWITCHBOARD_TEST_SERVER")
+        if not chosen or "--server" in self.extra_args:
+            return ()
+        return ("--server", chosen)
 
     def stop(self) -> None:
         if self.proc is not None:

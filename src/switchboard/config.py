@@ -28,6 +28,7 @@ class Setting:
     low: float | None = None  # bounds for numbers, inclusive
     high: float | None = None
     off_flag: str | None = None  # a switch's "off" flag, when not `--no-NAME`
+    choices: tuple[str, ...] = ()  # for a str setting: the values allowed, when not any text
     # Filled in from the field that declares the setting:
     name: str = ""
     default: Any = None
@@ -61,6 +62,9 @@ class Setting:
         if kind is tuple:
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if kind is str:
+            if self.choices and raw not in self.choices:
+                allowed = ", ".join(self.choices)
+                raise ValueError(f"{self.env} must be one of {allowed}, not {raw!r}")
             return raw
         try:
             value = kind(raw)
@@ -119,6 +123,9 @@ class Settings:
     port: int = _setting(8080, "Port", low=0, high=65535)
     database_url: str = _setting(DEFAULT_DATABASE_URL, "Database URL")
     workers: int = _setting(1, "Server processes", low=1, high=64)
+    # The HTTP server under the app (docs/performance.md compares them; both bound request
+    # heads and bodies the same way, api/servers.py).
+    server: str = _setting("uvicorn", "HTTP server", choices=("uvicorn", "granian"))
     access_log: bool = _setting(False, "Log every request")
     webhook_timeout: float = _setting(
         15.0, "Seconds to wait for a webhook's answer", low=0.1, high=60

@@ -20,7 +20,7 @@ from twilio.jwt.access_token import AccessToken
 from twilio.jwt.access_token.grants import VoiceGrant
 
 from switchboard.store import migrate, open_store
-from switchboard.store.schema import metadata
+from switchboard.store.metadata import metadata
 from switchboard.twilio import rules, tokens
 from switchboard.twilio.errors import TwilioError
 

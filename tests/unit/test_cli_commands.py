@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from switchboard import __version__
 from switchboard.cli import main
 from switchboard.cli.output import Failure
-from switchboard.cli.serve import listen
+from switchboard.cli.workers import listen
 from switchboard.fixtures import FixtureError, load
 from switchboard.twilio import errors
 from switchboard.twilio.fields import Field
@@ -136,18 +136,24 @@ def test_fixture_files_that_are_not_fixtures(raw: bytes, expected: str) -> None:
     assert "\n" not in caught.value.message
 
 
-def test_serve_binds_before_anything_else() -> None:
-    """`listen` holds the port (listening, so nobody else can take it) or fails in one line."""
-    sock = listen("127.0.0.1", 0)
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_binds_before_anything_else(workers: int) -> None:
+    """`listen` holds the port (listening, so nobody else can take it) or fails in one line;
+    with several workers, one socket each (SO_REUSEPORT), and still nobody else's."""
+    socks = listen("127.0.0.1", 0, workers)
     try:
-        port = sock.getsockname()[1]
+        assert len(socks) == workers
+        port = socks[0].getsockname()[1]
         assert port != 0
-        with pytest.raises(Failure) as caught:
-            listen("127.0.0.1", port)
-        assert caught.value.format_message() == (
-            f"cannot listen on 127.0.0.1:{port}: Address already in use"
-        )
+        assert {s.getsockname()[1] for s in socks} == {port}
+        for count in (1, 2):
+            with pytest.raises(Failure) as caught:
+                listen("127.0.0.1", port, count)
+            assert caught.value.format_message() == (
+                f"cannot listen on 127.0.0.1:{port}: Address already in use"
+            )
         with socket.create_connection(("127.0.0.1", port), timeout=5):
-            pass  # already accepting into the backlog, before uvicorn takes the socket over
+            pass  # already accepting into the backlog, before the server takes the socket over
     finally:
-        sock.close()
+        for sock in socks:
+            sock.close()

@@ -23,6 +23,7 @@ DOCUMENTED: dict[str, tuple[str, str | None, str, object]] = {
         "sqlite:///./switchboard.db",
     ),
     "workers": ("--workers", None, "SWITCHBOARD_WORKERS", 1),
+    "server": ("--server", None, "SWITCHBOARD_SERVER", "uvicorn"),
     "access_log": ("--access-log", "--no-access-log", "SWITCHBOARD_ACCESS_LOG", False),
     "webhook_timeout": ("--webhook-timeout", None, "SWITCHBOARD_WEBHOOK_TIMEOUT", 15.0),
     "delivery_delay": ("--delivery-delay", None, "SWITCHBOARD_DELIVERY_DELAY", 0.2),

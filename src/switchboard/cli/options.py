@@ -25,6 +25,8 @@ def setting_option(setting: Setting) -> Callable[[F], F]:
         type_ = click.IntRange(_bound(setting.low), _bound(setting.high))
     elif setting.kind is float:
         type_ = click.FloatRange(setting.low, setting.high)
+    elif setting.choices:
+        type_ = click.Choice(setting.choices)
     return click.option(setting.flag, setting.name, type=type_, default=None, help=help_)
 
 

@@ -1,14 +1,15 @@
 """`switchboard serve`: bind the port, prepare the database, say how to connect, then serve.
 
-The listening socket is bound here, before anything is printed or written: a busy port is one
-line and exit 1, with no banner and no database touched. uvicorn is then handed that socket,
-for one process or for `--workers N` (each worker accepts on the same socket).
+The listening sockets are bound here, before anything is printed or written: a busy port is one
+line and exit 1, with no banner and no database touched. Then the server (`--server`: uvicorn or
+Granian, api/servers.py) runs on them: with one worker in this process (after an exec into a
+fresh interpreter when migrating loaded SQLAlchemy), with `--workers N` under a supervisor,
+each worker on a socket of its own (cli/workers.py says why).
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 import click
 
 from switchboard import __version__
-from switchboard.cli import database
+from switchboard.cli import database, workers
 from switchboard.cli.options import setting_option
 from switchboard.cli.output import Failure, echo_json, json_option
 from switchboard.config import SETTINGS, Settings
@@ -61,54 +62,6 @@ def _env_credentials() -> tuple[str | None, str | None]:
     return sid, token
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A socket bound to host:port and listening (as uvicorn would bind it), or a Failure."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family=family)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        # Listening at once keeps the port ours: Linux lets another SO_REUSEADDR socket bind a
-        # port that is bound but not yet listening. Connections wait in the backlog meanwhile.
-        sock.listen(2048)
-    except OSError as exc:
-        sock.close()
-        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    sock.set_inheritable(True)
-    return sock
-
-
-def _run_uvicorn(settings: Settings, sock: socket.socket) -> None:
-    import uvicorn
-
-    from switchboard.api import protocol
-
-    config = uvicorn.Config(
-        "switchboard.api.app:app_from_env",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
-        access_log=settings.access_log,
-        log_level="info",
-        server_header=False,
-        **protocol.uvicorn_options(),  # bounded request heads (431)
-        # The client address (for --auth-failure-limit) is the peer's own unless a proxy is
-        # named with FORWARDED_ALLOW_IPS: nobody may spoof it with X-Forwarded-For.
-        proxy_headers=bool(os.environ.get("FORWARDED_ALLOW_IPS")),
-        forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS") or None,
-    )
-    if settings.workers > 1:
-        from uvicorn.supervisors import Multiprocess
-
-        Multiprocess(config, sockets=[sock]).run()
-        return
-    server = uvicorn.Server(config)
-    server.run(sockets=[sock])
-    if not server.started:  # the app failed to start; uvicorn has logged why
-        sys.exit(3)
-
-
 @click.command()
 @_with_settings
 @json_option
@@ -120,7 +73,8 @@ def serve(as_json: bool, **flags: Any) -> None:
         raise Failure(f"bad setting: {exc}") from None
     env_sid, env_token = _env_credentials()
 
-    sock = listen(settings.host, settings.port)
+    socks = workers.listen(settings.host, settings.port, settings.workers)
+    sock = socks[0]
     try:
         account, created = database.run(
             settings.database_url,
@@ -128,7 +82,8 @@ def serve(as_json: bool, **flags: Any) -> None:
             create=True,
         )
     except BaseException:
-        sock.close()
+        for one in socks:
+            one.close()
         raise
     port = sock.getsockname()[1]
     shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host
@@ -149,8 +104,15 @@ def serve(as_json: bool, **flags: Any) -> None:
         _banner(settings, account, created, env_sid is not None, base_url)
     sys.stdout.flush()
 
+    env = {**os.environ, **settings.to_env()}
+    if settings.workers > 1:
+        sys.exit(workers.Supervisor(socks, env).run())
+    if {"sqlalchemy", "alembic"} & sys.modules.keys():
+        workers.exec_worker(sock, env)  # migrating loaded them: serve from a fresh interpreter
     os.environ.update(settings.to_env())
-    _run_uvicorn(settings, sock)
+    from switchboard.api import servers
+
+    sys.exit(servers.run(settings, sock))
 
 
 def _banner(

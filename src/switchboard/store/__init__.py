@@ -28,9 +28,7 @@ def open_store(
     if is_postgres(database_url):
         from switchboard.store.postgres import PostgresStore
 
-        return PostgresStore(
-            database_url, clock=clock, sids=sids or SidSource(), durable=durable
-        )
+        return PostgresStore(database_url, clock=clock, sids=sids or SidSource(), durable=durable)
     raise ValueError(
         f"unsupported database URL {redact_url(database_url)!r}: "
         "use sqlite:///PATH or postgresql://USER@HOST:PORT/DB"

@@ -10,7 +10,13 @@ from collections.abc import Awaitable, Sequence
 from typing import Any, TypeVar
 
 from switchboard.store.base import SeedAccount, SeedApplication, SeedNumber, SeedResult
-from switchboard.store.schema import ACCOUNTS, APPLICATIONS, PHONE_NUMBERS, Table, metadata
+from switchboard.store.schema import (
+    ACCOUNTS,
+    APPLICATIONS,
+    PHONE_NUMBERS,
+    TABLES_CHILDREN_FIRST,
+    Table,
+)
 from switchboard.store.sql_accounts import AccountsSql, _account
 from switchboard.store.sql_resources import ResourcesSql
 from switchboard.store.tx import IntegrityError, Tx
@@ -184,11 +190,10 @@ class SeedSql(AccountsSql, ResourcesSql):
     @staticmethod
     async def _reset_rows(tx: Tx) -> None:
         # Every table the schema declares, children before parents (numbers link to
-        # applications), so a table added later is emptied too; accounts last, keeping the main
-        # ones.
-        for table in reversed(metadata.sorted_tables):
-            if table.name != "accounts":
-                await tx.run(f"DELETE FROM {table.name}")
+        # applications); accounts last, keeping the main ones.
+        for table in TABLES_CHILDREN_FIRST:
+            if table != "accounts":
+                await tx.run(f"DELETE FROM {table}")
         await tx.run("DELETE FROM accounts WHERE is_main = ?", (False,))
 
 

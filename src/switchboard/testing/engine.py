@@ -307,7 +307,7 @@ def _template() -> Path:
 
 
 def create_schema(database_url: str) -> None:
-    """A new SQLite database with the newest schema, made from `schema.metadata` rather than by
+    """A new SQLite database with the newest schema, made from `metadata.metadata` rather than by
     the migrations: the same tables (tests/ops/test_migrations.py checks that the migrations
     build exactly the metadata), without importing and running Alembic, a third of the start-up
     (docs/testing.md). Only for the engine's temporary database, which nobody migrates later:
@@ -315,7 +315,7 @@ def create_schema(database_url: str) -> None:
     `-wal` beside it) holds the database."""
     import sqlalchemy as sa
 
-    from switchboard.store.schema import metadata
+    from switchboard.store.metadata import metadata
 
     engine = sa.create_engine(database_url)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from switchboard.store.schema import metadata
+from switchboard.store.metadata import metadata
 
 config = context.config
 

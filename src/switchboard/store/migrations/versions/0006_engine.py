@@ -97,4 +97,3 @@ def downgrade() -> None:
     op.drop_table("live_calls")
     op.drop_table("recordings")
     op.drop_index("ix_webhook_requests_trace", "webhook_requests")
-
