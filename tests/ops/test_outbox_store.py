@@ -117,6 +117,7 @@ def test_finish_writes_follow_ups_updates_and_requests_in_one_transaction(
             "date_updated": clock.now,
             "status": "queued",
             "history": [["queued", clock.now, None]],
+            "order_key": sid[2:],
         }
         await store.create_message({**MESSAGE.defaults(), **record}, [], [job(ac, clock.now)])
         (claimed,) = await store.claim_jobs(clock.now, 1, 10 * S, "a")

@@ -43,14 +43,13 @@ class Outbound:
         self.store = simulator.store
 
     def handlers(self) -> dict[str, Handler]:
-        steps: dict[str, Handler] = {
+        return {
             progress.INITIATE: self.initiate,
             progress.RING: self.ring,
             progress.ANSWER: self.answer,
             progress.RESUME: self.resume,
             progress.COMPLETE: self.complete,
         }
-        return dict(steps)
 
     # The steps
 
