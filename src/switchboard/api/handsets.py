@@ -28,8 +28,7 @@ from switchboard.api.listing import plain_list_response
 from switchboard.api.messages import full
 from switchboard.api.render import Reply
 from switchboard.store.base import Handset, MessageFilter
-from switchboard.traffic.caller import Input
-from switchboard.traffic.outbound import ERROR_MESSAGES
+from switchboard.traffic.simulate import ERROR_MESSAGES, Input
 from switchboard.twilio import errors, rules
 from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.params import valid_url

@@ -21,7 +21,7 @@ from switchboard.api.context import ApiRequest
 from switchboard.api.listing import list_response
 from switchboard.api.render import Reply
 from switchboard.store.base import MessageFilter
-from switchboard.traffic.outbound import LEGACY_PURPOSE, STATUS_PURPOSE, Outgoing
+from switchboard.traffic.simulate import LEGACY_PURPOSE, STATUS_PURPOSE, Outgoing
 from switchboard.twilio import errors, rules
 from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.params import valid_url

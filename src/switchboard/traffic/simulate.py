@@ -14,12 +14,27 @@ from urllib.parse import urlencode
 from switchboard.store.base import LiveCall, NewJob, Store, TraceWrite
 from switchboard.traffic import clients, progress, twiml
 from switchboard.traffic.call_params import STIR_VERSTATS, inbound_params, outbound_params
-from switchboard.traffic.caller import Form, Input, Script
+from switchboard.traffic.caller import Form, Script
+from switchboard.traffic.caller import Input as Input
 from switchboard.traffic.documents import WebhookClient
 from switchboard.traffic.engine import Call, Callee, CallRun, Env
 from switchboard.traffic.messaging import Message, MessageRun
 from switchboard.traffic.messaging import inbound_params as message_params
-from switchboard.traffic.outbound import Messages
+from switchboard.traffic.outbound import (
+    ERROR_MESSAGES as ERROR_MESSAGES,
+)
+from switchboard.traffic.outbound import (
+    LEGACY_PURPOSE as LEGACY_PURPOSE,
+)
+from switchboard.traffic.outbound import (
+    STATUS_PURPOSE as STATUS_PURPOSE,
+)
+from switchboard.traffic.outbound import (
+    Messages,
+)
+from switchboard.traffic.outbound import (
+    Outgoing as Outgoing,
+)
 from switchboard.traffic.plans import Plan, application_plan, sms_plan, voice_plan
 from switchboard.traffic.trace import Trace
 from switchboard.twilio import calls, errors
