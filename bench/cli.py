@@ -14,7 +14,7 @@ import resource
 import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -149,10 +149,8 @@ class Results:
     measures: list[Measure] = field(default_factory=list)
     rss: dict[tuple[str, str, int, str, str], dict[int, int]] = field(default_factory=dict)
     builds: dict[tuple[str, str], float] = field(default_factory=dict)
-    # (size, store, workers, http) -> the `message` op's callback lag at half its rate
-    lags: dict[tuple[str, str, int, str], dict[str, float]] = field(default_factory=dict)
-    # (size, store, workers, http) -> the `outbound_call` op's callback lag at half its rate
-    call_lags: dict[tuple[str, str, int, str], dict[str, float]] = field(default_factory=dict)
+    # (size, store, workers, http, op) -> the op's callback lag at half its measured rate
+    lags: dict[tuple[str, str, int, str, str], dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
     source: dict[str, Any] = field(default_factory=source_state)
@@ -390,14 +388,10 @@ class Bench:
             log(f"-- {size.name} / {store}: {', '.join(t.label for t in targets)}")
             for op in o.ops:
                 await self.measure_op(size, store, op, targets, workload)
-                if op == "message":
+                if op in LAGGED:
                     for t in targets:
                         if t.kind == "switchboard":
-                            await self.measure_lag(size, store, t, workload)
-                if op == "outbound_call":
-                    for t in targets:
-                        if t.kind == "switchboard":
-                            await self.measure_call_lag(size, store, t, workload)
+                            await self.measure_lag(size, store, t, workload, op)
             for t in targets:
                 if t.kind in ("switchboard", "baseline"):
                     key = (size.name, store, t.workers, t.kind, t.http)
@@ -491,53 +485,21 @@ class Bench:
     def receiver_or_die(self) -> procs.Proc:
         raise RuntimeError("the webhook receiver exited")
 
-    async def measure_lag(self, size: ds.Size, store: str, t: Server, workload: Workload) -> None:
-        """The `message` op's callback lag: messages sent at half the rate measured, then the
-        time from each step's due moment (the previous step's, plus the delivery delay) to its
-        callback's arrival at the receiver. The outbox is drained first (the throughput runs
-        leave steps behind) and after (every callback counted)."""
-        m = self.results.get(size.name, store, t.workers, t.kind, "message", t.http)
-        if m is None or not m.runs:
-            return
-        rate = max(10.0, m.rps / 2)
-        seconds = max(self.o.duration, 2)
-        requests = workload.message_requests(int(rate * seconds), tag="lag")
-        assert self.receiver is not None
-        receiver = self.receiver.url
-        async with httpx.AsyncClient(base_url=t.proc.url, timeout=60) as client:
-            await settle_accounts(client, workload)
-            await client.get(f"{receiver}/status-log")  # forget the throughput runs'
-            sent = await paced(client, requests, rate)
-            await settle_accounts(client, workload)
-            arrivals = (await client.get(f"{receiver}/status-log")).json()
-        lags = await callback_lags(workload, sent, arrivals)
-        expected = 3 * len(sent)
-        result = {
-            "rate": rate,
-            "messages": float(len(sent)),
-            "callbacks": float(len(lags)),
-            "missing": float(expected - len(lags)),
-            "p50_ms": percentile(lags, 50),
-            "p99_ms": percentile(lags, 99),
-        }
-        self.results.lags[(size.name, store, t.workers, t.http)] = result
-        log(
-            f"   message lag {t.label:<26} at {rate:,.0f} msg/s: {len(lags)}/{expected} callbacks, "
-            f"due -> received p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
-        )
-
-    async def measure_call_lag(
-        self, size: ds.Size, store: str, t: Server, workload: Workload
+    async def measure_lag(
+        self, size: ds.Size, store: str, t: Server, workload: Workload, op: str
     ) -> None:
-        """The `outbound_call` op's callback lag, as `measure_lag`'s: calls made at half the
-        rate measured; for each of their four callbacks, the time from its step's due moment
-        (the call's previous status change, plus the delivery delay) to its arrival."""
-        m = self.results.get(size.name, store, t.workers, t.kind, "outbound_call", t.http)
+        """The callback lag of `message` or `outbound_call`: messages sent (calls made) at half
+        the rate measured, then the time from each step's due moment (the previous status
+        change in its history, plus the delivery delay) to its callback's arrival at the
+        receiver. The outbox is drained first (the throughput runs leave steps behind) and
+        after (every callback counted)."""
+        m = self.results.get(size.name, store, t.workers, t.kind, op, t.http)
         if m is None or not m.runs:
             return
+        lagged = LAGGED[op]
         rate = max(10.0, m.rps / 2)
         seconds = max(self.o.duration, 2)
-        requests = workload.call_requests(int(rate * seconds), tag="lag")
+        requests = getattr(workload, lagged.requests)(int(rate * seconds), tag="lag")
         assert self.receiver is not None
         receiver = self.receiver.url
         async with httpx.AsyncClient(base_url=t.proc.url, timeout=60) as client:
@@ -546,21 +508,20 @@ class Bench:
             sent = await paced(client, requests, rate)
             await settle_accounts(client, workload)
             arrivals = (await client.get(f"{receiver}/status-log")).json()
-        lags = await call_callback_lags(workload, sent, arrivals)
-        expected = 4 * len(sent)
+        lags = await callback_lags(workload, sent, arrivals, lagged.history)
+        expected = lagged.callbacks * len(sent)
         result = {
             "rate": rate,
-            "calls": float(len(sent)),
+            "sent": float(len(sent)),
             "callbacks": float(len(lags)),
             "missing": float(expected - len(lags)),
             "p50_ms": percentile(lags, 50),
             "p99_ms": percentile(lags, 99),
         }
-        self.results.call_lags[(size.name, store, t.workers, t.http)] = result
+        self.results.lags[(size.name, store, t.workers, t.http, op)] = result
         log(
-            f"   call lag {t.label:<26} at {rate:,.0f} calls/s: {len(lags)}/{expected} "
-            f"callbacks, due -> received p50 {result['p50_ms']:.1f} ms  "
-            f"p99 {result['p99_ms']:.1f} ms"
+            f"   {op} lag {t.label:<26} at {rate:,.0f}/s: {len(lags)}/{expected} callbacks, "
+            f"due -> received p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
         )
 
     async def run_one(
@@ -668,39 +629,44 @@ async def paced(client: httpx.AsyncClient, requests: list[Req], rate: float) -> 
     return sent
 
 
+@dataclass(frozen=True)
+class Lagged:
+    """An op whose status callbacks the bench times (`measure_lag`)."""
+
+    requests: str  # the Workload method making its requests
+    callbacks: int  # callbacks each request causes
+    history: Callable[[Any, str, str], Awaitable[list[Any] | None]]  # (store, account, sid)
+
+
+async def _message_history(store: Any, account_sid: str, sid: str) -> list[Any] | None:
+    record = await store.get_message(account_sid, sid)
+    return None if record is None else list(record["history"])
+
+
+async def _call_history(store: Any, account_sid: str, sid: str) -> list[Any] | None:
+    record = await store.get_call(account_sid, sid)
+    return None if record is None else list(record["options"].get("history", []))
+
+
+LAGGED = {
+    "message": Lagged("message_requests", 3, _message_history),  # sending, sent, delivered
+    "outbound_call": Lagged("call_requests", 4, _call_history),  # initiated ... completed
+}
+
+
 async def callback_lags(
-    workload: Workload, sent: dict[str, str], arrivals: list[list[Any]]
+    workload: Workload,
+    sent: dict[str, str],
+    arrivals: list[list[Any]],
+    history: Callable[[Any, str, str], Awaitable[list[Any] | None]],
 ) -> list[float]:
-    """ms from each step's due moment to its callback's arrival (`message` op)."""
+    """ms from each step's due moment to its callback's arrival: a step is due the delivery
+    delay after the previous status change in the record's history."""
     delay = Settings().delivery_delay * 1_000_000
     due: dict[tuple[str, str], float] = {}
     for sid, account_sid in sent.items():
-        record = await workload.store.get_message(account_sid, sid)
-        if record is None:
-            continue
-        history = record["history"]
-        for before, step in itertools.pairwise(history):
-            due[(sid, step[0])] = before[1] + delay
-    return [
-        (arrived - due[(sid, status)]) / 1000
-        for sid, status, arrived in arrivals
-        if (sid, status) in due
-    ]
-
-
-async def call_callback_lags(
-    workload: Workload, sent: dict[str, str], arrivals: list[list[Any]]
-) -> list[float]:
-    """ms from each call step's due moment to its callback's arrival (`outbound_call` op): a
-    step is due the delivery delay after the call's previous status change (its history)."""
-    delay = Settings().delivery_delay * 1_000_000
-    due: dict[tuple[str, str], float] = {}
-    for sid, account_sid in sent.items():
-        record = await workload.store.get_call(account_sid, sid)
-        if record is None:
-            continue
-        history = record["options"].get("history", [])
-        for before, step in itertools.pairwise(history):
+        steps = await history(workload.store, account_sid, sid)
+        for before, step in itertools.pairwise(steps or []):
             due[(sid, step[0])] = before[1] + delay
     return [
         (arrived - due[(sid, status)]) / 1000
@@ -781,18 +747,11 @@ def print_session(r: Results, size: str, store: str) -> None:
                 f"{m.errors:>6} {vs_base:>9} {cost:>13} {vs_prism:>10} {scale:>6} {m.other:>9.2f}"
             )
             first = False
-    for (s, st, w, http), lag in r.lags.items():
+    for (s, st, w, http, op), lag in r.lags.items():
         if (s, st) == (size, store):
             log(
-                f"message callback lag ({w}w, {http}) at {lag['rate']:,.0f} msg/s: due -> received "
+                f"{op} callback lag ({w}w, {http}) at {lag['rate']:,.0f}/s: due -> received "
                 f"p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
-                f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
-            )
-    for (s, st, w, http), lag in r.call_lags.items():
-        if (s, st) == (size, store):
-            log(
-                f"outbound call callback lag ({w}w, {http}) at {lag['rate']:,.0f} calls/s: due -> "
-                f"received p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
                 f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
             )
     for (s, st, w, server, http), rss in r.rss.items():
@@ -982,14 +941,14 @@ def to_json(r: Results) -> dict[str, object]:
             for k, v in r.rss.items()
         ],
         "build_seconds": {f"{k[1]}-{k[0]}": v for k, v in r.builds.items()},
-        "message_lag": [
-            {"size": k[0], "store": k[1], "workers": k[2], "http": k[3], **v}
-            for k, v in r.lags.items()
-        ],
-        "outbound_call_lag": [
-            {"size": k[0], "store": k[1], "workers": k[2], "http": k[3], **v}
-            for k, v in r.call_lags.items()
-        ],
+        **{
+            f"{op}_lag": [
+                {"size": k[0], "store": k[1], "workers": k[2], "http": k[3], **v}
+                for k, v in r.lags.items()
+                if k[4] == op
+            ]
+            for op in LAGGED
+        },
         "targets": [
             {"name": t.name, "where": t.where, "value": t.value, "verdict": t.verdict}
             for t in targets(r)

@@ -9,19 +9,17 @@ call), as Twilio's API.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from switchboard.api import render
 from switchboard.api.context import ApiRequest
-from switchboard.api.listing import list_response
+from switchboard.api.listing import DAY, day_start, list_response
 from switchboard.api.render import Reply
 from switchboard.store.base import CallFilter
 from switchboard.twilio import errors
 from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.resources import CALL, CALL_ENDED, CALL_STATUSES, Record
 
-_DAY = 86_400_000_000  # µs
 SUBRESOURCES = (
     "events",
     "notifications",
@@ -89,17 +87,6 @@ async def delete(req: ApiRequest) -> Reply:
     return render.no_content()
 
 
-def _day(name: str, raw: str) -> int:
-    """The start of the day a `StartTime`/`EndTime` filter names (a date, or a date-time's)."""
-    try:
-        day = dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        message = f"{name} must be a date (YYYY-MM-DD): {raw[:40]!r}"
-        raise errors.invalid_parameter(message) from None
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    return int(start.timestamp()) * 1_000_000
-
-
 def _filters(req: ApiRequest) -> tuple[CallFilter, list[tuple[str, str]]]:
     params = req.params
     echoed: list[tuple[str, str]] = []
@@ -122,11 +109,11 @@ def _filters(req: ApiRequest) -> tuple[CallFilter, list[tuple[str, str]]]:
             if raw is None:
                 continue
             echoed.append((name, raw))
-            start = _day(name, raw)
+            start = day_start(name, raw)
             if name != f"{base}<":
                 lows.append(start)  # on or after that day
             if name != f"{base}>":
-                highs.append(start + _DAY)  # on or before that day
+                highs.append(start + DAY)  # on or before that day
         if lows:
             values[low_key] = max(lows)
         if highs:

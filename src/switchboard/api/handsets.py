@@ -25,13 +25,12 @@ from typing import Any
 from switchboard.api import render
 from switchboard.api.context import ApiRequest
 from switchboard.api.listing import plain_list_response
-from switchboard.api.messages import full
+from switchboard.api.messages import content, full
 from switchboard.api.render import Reply
 from switchboard.store.base import Handset, MessageFilter
 from switchboard.traffic.simulate import ERROR_MESSAGES, Input
 from switchboard.twilio import errors, rules
 from switchboard.twilio.dates import rfc2822
-from switchboard.twilio.params import valid_url
 from switchboard.twilio.resources import EXTENSION_ROOT, MESSAGE, Record
 
 MESSAGE_OUTCOMES = ("delivered", "undelivered", "failed")
@@ -178,17 +177,7 @@ async def send_message(req: ApiRequest) -> Reply:
         raise errors.missing_phone_number(21604, "To")
     if not rules.E164_RE.match(to):
         raise errors.message_refused(21211, to=to)
-    body = params.get("Body") or ""
-    media = [url for url in params.getall("MediaUrl") if url != ""]
-    if not body and not media:
-        raise errors.message_refused(21602)
-    if len(body) > rules.MAX_BODY:
-        raise errors.body_too_long()
-    if len(media) > rules.MAX_MEDIA:
-        raise errors.message_refused(21623)
-    for url in media:
-        if not valid_url(url):
-            raise errors.invalid_media_url(url)
+    body, media = content(params)
     record = await req.services.simulator.messages.receive(
         req.account, from_=number, to=to, body=body, media=media
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -13,6 +14,7 @@ from switchboard.twilio import errors
 from switchboard.twilio.resources import Resource
 
 Fetch = Callable[[Keyset], Awaitable[list[Any]]]
+DAY = 86_400 * 1_000_000  # µs
 Owner = Callable[[str], Awaitable[str | None]]
 
 
@@ -77,3 +79,15 @@ async def plain_list_response(
     """A list page of our own extension, whose records `item` makes JSON-ready."""
     rows, meta = await _page(req, sid_prefix, path, filters, fetch, None)
     return render.plain_page(key, [item(r) for r in rows], meta)
+
+
+def day_start(name: str, raw: str) -> int:
+    """The start (µs, UTC) of the day a date filter names: `DateCreated`, `DateSent`,
+    `StartTime`... take a date (YYYY-MM-DD) or a date-time, whose date is used (the SDKs send a
+    `date` as midnight)."""
+    try:
+        day = dt.date.fromisoformat(raw[:10])
+    except ValueError:
+        message = f"{name} must be a date (YYYY-MM-DD) or a date-time: {raw[:40]!r}"
+        raise errors.invalid_parameter(message) from None
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()) * 1_000_000

@@ -12,14 +12,14 @@ statuses go to the application's `sms_status_callback`, as Twilio's old SMS reso
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
 from switchboard.api import render
 from switchboard.api.context import ApiRequest
-from switchboard.api.listing import list_response
+from switchboard.api.listing import DAY, day_start, list_response
 from switchboard.api.render import Reply
+from switchboard.api.wire import Params
 from switchboard.store.base import MessageFilter
 from switchboard.traffic.simulate import LEGACY_PURPOSE, STATUS_PURPOSE, Outgoing
 from switchboard.twilio import errors, rules
@@ -28,8 +28,6 @@ from switchboard.twilio.params import valid_url
 from switchboard.twilio.resources import MEDIA, MESSAGE, Record
 from switchboard.twilio.sids import is_sid
 
-_DAY = 86_400_000_000  # µs
-_SECOND = 1_000_000
 _WHOLE = re.compile(r"^[0-9]{1,9}\Z")
 _PRICE = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,5})?\Z")
 PENDING = frozenset({"queued", "sending", "accepted", "scheduled", "receiving"})
@@ -65,17 +63,7 @@ async def _outgoing(req: ApiRequest, purpose: str) -> Outgoing:
     from_ = params.get("From") or ""
     if not from_:
         raise errors.missing_phone_number(21603, "From")
-    body = params.get("Body") or ""
-    media = [url for url in params.getall("MediaUrl") if url != ""]
-    if not body and not media:
-        raise errors.message_refused(21602)
-    if len(body) > rules.MAX_BODY:
-        raise errors.body_too_long()
-    if len(media) > rules.MAX_MEDIA:
-        raise errors.message_refused(21623)
-    for url in media:
-        if not valid_url(url):
-            raise errors.invalid_media_url(url)
+    body, media = content(params)
     callback = params.get("StatusCallback") or None
     if callback is not None and not valid_url(callback):
         raise errors.invalid_status_callback(callback)
@@ -109,6 +97,23 @@ async def _outgoing(req: ApiRequest, purpose: str) -> Outgoing:
         application_sid=app_sid,
         purpose=purpose,
     )
+
+
+def content(params: Params) -> tuple[str, list[str]]:
+    """A message's `Body` and `MediaUrl`s, as Twilio refuses them: neither (21602), a body over
+    1600 characters (21617), more than 10 media (21623), a media URL that is not one."""
+    body = params.get("Body") or ""
+    media = [url for url in params.getall("MediaUrl") if url != ""]
+    if not body and not media:
+        raise errors.message_refused(21602)
+    if len(body) > rules.MAX_BODY:
+        raise errors.body_too_long()
+    if len(media) > rules.MAX_MEDIA:
+        raise errors.message_refused(21623)
+    for url in media:
+        if not valid_url(url):
+            raise errors.invalid_media_url(url)
+    return body, media
 
 
 async def create(req: ApiRequest) -> Reply:
@@ -176,19 +181,6 @@ async def delete(req: ApiRequest) -> Reply:
     return render.no_content()
 
 
-def _moment(name: str, raw: str) -> tuple[int, int]:
-    """A `DateSent` value -> its day, [start, end) µs: a date (YYYY-MM-DD) or a date-time whose
-    date is taken, as for recordings' `DateCreated` (the SDKs send a `date` as midnight)."""
-    try:
-        day = dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        raise errors.invalid_parameter(
-            f"{name} must be a date (YYYY-MM-DD) or a date-time: {raw[:40]!r}"
-        ) from None
-    start = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()) * _SECOND
-    return start, start + _DAY
-
-
 def _filters(req: ApiRequest) -> tuple[MessageFilter, list[tuple[str, str]]]:
     params = req.params
     echoed: list[tuple[str, str]] = []
@@ -204,7 +196,8 @@ def _filters(req: ApiRequest) -> tuple[MessageFilter, list[tuple[str, str]]]:
         if raw is None:
             continue
         echoed.append((name, raw))
-        start, end = _moment(name, raw)
+        start = day_start(name, raw)
+        end = start + DAY
         if name != "DateSent<":
             lows.append(start)  # on or after
         if name != "DateSent>":

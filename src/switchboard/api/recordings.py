@@ -10,7 +10,6 @@ other path.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import wave
 from collections.abc import AsyncIterator
@@ -20,7 +19,7 @@ from starlette.types import Receive, Scope, Send
 
 from switchboard.api import render
 from switchboard.api.context import ApiRequest
-from switchboard.api.listing import list_response
+from switchboard.api.listing import DAY, day_start, list_response
 from switchboard.api.render import Reply
 from switchboard.store.base import RecordingFilter
 from switchboard.twilio import errors
@@ -29,7 +28,6 @@ from switchboard.twilio.resources import RECORDING, Record
 RATE = 8000  # Hz, as Twilio's recordings
 SAMPLE_WIDTH = 2  # bytes: 16-bit PCM
 CHUNK = 64 * 1024
-_DAY = 86_400_000_000  # µs
 
 
 def wav_header(seconds: int, channels: int) -> bytes:
@@ -124,17 +122,6 @@ async def delete(req: ApiRequest) -> Reply:
     return render.no_content()
 
 
-def _day(name: str, raw: str) -> int:
-    """The start of the day a `DateCreated` filter names (a date, or a date-time's date)."""
-    try:
-        day = dt.date.fromisoformat(raw[:10])
-    except ValueError:
-        message = f"{name} must be a date (YYYY-MM-DD): {raw[:40]!r}"
-        raise errors.invalid_parameter(message) from None
-    start = dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
-    return int(start.timestamp()) * 1_000_000
-
-
 def _filters(req: ApiRequest) -> tuple[RecordingFilter, list[tuple[str, str]]]:
     params = req.params
     echoed: list[tuple[str, str]] = []
@@ -150,11 +137,11 @@ def _filters(req: ApiRequest) -> tuple[RecordingFilter, list[tuple[str, str]]]:
         if raw is None:
             continue
         echoed.append((name, raw))
-        start = _day(name, raw)
+        start = day_start(name, raw)
         if name != "DateCreated<":
             lows.append(start)  # on or after that day
         if name != "DateCreated>":
-            highs.append(start + _DAY)  # on or before that day
+            highs.append(start + DAY)  # on or before that day
     if lows:
         values["created_from"] = max(lows)
     if highs:
