@@ -5,6 +5,7 @@ the test process, reset, the request log and simulated traffic helpers, and the 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import subprocess
 import sys
@@ -256,3 +257,47 @@ def test_starting_never_imports_alembic() -> None:
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_the_empty_schema_is_kept_between_runs(tmp_path: Path) -> None:
+    """The empty database an engine copies is made once per schema and kept in the user's cache
+    folder: a second process neither makes it again nor imports SQLAlchemy to start."""
+    script = (
+        "import sys\n"
+        "from switchboard.testing import Engine\n"
+        "with Engine() as engine:\n"
+        "    engine.create_account()\n"
+        "print('sqlalchemy' in sys.modules)\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def start() -> str:
+        run = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, env=env
+        )
+        assert run.returncode == 0, run.stderr
+        return run.stdout.strip()
+
+    assert start() == "True"  # the first run makes it
+    [kept] = (tmp_path / "switchboard").iterdir()
+    assert kept.name.startswith("empty-") and kept.suffix == ".db"
+    made = kept.stat().st_mtime_ns
+    assert start() == "False"  # the second copies it
+    assert [p.name for p in (tmp_path / "switchboard").iterdir()] == [kept.name]
+    assert kept.stat().st_mtime_ns == made
+    tables = query(f"sqlite:///{kept}", "SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert {"applications", "jobs", "messages", "calls"} <= {row[0] for row in tables}
+
+
+def test_an_unwritable_cache_folder_falls_back_to_a_temporary_one(tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")  # the cache folder cannot be made inside a file
+    script = (
+        "from switchboard.testing import Engine\n"
+        "with Engine() as engine:\n"
+        "    print(engine.create_account().sid[:2])\n"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(blocked)}
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "AC"

@@ -292,18 +292,59 @@ _template_path: Path | None = None
 
 
 def _template() -> Path:
-    """An empty database with the schema, made once per process and copied for each engine:
-    a copy takes a millisecond where making the schema takes 50 (`mock()` starts an engine per
-    test). Removed at exit."""
+    """An empty database with the schema, copied for each engine: a copy takes a millisecond
+    where making the schema takes 50 (`mock()` starts an engine per test), and importing
+    SQLAlchemy to make it another 400. Kept across test runs in the user's cache folder
+    (`$XDG_CACHE_HOME/switchboard`, else `~/.cache/switchboard`) under a name that is a hash of
+    the source the schema derives from, so a changed schema makes a new one; made in a
+    temporary folder (removed at exit) when the cache folder cannot be written."""
     global _template_path
     with _template_lock:
         if _template_path is None:
-            folder = tempfile.mkdtemp(prefix="switchboard-template-")
-            atexit.register(shutil.rmtree, folder, True)
-            path = Path(folder) / "empty.db"
-            create_schema(f"sqlite:///{path}")
-            _template_path = path
+            _template_path = _cached_template() or _fresh_template()
         return _template_path
+
+
+def _schema_key() -> str:
+    """A hash of what the tables derive from: the declarations (twilio/) and store/metadata.py."""
+    import hashlib
+
+    import switchboard
+
+    root = Path(switchboard.__file__).parent
+    digest = hashlib.sha256(switchboard.__version__.encode())
+    for path in sorted([*(root / "twilio").glob("*.py"), root / "store" / "metadata.py"]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:24]
+
+
+def _cached_template() -> Path | None:
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    folder = Path(base) / "switchboard"
+    path = folder / f"empty-{_schema_key()}.db"
+    if path.is_file():
+        return path
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        partial = Path(tempfile.mkdtemp(prefix="making-", dir=folder))
+        try:
+            create_schema(f"sqlite:///{partial / 'empty.db'}")
+            os.replace(partial / "empty.db", path)  # atomic: another process may race us
+        finally:
+            shutil.rmtree(partial, ignore_errors=True)
+    except OSError:
+        return None
+    return path
+
+
+def _fresh_template() -> Path:
+    folder = tempfile.mkdtemp(prefix="switchboard-template-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = Path(folder) / "empty.db"
+    create_schema(f"sqlite:///{path}")
+    return path
 
 
 def create_schema(database_url: str) -> None:
