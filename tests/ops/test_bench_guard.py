@@ -34,6 +34,9 @@ from switchboard.store.base import Keyset  # noqa: E402
 GUARD_RATIO = 0.4  # measured 0.70-0.74 on a quiet 2-core machine (2026-11-26)
 GUARD_CALL_RATIO = 0.05  # call / webhook baseline; see docs/performance.md for what it measures
 GUARD_IVR_RATIO = 0.15  # ivr / call: three documents per call (target 1/3)
+GUARD_MESSAGE_RATIO = (
+    0.15  # message create / application create; 0.42 on a busy machine (target 0.7)
+)
 IDLE_RSS_LIMIT = 60 * 2**20  # bytes, each serving process at rest
 WARMUP_SECONDS = 1
 SECONDS = 3
@@ -176,6 +179,75 @@ def test_simulated_calls_against_the_webhook_baseline(tmp_path: Path) -> None:
     )
     assert ratio >= GUARD_CALL_RATIO, f"call / webhook baseline {ratio:.2f} < {GUARD_CALL_RATIO}"
     assert ivr_ratio >= GUARD_IVR_RATIO, f"ivr / call {ivr_ratio:.2f} < {GUARD_IVR_RATIO}"
+
+
+async def _create_files(url: str, workload: Workload) -> tuple[Path, Path]:
+    """Two request files of application creates (each into fresh accounts, as the bench's)."""
+    workload.store = open_store(url)
+    await workload.store.open()
+    try:
+        warm = await workload.requests_for("create", 5000)
+        warm = warm.rename(warm.with_name("create-warm.tsv"))
+        return warm, await workload.requests_for("create", 20000)
+    finally:
+        await workload.store.close()
+
+
+def test_outbound_messages_and_calls_deliver_every_callback(tmp_path: Path) -> None:
+    """The `message` and `outbound_call` ops: created under load beside application creates,
+    then every status callback delivered to the bench's receiver once the outbox settles (three
+    a message, four a call), none missing, and message creates not grossly slower than
+    application creates."""
+    db = tmp_path / "outbound.db"
+    url = f"sqlite:///{db}"
+    migrate.upgrade(url)
+    started: list[procs.Proc] = []
+    try:
+        receiver = procs.start_receiver(log_dir=tmp_path)
+        started.append(receiver)
+        workload = asyncio.run(_call_workload(url, tmp_path, receiver.url))
+        account = workload.dataset.accounts[0]
+        ours = procs.start_switchboard(
+            url,
+            workers=1,
+            account_sid=account.sid,
+            auth_token=account.auth_token,
+            log_dir=tmp_path,
+        )
+        started.append(ours)
+        warm_creates, creates = asyncio.run(_create_files(url, workload))
+        _load(ours, warm_creates, WARMUP_SECONDS)
+        create = _load(ours, creates, SECONDS)
+        message = _load(ours, workload.files["message"], SECONDS)
+        call = _load(ours, workload.files["outbound_call"], SECONDS)
+        with httpx.Client(base_url=ours.url, timeout=320) as client:
+            for acct in workload.message_accounts:
+                settled = client.post(
+                    f"/switchboard/v1/Accounts/{acct.sid}/Settle",
+                    data={"Timeout": "300"},
+                    auth=(acct.sid, acct.auth_token),
+                )
+                assert settled.status_code == 200, settled.text
+            arrivals = httpx.get(f"{receiver.url}/status-log", timeout=30).json()
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+    for result in (create, message, call):
+        assert result.errors == 0, result
+        assert result.requests > 0, result
+    messages = query_one(db, "SELECT count(*) FROM messages WHERE direction = 'outbound-api'")
+    calls = query_one(db, "SELECT count(*) FROM calls")
+    assert messages >= message.requests and calls >= call.requests
+    by_sid: dict[str, int] = {}
+    for sid, _status, _arrived in arrivals:
+        by_sid[sid] = by_sid.get(sid, 0) + 1
+    message_callbacks = sum(n for sid, n in by_sid.items() if sid.startswith(("SM", "MM")))
+    call_callbacks = sum(n for sid, n in by_sid.items() if sid.startswith("CA"))
+    assert message_callbacks == 3 * messages  # sending, sent, delivered: none lost, none twice
+    assert call_callbacks == 4 * calls  # initiated, ringing, answered, completed
+    ratio = message.rps / create.rps
+    print(f"guard: message create {message.rps:.0f}/s, application create {create.rps:.0f}/s")
+    assert ratio >= GUARD_MESSAGE_RATIO, f"message / application create {ratio:.2f}"
 
 
 def query_one(db: Path, sql: str) -> int:
