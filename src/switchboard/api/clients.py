@@ -14,13 +14,12 @@ from switchboard.api.auth import Credentials, Principal, authorize
 from switchboard.api.context import ApiRequest
 from switchboard.api.listing import plain_list_response
 from switchboard.api.render import Reply
-from switchboard.api.routes import EXTENSION_ROOT
 from switchboard.api.traces import trace_json
 from switchboard.traffic.clients import Accounts
 from switchboard.twilio import errors
 from switchboard.twilio.dates import rfc2822
 from switchboard.twilio.errors import TwilioError
-from switchboard.twilio.resources import Account, Record
+from switchboard.twilio.resources import EXTENSION_ROOT, Account, Record
 
 PREFIX = "DV"
 

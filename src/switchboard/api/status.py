@@ -13,8 +13,8 @@ from switchboard.api import render
 from switchboard.api.context import ApiRequest
 from switchboard.api.control import refusal
 from switchboard.api.render import Reply
-from switchboard.api.routes import EXTENSION_ROOT
 from switchboard.store import is_postgres
+from switchboard.twilio.resources import EXTENSION_ROOT
 from switchboard.twilio.rules import APPLICATION_LIMIT
 
 
