@@ -321,7 +321,10 @@ def _schema_key() -> str:
 def _cached_template() -> Path | None:
     import os
 
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    try:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except RuntimeError:  # no home folder to be found
+        return None
     folder = Path(base) / "switchboard"
     path = folder / f"empty-{_schema_key()}.db"
     if path.is_file():
