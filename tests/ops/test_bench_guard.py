@@ -12,8 +12,10 @@ except the idle memory, which load does not move: that is the target itself, 60 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -130,26 +132,37 @@ async def _call_workload(url: str, directory: Path, receiver_url: str) -> Worklo
     return workload
 
 
-def test_simulated_calls_against_the_webhook_baseline(tmp_path: Path) -> None:
-    """`call` and `ivr` on Switchboard, and the webhook baseline with the same receiver, over the
-    same SQLite file: no failed call, the same rows stored per call, and no gross regression."""
-    db = tmp_path / "calls.db"
+@contextlib.contextmanager
+def _served_workload(db: Path) -> Iterator[tuple[procs.Proc, Workload, procs.Proc]]:
+    """A fresh 1k SQLite database at `db` with the bench's request files, the bench's receiver,
+    and one Switchboard (1 worker) serving it; both stopped on the way out."""
     url = f"sqlite:///{db}"
     migrate.upgrade(url)
     started: list[procs.Proc] = []
     try:
-        receiver = procs.start_receiver(log_dir=tmp_path)
+        receiver = procs.start_receiver(log_dir=db.parent)
         started.append(receiver)
-        workload = asyncio.run(_call_workload(url, tmp_path, receiver.url))
+        workload = asyncio.run(_call_workload(url, db.parent, receiver.url))
         account = workload.dataset.accounts[0]
         ours = procs.start_switchboard(
             url,
             workers=1,
             account_sid=account.sid,
             auth_token=account.auth_token,
-            log_dir=tmp_path,
+            log_dir=db.parent,
         )
         started.append(ours)
+        yield receiver, workload, ours
+    finally:
+        for proc in reversed(started):
+            proc.stop()
+
+
+def test_simulated_calls_against_the_webhook_baseline(tmp_path: Path) -> None:
+    """`call` and `ivr` on Switchboard, and the webhook baseline with the same receiver, over the
+    same SQLite file: no failed call, the same rows stored per call, and no gross regression."""
+    db = tmp_path / "calls.db"
+    with _served_workload(db) as (receiver, workload, ours):
         _load(ours, workload.files["call"], WARMUP_SECONDS)
         call = _load(ours, workload.files["call"], SECONDS)
         ivr = _load(ours, workload.files["ivr"], SECONDS)
@@ -159,9 +172,6 @@ def test_simulated_calls_against_the_webhook_baseline(tmp_path: Path) -> None:
             connections=CONNECTIONS, duration=SECONDS,
         )  # fmt: skip
         hook_traces = query_one(db, "SELECT count(*) FROM traces") - traces_before
-    finally:
-        for proc in reversed(started):
-            proc.stop()
     for result in (call, ivr, hook):
         assert result.errors == 0, result
         assert result.requests > 0, result
@@ -200,21 +210,7 @@ def test_outbound_messages_and_calls_deliver_every_callback(tmp_path: Path) -> N
     application creates."""
     db = tmp_path / "outbound.db"
     url = f"sqlite:///{db}"
-    migrate.upgrade(url)
-    started: list[procs.Proc] = []
-    try:
-        receiver = procs.start_receiver(log_dir=tmp_path)
-        started.append(receiver)
-        workload = asyncio.run(_call_workload(url, tmp_path, receiver.url))
-        account = workload.dataset.accounts[0]
-        ours = procs.start_switchboard(
-            url,
-            workers=1,
-            account_sid=account.sid,
-            auth_token=account.auth_token,
-            log_dir=tmp_path,
-        )
-        started.append(ours)
+    with _served_workload(db) as (receiver, workload, ours):
         warm_creates, creates = asyncio.run(_create_files(url, workload))
         _load(ours, warm_creates, WARMUP_SECONDS)
         create = _load(ours, creates, SECONDS)
@@ -229,9 +225,6 @@ def test_outbound_messages_and_calls_deliver_every_callback(tmp_path: Path) -> N
                 )
                 assert settled.status_code == 200, settled.text
             arrivals = httpx.get(f"{receiver.url}/status-log", timeout=30).json()
-    finally:
-        for proc in reversed(started):
-            proc.stop()
     for result in (create, message, call):
         assert result.errors == 0, result
         assert result.requests > 0, result
