@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from switchboard.traffic.transport import Http1Transport
+
 log = logging.getLogger("switchboard.testing")
 
 Origin = tuple[str, str, int]
@@ -169,20 +171,17 @@ def routed(url: httpx.URL) -> Route | None:
 
 class RoutedTransport(httpx.AsyncBaseTransport):
     """The engine's webhook transport: routed origins in-process, the rest over the network,
-    with the transport `httpx.AsyncClient(trust_env=False)` would have used. That one is made
-    on first use: its TLS context costs 35 ms, a quarter of an engine's start."""
+    with the transport a server uses (`traffic/transport.py`; it makes its TLS context, 35 ms,
+    a quarter of an engine's start, only for an `https://` URL)."""
 
     def __init__(self) -> None:
-        self._network: httpx.AsyncHTTPTransport | None = None
+        self._network = Http1Transport()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         target = routed(request.url)
         if target is not None:
             return await target.answer(request)
-        if self._network is None:
-            self._network = httpx.AsyncHTTPTransport(trust_env=False)
         return await self._network.handle_async_request(request)
 
     async def aclose(self) -> None:
-        if self._network is not None:
-            await self._network.aclose()
+        await self._network.aclose()

@@ -19,6 +19,7 @@ from switchboard.traffic.outbound_calls import Outbound
 from switchboard.traffic.outbox import Handler, Worker, lease_for, running
 from switchboard.traffic.simulate import Simulator
 from switchboard.traffic.targets import TargetPolicy
+from switchboard.traffic.transport import Http1Transport
 from switchboard.traffic.webhooks import Webhooks
 
 
@@ -46,13 +47,16 @@ async def open_simulator(
 
     The client ignores the environment's proxies and `.netrc` (`trust_env=False`): the target
     policy judges the URL's own host, and no credential of the machine goes to a webhook.
-    `transport` replaces httpx's own, for a test process that answers some webhooks itself
-    (`switchboard.testing.route`); the target policy still judges every URL first.
+    Its transport is `Http1Transport` (traffic/transport.py: httpx's interface over a lean
+    HTTP/1.1 connection); `transport` replaces it, for a test process that answers some webhooks
+    itself (`switchboard.testing.route`); the target policy still judges every URL first.
     """
     targets = TargetPolicy(
         settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
     )
-    async with httpx.AsyncClient(trust_env=False, transport=transport) as client:
+    async with httpx.AsyncClient(
+        trust_env=False, transport=transport or Http1Transport()
+    ) as client:
         webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
         simulator = Simulator(
             store,
