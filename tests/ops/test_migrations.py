@@ -8,6 +8,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,15 @@ def test_an_empty_database_gets_what_the_migrations_build(
     for table, shape in expected.items():
         assert made[table] == shape, table
     assert made == expected
+
+
+def test_processes_starting_together_make_the_schema_once(database_url: str) -> None:
+    """Under the migration lock (SQLite's write lock, PostgreSQL's advisory lock) one of them
+    makes it; the others wait, then find tables and leave them alone."""
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: migrate.create_if_empty(database_url), range(4)))
+    assert sorted(made) == [False, False, False, True]
+    assert migrate.at_head(database_url)
 
 
 def test_cli_reports_head_revision(database_url: str) -> None:
