@@ -1,19 +1,24 @@
-"""The migrations and `store/schema.py` describe the same database."""
+"""The migrations, `store/metadata.py` and the head schema an empty database gets
+(`store/migrations/head.*.sql`) describe the same database."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from conftest import Server, query, run_cli
+from conftest import Databases, Server, query, run_cli
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Connection
 from twilio.jwt.access_token import AccessToken
@@ -32,8 +37,16 @@ def upgraded(database_url: str) -> str:
 
 
 @pytest.fixture
-def connection(upgraded: str) -> Iterator[Connection]:
-    engine = create_engine(migrate.sqlalchemy_url(upgraded))
+def migrated(database_url: str) -> str:
+    """The database the migrations build, one after the other from nothing (`db upgrade` on an
+    empty database runs the head schema instead)."""
+    _at(database_url, "head")
+    return database_url
+
+
+@pytest.fixture
+def connection(migrated: str) -> Iterator[Connection]:
+    engine = create_engine(migrate.sqlalchemy_url(migrated))
     try:
         with engine.connect() as conn:
             yield conn
@@ -60,10 +73,70 @@ def test_upgraded_database_has_every_table(connection: Connection) -> None:
     assert set(metadata.tables) <= tables
 
 
-def test_revision_is_head(upgraded: str, connection: Connection) -> None:
-    head = head_revision()
-    assert MigrationContext.configure(connection).get_current_revision() == head
-    assert migrate.current_revision(upgraded) == head
+def test_revision_is_head(upgraded: str) -> None:
+    assert migrate.current_revision(upgraded) == head_revision()
+
+
+def describe(database_url: str) -> dict[str, dict[str, object]]:
+    """Every table as the database itself reports it: columns (type, collation, nullability,
+    default), primary key, foreign keys (with ON DELETE), indexes, unique and check constraints,
+    names included. Not the columns' order: a migration that adds a column adds it last."""
+    engine = create_engine(migrate.sqlalchemy_url(database_url))
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+
+            def listed(items: list[Any]) -> list[str]:
+                return sorted(json.dumps(item, sort_keys=True, default=str) for item in items)
+
+            return {
+                table: {
+                    "columns": {
+                        c["name"]: (
+                            str(c["type"].compile(dialect=conn.dialect)),
+                            c["nullable"],
+                            c["default"],
+                        )
+                        for c in inspector.get_columns(table)
+                    },
+                    "primary key": inspector.get_pk_constraint(table),
+                    "foreign keys": listed(inspector.get_foreign_keys(table)),
+                    "indexes": listed(inspector.get_indexes(table)),
+                    "unique": listed(inspector.get_unique_constraints(table)),
+                    "checks": listed(inspector.get_check_constraints(table)),
+                }
+                for table in sorted(inspector.get_table_names())
+            }
+    finally:
+        engine.dispose()
+
+
+def test_an_empty_database_gets_what_the_migrations_build(
+    store_kind: str, databases: Databases, tmp_path: Path
+) -> None:
+    """The head schema (store/migrations/head.*.sql, one transaction) and the nine migrations
+    (each committed) make the same database, `alembic_version` included."""
+    migrated = databases.new(store_kind, tmp_path)
+    _at(migrated, "head")
+    fresh = databases.new(store_kind, tmp_path)
+    assert migrate.create_if_empty(fresh)
+    assert migrate.at_head(fresh)
+    assert not migrate.create_if_empty(fresh)  # not twice
+    expected = describe(migrated)
+    assert set(expected) == {*metadata.tables, "alembic_version"}
+    made = describe(fresh)
+    for table, shape in expected.items():
+        assert made[table] == shape, table
+    assert made == expected
+
+
+def test_processes_starting_together_make_the_schema_once(database_url: str) -> None:
+    """Under the migration lock (SQLite's write lock, PostgreSQL's advisory lock) one of them
+    makes it; the others wait, then find tables and leave them alone."""
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: migrate.create_if_empty(database_url), range(4)))
+    assert sorted(made) == [False, False, False, True]
+    assert migrate.at_head(database_url)
 
 
 def test_cli_reports_head_revision(database_url: str) -> None:
@@ -81,12 +154,22 @@ def test_one_linear_history() -> None:
         assert rev.module.__doc__, f"revision {rev.revision} has no docstring"
 
 
-def test_server_start_leaves_database_at_head(tmp_path: Path, database_url: str) -> None:
-    """`serve` migrates on start: a database it created is at head and matches the metadata."""
+def test_serve_on_an_empty_database(tmp_path: Path, database_url: str) -> None:
+    """`serve` on a new SQLite file or an empty PostgreSQL database: it makes the head schema,
+    serves from its own process (nothing heavy loaded: no second interpreter), answers; `db
+    upgrade` then has nothing to do, and a migration added later applies on top."""
     url = database_url
     server = Server(url, tmp_path)
     server.start()
-    server.stop()
+    try:
+        assert server.proc is not None
+        argv = Path(f"/proc/{server.proc.pid}/cmdline").read_bytes().split(b"\0")
+        assert b"switchboard.cli" in argv and b"switchboard.api.servers" not in argv, argv
+        app = server.client().applications.create(friendly_name="made on a fresh database")
+        with server.http() as h:
+            assert h.get(server.apps_path()).json()["applications"][0]["sid"] == app.sid
+    finally:
+        server.stop()
     engine = create_engine(migrate.sqlalchemy_url(url))
     try:
         with engine.connect() as conn:
@@ -95,6 +178,61 @@ def test_server_start_leaves_database_at_head(tmp_path: Path, database_url: str)
             assert compare_metadata(context, metadata) == []
     finally:
         engine.dispose()
+
+    before = describe(url)
+    out = run_cli("db", "upgrade", database_url=url)
+    assert out.stdout.strip().endswith(f"is at revision {head_revision()}"), out.stdout
+    assert describe(url) == before
+    assert query(url, "SELECT version_num FROM alembic_version") == [(head_revision(),)]
+
+    scripts = _with_a_later_migration(tmp_path)
+    _at(url, "head", config=scripts)
+    assert query(url, "SELECT version_num FROM alembic_version") == [("later",)]
+    assert query(url, "SELECT friendly_name, later FROM applications") == [
+        ("made on a fresh database", None)
+    ]
+    # And every migration undoes itself on it: each finds the names it drops.
+    _at(url, "base", down=True, config=scripts)
+    assert set(describe(url)) == {"alembic_version"}
+
+
+LATER_MIGRATION = '''"""A migration written after the head schema: a column and an index.
+
+Revision ID: later
+Revises: {head}
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "later"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("applications") as batch:
+        batch.add_column(sa.Column("later", sa.Text, nullable=True))
+        batch.create_index("ix_applications_later", ["later"])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("applications") as batch:
+        batch.drop_index("ix_applications_later")
+        batch.drop_column("later")
+'''
+
+
+def _with_a_later_migration(tmp_path: Path) -> Config:
+    """The migrations, with one more after the newest, in a copy of their folder."""
+    folder = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    later = LATER_MIGRATION.format(head=head_revision())
+    (folder / "versions" / "9999_later.py").write_text(later)
+    config = Config()
+    config.set_main_option("script_location", str(folder))
+    return config
 
 
 def test_upgrade_to_0004_counts_an_existing_request_log(database_url: str) -> None:
@@ -132,14 +270,20 @@ def test_upgrade_to_0004_counts_an_existing_request_log(database_url: str) -> No
 
 
 def _at(
-    database_url: str, revision: str, sql: str = "", *, down: bool = False, **params: object
+    database_url: str,
+    revision: str,
+    sql: str = "",
+    *,
+    down: bool = False,
+    config: Config | None = None,
+    **params: object,
 ) -> None:
-    """Upgrade (or downgrade) the database to `revision`, then run `sql` in the same
-    transaction."""
+    """Upgrade (or downgrade) the database to `revision` with Alembic (the project's
+    migrations, or `config`'s), then run `sql` in the same transaction."""
     engine = create_engine(migrate.sqlalchemy_url(database_url))
     try:
         with engine.begin() as conn:
-            config = migrate.alembic_config()
+            config = config or migrate.alembic_config()
             config.attributes["connection"] = conn
             (command.downgrade if down else command.upgrade)(config, revision)
             if sql:

@@ -5,8 +5,11 @@ the API's parameters in kebab-case, one for each writable field; errors are one 
 
 from __future__ import annotations
 
+import ast
 import re
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -29,7 +32,10 @@ README = Path(__file__).resolve().parents[2] / "README.md"
 def walk(
     group: click.Group, path: tuple[str, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], click.Command]]:
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # the top group is lazy: only named, till asked for
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         yield (*path, name), command
         if isinstance(command, click.Group):
             yield from walk(command, (*path, name))
@@ -56,6 +62,26 @@ def test_dash_h_is_help_everywhere(path: str) -> None:
     assert short.exit_code == 0, short.output
     assert short.output == long.output
     assert "Usage: switchboard" in short.output
+
+
+def test_serve_loads_no_other_command() -> None:
+    """`switchboard serve` imports serve.py and what it shares, not the other commands' modules
+    (nor YAML, nor the API's renderer): its start is the one a user waits for."""
+    code = (
+        "import sys; from switchboard.cli import main; import click;"
+        "main.get_command(click.Context(main), 'serve');"
+        "print(sorted(m for m in sys.modules if m.startswith(('switchboard.cli.', 'yaml',"
+        " 'switchboard.api', 'switchboard.fixtures'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(ast.literal_eval(out.stdout.strip()))
+    assert loaded == {
+        "switchboard.cli.database",
+        "switchboard.cli.options",
+        "switchboard.cli.output",
+        "switchboard.cli.serve",
+        "switchboard.cli.workers",
+    }, out.stdout + out.stderr
 
 
 def test_version() -> None:

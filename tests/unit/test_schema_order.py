@@ -51,3 +51,58 @@ def test_at_head_only_when_the_schema_is_newest(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     assert not migrate.at_head(url)
+
+
+def test_head_schema_files_are_the_metadata_rendered() -> None:
+    """store/migrations/head.*.sql, what an empty database gets, is `metadata` as it is now,
+    stamped with the newest revision (tests/ops/test_migrations.py compares the database it
+    makes with the migrations')."""
+    from switchboard.store import migrate
+    from switchboard.store.metadata import head_schema_sql
+
+    for dialect in migrate.DIALECTS:
+        path = migrate.head_schema_path(dialect)
+        assert path.read_text() == head_schema_sql(dialect, migrate.head_revision()), (
+            f"{path.name} is stale: run `python -m switchboard.store.metadata`"
+        )
+
+
+def test_an_empty_database_gets_the_schema_without_sqlalchemy(tmp_path: Path) -> None:
+    """No file, or an empty one: the newest schema in one transaction, stamped, with sqlite3
+    alone (Alembic and SQLAlchemy cost `serve` 0.4-0.9 s of its start and a second
+    interpreter)."""
+    (tmp_path / "empty.db").touch()
+    code = (
+        "import sys; from switchboard.store import migrate;"
+        f"[migrate.upgrade(f'sqlite:///{tmp_path}/{{n}}') for n in ('new/x.db', 'empty.db')];"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'alembic'}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr
+    from switchboard.store import migrate
+
+    for name in ("new/x.db", "empty.db"):
+        conn = sqlite3.connect(tmp_path / name)
+        try:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            [(revision,)] = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+        finally:
+            conn.close()
+        assert set(metadata.tables) | {"alembic_version"} <= tables
+        assert revision == migrate.head_revision()
+
+
+def test_a_database_with_any_table_is_left_to_alembic(tmp_path: Path) -> None:
+    from switchboard.store import migrate
+
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE other (x INTEGER)")
+    conn.commit()
+    conn.close()
+    assert not migrate.create_if_empty(f"sqlite:///{path}")
+    conn = sqlite3.connect(path)
+    try:
+        assert [r[0] for r in conn.execute("SELECT name FROM sqlite_master")] == ["other"]
+    finally:
+        conn.close()

@@ -45,6 +45,9 @@ def run(settings: Settings, sock: socket.socket) -> int:
     # httpx imports its command line (click, rich, pygments: about 5 MB) when they are
     # installed; a server never runs it, and httpx does without it when it cannot be imported.
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    # httpcore imports trio too when it is installed (70 ms of a start); a server runs on
+    # asyncio alone, and httpcore does without trio when it cannot be imported.
+    sys.modules.setdefault("trio", None)  # type: ignore[arg-type]
     # A stop asked for while starting, or the one uvicorn passes on after its graceful shutdown
     # (it raises the signal it caught again), ends the process quietly with 0.
     for sig in (signal.SIGTERM, signal.SIGINT):

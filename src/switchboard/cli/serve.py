@@ -3,8 +3,9 @@
 The listening sockets are bound here, before anything is printed or written: a busy port is one
 line and exit 1, with no banner and no database touched. Then the server (`--server`: uvicorn or
 Granian, api/servers.py) runs on them: with one worker in this process (after an exec into a
-fresh interpreter when migrating loaded SQLAlchemy), with `--workers N` under a supervisor,
-each worker on a socket of its own (cli/workers.py says why).
+fresh interpreter when a migration loaded SQLAlchemy: not on a database at the newest schema,
+nor on an empty one, which gets that schema without it, store/migrate.py), with `--workers N`
+under a supervisor, each worker on a socket of its own (cli/workers.py says why).
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def serve(as_json: bool, **flags: Any) -> None:
     if settings.workers > 1:
         sys.exit(workers.Supervisor(socks, env).run())
     if {"sqlalchemy", "alembic"} & sys.modules.keys():
-        workers.exec_worker(sock, env)  # migrating loaded them: serve from a fresh interpreter
+        workers.exec_worker(sock, env)  # a migration loaded them: serve from a fresh interpreter
     os.environ.update(settings.to_env())
     from switchboard.api import servers
 

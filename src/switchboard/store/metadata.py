@@ -8,6 +8,8 @@ serving process never loads SQLAlchemy (about 15 MB of its memory, docs/performa
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import sqlalchemy as sa
 
 from switchboard.twilio.fields import Field, Kind
@@ -218,3 +220,57 @@ client_calls = sa.Table(
     sa.Column("body", sa.Text, nullable=False),  # from, to, parameters, status..., as JSON
     sa.Column("date_created", sa.BigInteger, nullable=False),
 )
+
+
+# The newest schema as SQL, per dialect (store/migrations/head.*.sql): what `migrate.upgrade`
+# runs on an empty database, without SQLAlchemy or Alembic. Rendered here, ahead of time.
+
+
+def head_schema_sql(dialect_name: str, revision: str) -> str:
+    """The whole schema for `dialect_name` (sqlite, postgresql) as `create_all` emits it (each
+    table, then its indexes, here by name: a table keeps them in a set), then Alembic's own
+    `alembic_version` table, stamped with `revision`."""
+    from alembic.runtime.migration import MigrationContext
+
+    context = MigrationContext.configure(dialect_name=dialect_name)
+    dialect = context.dialect
+    statements: list[str] = []
+    for table in metadata.sorted_tables:
+        statements.append(_sql(sa.schema.CreateTable(table), dialect))
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            statements.append(_sql(sa.schema.CreateIndex(index), dialect))
+    version = context.impl.version_table_impl(
+        version_table="alembic_version", version_table_schema=None, version_table_pk=True
+    )
+    statements.append(_sql(sa.schema.CreateTable(version), dialect))
+    statements.append(f"INSERT INTO alembic_version (version_num) VALUES ('{revision}')")
+    head = (
+        f"-- The newest schema for {dialect_name} (revision {revision}), rendered from\n"
+        "-- src/switchboard/store/metadata.py by `python -m switchboard.store.metadata`: do not\n"
+        "-- edit. `migrate.upgrade` runs it, in one transaction, on an empty database.\n"
+        "-- tests/unit/test_schema_order.py holds it to the metadata; tests/ops/\n"
+        "-- test_migrations.py, the database it makes to the one the migrations make.\n"
+    )
+    return head + "".join(f"\n{s};\n" for s in statements)
+
+
+def _sql(ddl: sa.schema.ExecutableDDLElement, dialect: sa.Dialect) -> str:
+    text = str(ddl.compile(dialect=dialect)).strip().replace("\t", "    ")
+    return "\n".join(line.rstrip() for line in text.splitlines())
+
+
+def write_head_schemas() -> list[Path]:
+    """Render every dialect's head schema file (after a migration and its metadata change)."""
+    from switchboard.store import migrate
+
+    written = []
+    for dialect in migrate.DIALECTS:
+        path = migrate.head_schema_path(dialect)
+        path.write_text(head_schema_sql(dialect, migrate.head_revision()))
+        written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written in write_head_schemas():
+        print(f"wrote {written}")

@@ -3,7 +3,10 @@
 Alembic and SQLAlchemy are imported only when a migration runs: the store imports this module
 (`sqlite_path`), and Alembic's import alone took a fifth of an in-process server's start
 (docs/testing.md); SQLAlchemy's would cost every serving process about 15 MB
-(docs/performance.md).
+(docs/performance.md). Neither is needed on a database at the newest schema (`at_head`), nor on
+an empty one: that gets the newest schema in one transaction (`create_if_empty`), from SQL
+rendered from `store/metadata.py` ahead of time (`migrations/head.*.sql`), stamped with its
+revision, rather than from nine migrations each committed.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+DIALECTS = ("sqlite", "postgresql")
 
 
 MIGRATION_LOCK = 0x5357_4254  # pg_advisory_xact_lock key: one migrating process at a time
@@ -25,6 +29,13 @@ LOCK_WAIT = "60s"
 
 class MigrationRefused(Exception):
     """The schema cannot be brought up to date safely; the message says why."""
+
+
+def _lock_held() -> MigrationRefused:
+    return MigrationRefused(
+        f"another process has been migrating this database for over {LOCK_WAIT}; "
+        "wait for it (or stop it), then start again"
+    )
 
 
 def sqlalchemy_url(database_url: str) -> str:
@@ -116,15 +127,84 @@ def at_head(database_url: str) -> bool:
     return [tuple(r) for r in rows] == [(head_revision(),)]
 
 
+def head_schema_path(dialect: str) -> Path:
+    """The newest schema as SQL for `dialect` (sqlite, postgresql): rendered from
+    `store/metadata.py` by `python -m switchboard.store.metadata`, never edited by hand."""
+    return MIGRATIONS / f"head.{dialect}.sql"
+
+
+def head_schema(dialect: str) -> list[str]:
+    """The statements of a `head_schema_path` file (the last one stamps `alembic_version`)."""
+    text = head_schema_path(dialect).read_text()
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("--"))
+    return [s.strip() for s in body.split(";\n") if s.strip()]
+
+
+def create_if_empty(database_url: str) -> bool:
+    """On an empty database (a SQLite file absent or without tables, a PostgreSQL schema without
+    tables): the newest schema, and its `alembic_version`, in one transaction, with the
+    database's own driver; whether it did. A database with any table is left alone (Alembic
+    decides what it needs). The check and the creation hold the same lock as a migration, so
+    processes starting together on an empty database make the schema once."""
+    if database_url.startswith("sqlite:"):
+        return _create_sqlite(sqlite_path(database_url), head_schema("sqlite"))
+    return _create_postgres(database_url, head_schema("postgresql"))
+
+
+def _create_sqlite(path: str, statements: list[str]) -> bool:
+    import sqlite3
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("BEGIN IMMEDIATE")  # the write lock: a second process waits, then sees ours
+        if conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            conn.execute("ROLLBACK")
+            return False
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute("COMMIT")
+        conn.execute("PRAGMA journal_mode=WAL")  # as the store sets it; only once it is ours
+    finally:
+        conn.close()  # without COMMIT (an error above): nothing was made
+    return True
+
+
+def _create_postgres(database_url: str, statements: list[str]) -> bool:
+    import psycopg
+
+    tables = "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()"
+    with psycopg.connect(database_url, connect_timeout=10) as pg:  # commits on leaving
+        try:
+            pg.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT}'")
+            pg.execute(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+        except psycopg.errors.LockNotAvailable:
+            raise _lock_held() from None
+        row = pg.execute(tables).fetchone()
+        if row is None or row[0]:
+            pg.rollback()
+            return False
+        for statement in statements:
+            pg.execute(statement)  # our own file's SQL, no parameters
+    return True
+
+
 def upgrade(database_url: str) -> None:
-    """Bring the schema to the newest revision (a no-op when it is there already: then
-    without Alembic, `at_head`).
+    """Bring the schema to the newest revision: a no-op when it is there already, the whole
+    schema at once on an empty database, Alembic's pending migrations otherwise (only then are
+    Alembic and SQLAlchemy imported).
 
     Safe with many processes starting at once: on PostgreSQL the migration runs under a
     transaction-level advisory lock, so one process migrates and the others wait, then find
     nothing to do; SQLite's write lock does the same for a file. A database whose schema is newer
     than this code, or a lock that stays held, refuses with MigrationRefused.
     """
+    if at_head(database_url):
+        return
+    create_if_empty(database_url)
+    # At head now if the schema was made here, or by a process starting beside this one (whose
+    # lock we waited for); not if the head file is older than the migrations (Alembic goes on).
     if at_head(database_url):
         return
     from alembic import command
@@ -153,10 +233,7 @@ def upgrade(database_url: str) -> None:
             command.upgrade(cfg, "head")
     except OperationalError as exc:
         if "lock timeout" in str(exc):
-            raise MigrationRefused(
-                f"another process has been migrating this database for over {LOCK_WAIT}; "
-                "wait for it (or stop it), then start again"
-            ) from None
+            raise _lock_held() from None
         raise
     except CommandError as exc:
         raise MigrationRefused(str(exc)) from None
