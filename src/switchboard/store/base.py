@@ -196,6 +196,17 @@ class Handset:
 
 
 @dataclass(frozen=True)
+class Sending:
+    """What sending a message from `sender` to `recipient` depends on, read in one statement
+    (`Store.sending`): each create asks it, so it is one round trip, not four."""
+
+    sender_capabilities: dict[str, Any] | None  # None: `sender` is not a number of the account
+    opted_out: bool  # `recipient` opted out of `sender` (STOP)
+    recipient_is_ours: bool  # `recipient` is a Switchboard number (Twilio-to-Twilio)
+    handset: Handset | None  # how `recipient` behaves, if the account set it
+
+
+@dataclass(frozen=True)
 class MessageFilter:
     to: str | None = None
     from_: str | None = None
@@ -648,7 +659,9 @@ class Store(ABC):
         """`recipient` opts out of (or back into) messages from the account's `sender`."""
 
     @abstractmethod
-    async def opted_out(self, account_sid: str, sender: str, recipient: str) -> bool: ...
+    async def sending(self, account_sid: str, sender: str, recipient: str) -> Sending:
+        """Whether `sender` is the account's (and what it can send), whether `recipient` opted
+        out of it, is a Switchboard number, or is a handset the account set: one read."""
 
     @abstractmethod
     async def opted_out_of(self, account_sid: str, recipient: str) -> list[str]:

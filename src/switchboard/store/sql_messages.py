@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from switchboard.store.base import Handset, MessageFilter, NewJob
+from switchboard.store.base import Handset, MessageFilter, NewJob, Sending
 from switchboard.store.schema import MEDIA_TABLE, MESSAGES
 from switchboard.store.sql_jobs import JobsSql
 from switchboard.store.tx import Keyset, Tx, in_list_order, keyset
@@ -17,6 +17,17 @@ _HANDSET_COLUMNS = (
     "account_sid, phone_number, message_outcome, message_error_code, call_outcome, answered_by, "
     "call_duration, "
     "input, date_created, date_updated"
+)
+
+# `Store.sending`: one row whatever exists (the handset's columns are NULL when it does not).
+_SENDING = (
+    "SELECT (SELECT capabilities FROM incoming_phone_numbers "
+    "WHERE account_sid = ? AND phone_number = ?), "
+    "EXISTS (SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?), "
+    "EXISTS (SELECT 1 FROM incoming_phone_numbers WHERE phone_number = ?), "
+    + ", ".join(f"h.{column.strip()}" for column in _HANDSET_COLUMNS.split(","))
+    + " FROM (SELECT 1 AS one) AS one LEFT JOIN handsets AS h "
+    "ON h.account_sid = ? AND h.phone_number = ?"
 )
 
 
@@ -200,13 +211,23 @@ class MessagesSql(JobsSql):
 
         await self._write(run)
 
-    async def opted_out(self, account_sid: str, sender: str, recipient: str) -> bool:
+    async def sending(self, account_sid: str, sender: str, recipient: str) -> Sending:
         async with self.reading() as tx:
             row = await tx.one(
-                "SELECT 1 FROM opt_outs WHERE account_sid = ? AND sender = ? AND recipient = ?",
-                (account_sid, sender, recipient),
-            )
-        return row is not None
+                _SENDING,
+                (account_sid, sender, account_sid, sender, recipient, recipient,
+                 account_sid, recipient),
+            )  # fmt: skip
+        assert row is not None  # one row, always
+        capabilities, opted_out, ours, *rest = row
+        if isinstance(capabilities, str | bytes):
+            capabilities = orjson.loads(capabilities)
+        return Sending(
+            capabilities,
+            bool(opted_out),
+            bool(ours),
+            _handset(rest) if rest[0] is not None else None,
+        )
 
     async def opted_out_of(self, account_sid: str, recipient: str) -> list[str]:
         async with self.reading() as tx:

@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from switchboard.store.base import Job, NewJob, RowUpdate, Store, TraceWrite
+from switchboard.store.base import Job, NewJob, RowUpdate, Sending, Store, TraceWrite
 from switchboard.store.tx import Keyset
 from switchboard.traffic.documents import WebhookClient
 from switchboard.traffic.messaging import Message, MessageRun
@@ -166,7 +166,7 @@ class Messages:
 
     # Sending
 
-    async def check(self, out: Outgoing) -> None:
+    async def check(self, out: Outgoing, sending: Sending) -> None:
         """Twilio's refusals, in its order: test numbers, From, To, opt-out."""
         code = rules.TEST_FROM_ERRORS.get(out.from_) or rules.TEST_TO_ERRORS.get(out.to)
         if code is not None:
@@ -174,17 +174,16 @@ class Messages:
         if out.from_ != rules.TEST_FROM_OK:
             if not rules.E164_RE.match(out.from_):
                 raise errors.message_refused(21212, from_=out.from_)
-            number = await self.store.find_number(out.account.sid, out.from_)
-            capabilities = (number or {}).get("capabilities") or {}
+            capabilities = sending.sender_capabilities
             wanted = "mms" if out.media else "sms"
-            if number is None or not capabilities.get(wanted, True):
+            if capabilities is None or not capabilities.get(wanted, True):
                 raise errors.message_refused(21606, from_=out.from_)
         if not rules.E164_RE.match(out.to):
             raise errors.message_refused(21211, to=out.to)
-        if not out.force and await self.store.opted_out(out.account.sid, out.from_, out.to):
+        if not out.force and sending.opted_out:
             raise errors.message_refused(21610, to=out.to)
 
-    async def prepare(self, out: Outgoing) -> tuple[Record, list[Record], list[NewJob]]:
+    def prepare(self, out: Outgoing, sending: Sending) -> tuple[Record, list[Record], list[NewJob]]:
         """The new message, its media and its first job (nothing stored yet)."""
         store = self.store
         now = store.clock()
@@ -204,34 +203,18 @@ class Messages:
         )
         media = media_records(out.account.sid, sid, out.media, store.sids.new, now)
         payload = {
-            **await self._destination(out),
+            **_destination(sending),
             "callback": out.status_callback,
             "purpose": out.purpose,
             "hops": out.hops,
         }
         return record, media, [NewJob(out.account.sid, STEP, sid, now + self.delay, payload)]
 
-    async def _destination(self, out: Outgoing) -> dict[str, Any]:
-        """The steps the message will go through, and where it arrives."""
-        target = await self.store.locate_number(out.to)
-        if target is not None:
-            return {"steps": ["sending", "sent", "delivered"], "error_code": None, "t2t": True}
-        handset = await self.store.get_handset(out.account.sid, out.to)
-        outcome = handset.message_outcome if handset else "delivered"
-        code = None
-        if outcome in FAILURES:
-            code = (handset.message_error_code if handset else None) or DEFAULT_ERROR[outcome]
-        steps = {
-            "delivered": ["sending", "sent", "delivered"],
-            "undelivered": ["sending", "sent", "undelivered"],
-            "failed": ["failed"],
-        }[outcome]
-        return {"steps": steps, "error_code": code, "t2t": False}
-
     async def send(self, out: Outgoing) -> Record:
         """Check, store the message (queued) with its first job, durably; the record."""
-        await self.check(out)
-        record, media, jobs = await self.prepare(out)
+        sending = await self.store.sending(out.account.sid, out.from_, out.to)
+        await self.check(out, sending)
+        record, media, jobs = self.prepare(out, sending)
         return await self.store.create_message(record, media, jobs)
 
     async def receive(
@@ -438,3 +421,20 @@ def _every(message: Record) -> Keyset:
 def _write(trace: Trace) -> TraceWrite:
     rows = [(d.sid, d.as_dict()) for d in trace.requests]
     return TraceWrite(trace.account_sid, trace.sid, trace.kind, trace.status, trace.body(), rows)
+
+
+def _destination(sending: Sending) -> dict[str, Any]:
+    """The steps a sent message will go through, and where it arrives."""
+    if sending.recipient_is_ours:
+        return {"steps": ["sending", "sent", "delivered"], "error_code": None, "t2t": True}
+    handset = sending.handset
+    outcome = handset.message_outcome if handset else "delivered"
+    code = None
+    if outcome in FAILURES:
+        code = (handset.message_error_code if handset else None) or DEFAULT_ERROR[outcome]
+    steps = {
+        "delivered": ["sending", "sent", "delivered"],
+        "undelivered": ["sending", "sent", "undelivered"],
+        "failed": ["failed"],
+    }[outcome]
+    return {"steps": steps, "error_code": code, "t2t": False}
