@@ -48,16 +48,25 @@ class Template:
         # What `build` formats: the template without the parameters' own patterns.
         self.format = _PARAM.sub(lambda m: "{" + m.group(1) + "}", template)
         parts: list[str] = []
+        literals: list[str] = []
         pos = 0
         for m in _PARAM.finditer(template):
+            literals.append(template[pos : m.start()])
             parts.append(re.escape(template[pos : m.start()]))
             parts.append(f"(?P<{m.group(1)}>{m.group(2) or '[^/]+?'})")
             pos = m.end()
+        literals.append(template[pos:])
         parts.append(re.escape(template[pos:]))
+        # The literal parts, the most distinctive (the last) first: a path lacking one cannot
+        # match, and `in` says so far sooner than the pattern (routes are tried in order).
+        self.literals = tuple(lit for lit in reversed(literals) if len(lit) > 1)
         tail = r"(?:\.json)?\Z" if suffix else r"\Z"
         self.pattern = re.compile("^" + "".join(parts) + tail)
 
     def match(self, path: str) -> dict[str, str] | None:
+        for literal in self.literals:
+            if literal not in path:
+                return None
         found = self.pattern.match(path)
         return found.groupdict() if found is not None else None
 
