@@ -25,6 +25,7 @@ from switchboard.traffic import answer
 from switchboard.traffic.call_params import billed_minutes, call_token
 from switchboard.traffic.factory import media_base, open_simulator
 from switchboard.traffic.targets import TargetPolicy
+from switchboard.traffic.transport import Http1Transport
 from switchboard.traffic.webhooks import MAX_BODY, Webhooks
 
 LIMIT = 64 * 1024
@@ -142,8 +143,8 @@ async def _trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -
 async def _deliver(url_suffix: str, timeout: float, handler: Handler) -> tuple[Any, float]:
     server, base = await _serve(handler)
     try:
-        async with httpx.AsyncClient() as client:
-            webhooks = Webhooks(client, timeout=timeout)
+        async with Http1Transport() as transport:
+            webhooks = Webhooks(transport, timeout=timeout)
             started = time.monotonic()
             delivery = await webhooks.send("voice_url", "POST", base + url_suffix, {}, "t" * 32)
             return delivery, time.monotonic() - started
@@ -221,15 +222,32 @@ def test_open_simulator_applies_the_settings() -> None:
             assert simulator.keep == 7
             assert simulator.media_base == "http://127.0.0.1:8123"
             webhooks = simulator.webhooks
-            client_open = not webhooks.client.is_closed
-        return webhooks, client_open
+            assert isinstance(webhooks.transport, Http1Transport)
+            got = await webhooks.transport.handle_async_request(httpx.Request("GET", base))
+            await got.aread()
+            kept = sum(map(len, webhooks.transport._idle.values()))
+        return webhooks, kept
 
-    webhooks, client_open = asyncio.run(build())
-    assert client_open
-    assert webhooks.client.is_closed  # closed on exit
+    async def main() -> tuple[Any, int]:
+        async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            await reader.readuntil(b"\r\n\r\n")
+            writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+            await reader.read()
+
+        nonlocal base
+        server = await asyncio.start_server(answer, "127.0.0.1", 0)
+        base = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}/"
+        try:
+            return await build()
+        finally:
+            server.close()
+
+    base = ""
+    webhooks, kept = asyncio.run(main())
+    assert kept == 1  # the transport was open inside the block (a connection kept alive) ...
+    assert webhooks.transport._idle == {}  # ... and closed on exit
     assert webhooks.timeout == 3.5
     assert webhooks.targets == TargetPolicy((".example.com",), ("10.0.0.0/8",), True)
-    assert webhooks.client.trust_env is False
 
 
 @pytest.mark.parametrize(

@@ -414,9 +414,10 @@ class Store(ABC):
 
     @abstractmethod
     async def get_trace(
-        self, account_sid: str, sid: str, kind: str
+        self, account_sid: str, sid: str, kind: str, *, requests: bool = True
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-        """The trace's body and the rows (`sid` + body) of its requests still in the log."""
+        """The trace's body and the rows (`sid` + body) of its requests still in the log
+        (`requests=False`: the body alone, with no rows, for a caller that only adds to it)."""
 
     @abstractmethod
     async def list_requests(

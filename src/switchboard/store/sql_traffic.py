@@ -120,7 +120,7 @@ class TrafficSql(SqlBase):
         )
 
     async def get_trace(
-        self, account_sid: str, sid: str, kind: str
+        self, account_sid: str, sid: str, kind: str, *, requests: bool = True
     ) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
         async with self.reading() as tx:
             row = await tx.one(
@@ -129,6 +129,8 @@ class TrafficSql(SqlBase):
             )
             if row is None:
                 return None
+            if not requests:
+                return orjson.loads(row[0]), []
             rows = await tx.all(
                 "SELECT sid, body FROM webhook_requests WHERE trace_sid = ? AND account_sid = ?",
                 (sid, account_sid),

@@ -42,22 +42,20 @@ async def open_simulator(
     expire: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Simulator]:
-    """A Simulator over one shared HTTP client, closed on exit; `expire`: a server process,
-    which also completes the paused interactive calls nobody continued.
+    """A Simulator over one shared webhook transport, closed on exit; `expire`: a server
+    process, which also completes the paused interactive calls nobody continued.
 
-    The client ignores the environment's proxies and `.netrc` (`trust_env=False`): the target
-    policy judges the URL's own host, and no credential of the machine goes to a webhook.
-    Its transport is `Http1Transport` (traffic/transport.py: httpx's interface over a lean
+    The transport is `Http1Transport` (traffic/transport.py: httpx's interface over a lean
     HTTP/1.1 connection); `transport` replaces it, for a test process that answers some webhooks
-    itself (`switchboard.testing.route`); the target policy still judges every URL first.
+    itself (`switchboard.testing.route`); the target policy still judges every URL first. Neither
+    reads the environment's proxies or `.netrc`: the target policy judges the URL's own host,
+    and no credential of the machine goes to a webhook.
     """
     targets = TargetPolicy(
         settings.webhook_allow, settings.webhook_deny, settings.webhook_deny_private
     )
-    async with httpx.AsyncClient(
-        trust_env=False, transport=transport or Http1Transport()
-    ) as client:
-        webhooks = Webhooks(client, timeout=settings.webhook_timeout, targets=targets)
+    async with transport or Http1Transport() as opened:
+        webhooks = Webhooks(opened, timeout=settings.webhook_timeout, targets=targets)
         simulator = Simulator(
             store,
             webhooks,

@@ -293,7 +293,9 @@ class Messages:
 
     async def _trace(self, message: Record, status: str) -> Trace:
         """The message's trace (its callbacks), as stored so far, or a new one."""
-        stored = await self.store.get_trace(message["account_sid"], message["sid"], "message")
+        stored = await self.store.get_trace(
+            message["account_sid"], message["sid"], "message", requests=False
+        )
         if stored is not None:
             trace = Trace.from_body(stored[0])
         else:

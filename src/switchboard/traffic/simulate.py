@@ -291,13 +291,13 @@ class Simulator:
         if status == "busy":
             raise errors.call_busy(sid)
         if status == "gone" or state is None:
-            if await self.store.get_trace(account.sid, sid, "call") is None:
+            if await self.store.get_trace(account.sid, sid, "call", requests=False) is None:
                 raise errors.not_found(path)
             raise errors.call_not_in_progress(sid)
         return await self._restore(account, sid, state), state["ttl"]
 
     async def _restore(self, account: Account, sid: str, state: dict[str, Any]) -> CallRun:
-        stored = await self.store.get_trace(account.sid, sid, "call")
+        stored = await self.store.get_trace(account.sid, sid, "call", requests=False)
         if stored is None:  # pruned from the log while paused: start a fresh body
             raise errors.call_not_in_progress(sid)
         trace = Trace.from_body(stored[0])
@@ -311,7 +311,7 @@ class Simulator:
 
     async def call_input(self, account: Account, sid: str, form: Form, path: str) -> TraceView:
         """A paused interactive call hears one `Input` and runs on."""
-        if await self.store.get_trace(account.sid, sid, "call") is None:
+        if await self.store.get_trace(account.sid, sid, "call", requests=False) is None:
             raise errors.not_found(path)  # before judging the input: another's call is unknown
         values = form.getall("Input")
         if len(values) != 1:
