@@ -198,7 +198,7 @@ class Handset:
 @dataclass(frozen=True)
 class Sending:
     """What sending a message from `sender` to `recipient` depends on, read in one statement
-    (`Store.sending`): each create asks it, so it is one round trip, not four."""
+    in the transaction that stores it (`Store.send_message`)."""
 
     sender_capabilities: dict[str, Any] | None  # None: `sender` is not a number of the account
     opted_out: bool  # `recipient` opted out of `sender` (STOP)
@@ -615,6 +615,18 @@ class Store(ABC):
         jobs in one transaction."""
 
     @abstractmethod
+    async def send_message(
+        self,
+        record: Record,
+        media: Sequence[Record],
+        first_step: Callable[[Sending], Sequence[NewJob]],
+    ) -> Record:
+        """Store a message the account sends (`record["from"]` to `record["to"]`) with its media
+        and first jobs, in one transaction that first reads what sending it depends on and hands
+        it to `first_step` (plain code, no I/O): its jobs, or an exception (a refusal), which
+        stores nothing and reaches the caller."""
+
+    @abstractmethod
     async def get_message(self, account_sid: str, sid: str) -> Record | None: ...
 
     @abstractmethod
@@ -659,10 +671,6 @@ class Store(ABC):
     async def set_opt_out(self, account_sid: str, sender: str, recipient: str, out: bool) -> None:
         """`recipient` opts out of (or back into) messages from the account's `sender`."""
 
-    @abstractmethod
-    async def sending(self, account_sid: str, sender: str, recipient: str) -> Sending:
-        """Whether `sender` is the account's (and what it can send), whether `recipient` opted
-        out of it, is a Switchboard number, or is a handset the account set: one read."""
 
     @abstractmethod
     async def opted_out_of(self, account_sid: str, recipient: str) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
@@ -19,7 +19,8 @@ _HANDSET_COLUMNS = (
     "input, date_created, date_updated"
 )
 
-# `Store.sending`: one row whatever exists (the handset's columns are NULL when it does not).
+# What `Store.send_message` reads first: one row whatever exists (the handset's columns are
+# NULL when the account set none).
 _SENDING = (
     "SELECT (SELECT capabilities FROM incoming_phone_numbers "
     "WHERE account_sid = ? AND phone_number = ?), "
@@ -29,6 +30,14 @@ _SENDING = (
     + " FROM (SELECT 1 AS one) AS one LEFT JOIN handsets AS h "
     "ON h.account_sid = ? AND h.phone_number = ?"
 )
+
+
+def _sending(row: Sequence[Any]) -> Sending:
+    capabilities, opted_out, ours, *handset = row
+    if isinstance(capabilities, str | bytes):
+        capabilities = orjson.loads(capabilities)
+    found = _handset(handset) if handset[0] is not None else None
+    return Sending(capabilities, bool(opted_out), bool(ours), found)
 
 
 def _handset(row: Sequence[Any]) -> Handset:
@@ -52,6 +61,33 @@ class MessagesSql(JobsSql):
         self, record: Record, media: Sequence[Record], jobs: Sequence[NewJob]
     ) -> Record:
         async def run(tx: Tx) -> Record:
+            await tx.run(MESSAGES.insert, MESSAGES.row(record))
+            if media:
+                await tx.many(MEDIA_TABLE.insert, [MEDIA_TABLE.row(m) for m in media])
+            await self._insert_jobs(tx, jobs)
+            return record
+
+        out = await self._write(run)
+        self._announce(jobs)
+        return out
+
+    async def send_message(
+        self,
+        record: Record,
+        media: Sequence[Record],
+        first_step: Callable[[Sending], Sequence[NewJob]],
+    ) -> Record:
+        jobs: list[NewJob] = []
+
+        async def run(tx: Tx) -> Record:
+            account_sid, sender, recipient = record["account_sid"], record["from"], record["to"]
+            row = await tx.one(
+                _SENDING,
+                (account_sid, sender, account_sid, sender, recipient, recipient,
+                 account_sid, recipient),
+            )  # fmt: skip
+            assert row is not None  # one row, always
+            jobs[:] = first_step(_sending(row))
             await tx.run(MESSAGES.insert, MESSAGES.row(record))
             if media:
                 await tx.many(MEDIA_TABLE.insert, [MEDIA_TABLE.row(m) for m in media])
@@ -210,24 +246,6 @@ class MessagesSql(JobsSql):
                 )
 
         await self._write(run)
-
-    async def sending(self, account_sid: str, sender: str, recipient: str) -> Sending:
-        async with self.reading() as tx:
-            row = await tx.one(
-                _SENDING,
-                (account_sid, sender, account_sid, sender, recipient, recipient,
-                 account_sid, recipient),
-            )  # fmt: skip
-        assert row is not None  # one row, always
-        capabilities, opted_out, ours, *rest = row
-        if isinstance(capabilities, str | bytes):
-            capabilities = orjson.loads(capabilities)
-        return Sending(
-            capabilities,
-            bool(opted_out),
-            bool(ours),
-            _handset(rest) if rest[0] is not None else None,
-        )
 
     async def opted_out_of(self, account_sid: str, recipient: str) -> list[str]:
         async with self.reading() as tx:

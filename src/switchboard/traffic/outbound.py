@@ -166,28 +166,13 @@ class Messages:
 
     # Sending
 
-    async def check(self, out: Outgoing, sending: Sending) -> None:
-        """Twilio's refusals, in its order: test numbers, From, To, opt-out."""
-        code = rules.TEST_FROM_ERRORS.get(out.from_) or rules.TEST_TO_ERRORS.get(out.to)
-        if code is not None:
-            raise errors.message_refused(code, to=out.to, from_=out.from_)
-        if out.from_ != rules.TEST_FROM_OK:
-            if not rules.E164_RE.match(out.from_):
-                raise errors.message_refused(21212, from_=out.from_)
-            capabilities = sending.sender_capabilities
-            wanted = "mms" if out.media else "sms"
-            if capabilities is None or not capabilities.get(wanted, True):
-                raise errors.message_refused(21606, from_=out.from_)
-        if not rules.E164_RE.match(out.to):
-            raise errors.message_refused(21211, to=out.to)
-        if not out.force and sending.opted_out:
-            raise errors.message_refused(21610, to=out.to)
-
-    def prepare(self, out: Outgoing, sending: Sending) -> tuple[Record, list[Record], list[NewJob]]:
-        """The new message, its media and its first job (nothing stored yet)."""
-        store = self.store
-        now = store.clock()
-        sid = store.sids.new(_sid(out.media))
+    async def send(self, out: Outgoing) -> Record:
+        """Store the message (queued) with its first job, durably; the record. What the checks
+        and the outcome read is read in the transaction that stores it (`Store.send_message`):
+        on the store's connection rather than this process's reader, and atomic with the insert
+        (a number released meanwhile cannot send)."""
+        now = self.store.clock()
+        sid = self.store.sids.new(_sid(out.media))
         record = new_record(
             sid,
             out.account.sid,
@@ -201,21 +186,19 @@ class Messages:
             status_callback=out.status_callback,
             application_sid=out.application_sid,
         )
-        media = media_records(out.account.sid, sid, out.media, store.sids.new, now)
-        payload = {
-            **_destination(sending),
-            "callback": out.status_callback,
-            "purpose": out.purpose,
-            "hops": out.hops,
-        }
-        return record, media, [NewJob(out.account.sid, STEP, sid, now + self.delay, payload)]
+        media = media_records(out.account.sid, sid, out.media, self.store.sids.new, now)
 
-    async def send(self, out: Outgoing) -> Record:
-        """Check, store the message (queued) with its first job, durably; the record."""
-        sending = await self.store.sending(out.account.sid, out.from_, out.to)
-        await self.check(out, sending)
-        record, media, jobs = self.prepare(out, sending)
-        return await self.store.create_message(record, media, jobs)
+        def first_step(sending: Sending) -> list[NewJob]:
+            check(out, sending)
+            payload = {
+                **_destination(sending),
+                "callback": out.status_callback,
+                "purpose": out.purpose,
+                "hops": out.hops,
+            }
+            return [NewJob(out.account.sid, STEP, sid, now + self.delay, payload)]
+
+        return await self.store.send_message(record, media, first_step)
 
     async def receive(
         self, account: Account, *, from_: str, to: str, body: str, media: Sequence[str]
@@ -423,6 +406,24 @@ def _every(message: Record) -> Keyset:
 def _write(trace: Trace) -> TraceWrite:
     rows = [(d.sid, d.as_dict()) for d in trace.requests]
     return TraceWrite(trace.account_sid, trace.sid, trace.kind, trace.status, trace.body(), rows)
+
+
+def check(out: Outgoing, sending: Sending) -> None:
+    """Twilio's refusals of a message to send, in its order: test numbers, From, To, opt-out."""
+    code = rules.TEST_FROM_ERRORS.get(out.from_) or rules.TEST_TO_ERRORS.get(out.to)
+    if code is not None:
+        raise errors.message_refused(code, to=out.to, from_=out.from_)
+    if out.from_ != rules.TEST_FROM_OK:
+        if not rules.E164_RE.match(out.from_):
+            raise errors.message_refused(21212, from_=out.from_)
+        capabilities = sending.sender_capabilities
+        wanted = "mms" if out.media else "sms"
+        if capabilities is None or not capabilities.get(wanted, True):
+            raise errors.message_refused(21606, from_=out.from_)
+    if not rules.E164_RE.match(out.to):
+        raise errors.message_refused(21211, to=out.to)
+    if not out.force and sending.opted_out:
+        raise errors.message_refused(21610, to=out.to)
 
 
 def _destination(sending: Sending) -> dict[str, Any]:
