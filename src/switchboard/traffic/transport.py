@@ -243,6 +243,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
     def __init__(self) -> None:
         self._idle: dict[Origin, list[Connection]] = {}
         self._tls: httpx.AsyncHTTPTransport | None = None
+        self._closed = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -303,7 +304,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         return conn
 
     def release(self, origin: Origin, conn: Connection) -> None:
-        if not conn.reusable():
+        if self._closed or not conn.reusable():
             conn.close()
             return
         conn.idle()
@@ -313,6 +314,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
             idle.pop(0).close()
 
     async def aclose(self) -> None:
+        self._closed = True  # an answer still being read closes its connection when done
         for idle in self._idle.values():
             for conn in idle:
                 conn.close()
