@@ -23,6 +23,8 @@ import httpx
 import pytest
 from conftest import Server, clean_env
 
+from switchboard.store import migrate
+
 pytestmark = pytest.mark.slow
 
 
@@ -97,17 +99,34 @@ def port_is_free(port: int) -> bool:
     return True
 
 
+def one_migration_behind(path: Path) -> None:
+    """A database at the newest schema but one (Alembic's downgrade of the newest migration)."""
+    from alembic import command
+
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url)
+    cfg = migrate.alembic_config()
+    cfg.set_main_option("sqlalchemy.url", migrate.sqlalchemy_url(url))
+    command.downgrade(cfg, "-1")
+    assert not migrate.at_head(url)
+
+
 def test_one_worker_is_the_serve_process_itself(tmp_path: Path, http_server: str) -> None:
-    """On a fresh database `serve` migrates (SQLAlchemy, Alembic) and execs into a fresh
-    interpreter to serve without them; on a database at the newest schema it serves itself.
-    Either way the serving process is `serve`'s own, holds no SQLAlchemy, and stops with 0."""
-    for expect_exec in (True, False):
+    """On an empty database (the newest schema in one transaction, with sqlite3 alone) and on
+    one at the newest schema, `serve` serves itself; on one behind, it migrates (SQLAlchemy,
+    Alembic) and execs into a fresh interpreter to serve without them. Either way the serving
+    process is `serve`'s own, holds no SQLAlchemy, and stops with 0."""
+    for case, expect_exec in (("empty", False), ("at head", False), ("behind", True)):
+        if case == "behind":
+            for leftover in tmp_path.glob("sb.db*"):
+                leftover.unlink()
+            one_migration_behind(tmp_path / "sb.db")
         server = start(tmp_path, http_server, 1)
         try:
             assert server.proc is not None
             pid = server.proc.pid
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-            assert (b"switchboard.api.servers" in cmdline) is expect_exec, cmdline
+            assert (b"switchboard.api.servers" in cmdline) is expect_exec, (case, cmdline)
             assert server.http().get(server.apps_path()).status_code == 200
             assert "sqlalchemy" not in Path(f"/proc/{pid}/maps").read_text()
             assert children(pid) == []
