@@ -139,7 +139,7 @@ def synchronous_setting(store: object) -> int:
         answer.append(writer.conn.execute("PRAGMA synchronous").fetchone()[0])
         ready.set()
 
-    writer.call_soon(read)
+    writer.loop.call_soon_threadsafe(read)
     ready.wait(10)
     return answer[0]
 

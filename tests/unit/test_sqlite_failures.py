@@ -62,7 +62,7 @@ def on_writer(store: SqliteStore, sql: str) -> None:
         writer.conn.execute(sql)
         done.set()
 
-    writer.call_soon(execute)
+    writer.loop.call_soon_threadsafe(execute)
     assert done.wait(10)
 
 
