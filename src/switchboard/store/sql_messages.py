@@ -61,10 +61,7 @@ class MessagesSql(JobsSql):
         self, record: Record, media: Sequence[Record], jobs: Sequence[NewJob]
     ) -> Record:
         async def run(tx: Tx) -> Record:
-            await tx.run(MESSAGES.insert, MESSAGES.row(record))
-            if media:
-                await tx.many(MEDIA_TABLE.insert, [MEDIA_TABLE.row(m) for m in media])
-            await self._insert_jobs(tx, jobs)
+            await self._insert_message(tx, record, media, jobs)
             return record
 
         out = await self._write(run)
@@ -88,15 +85,20 @@ class MessagesSql(JobsSql):
             )  # fmt: skip
             assert row is not None  # one row, always
             jobs[:] = first_step(_sending(row))
-            await tx.run(MESSAGES.insert, MESSAGES.row(record))
-            if media:
-                await tx.many(MEDIA_TABLE.insert, [MEDIA_TABLE.row(m) for m in media])
-            await self._insert_jobs(tx, jobs)
+            await self._insert_message(tx, record, media, jobs)
             return record
 
         out = await self._write(run)
         self._announce(jobs)
         return out
+
+    async def _insert_message(
+        self, tx: Tx, record: Record, media: Sequence[Record], jobs: Sequence[NewJob]
+    ) -> None:
+        await tx.run(MESSAGES.insert, MESSAGES.row(record))
+        if media:
+            await tx.many(MEDIA_TABLE.insert, [MEDIA_TABLE.row(m) for m in media])
+        await self._insert_jobs(tx, jobs)
 
     async def get_message(self, account_sid: str, sid: str) -> Record | None:
         async with self.reading() as tx:
