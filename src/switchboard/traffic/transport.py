@@ -154,11 +154,15 @@ class Connection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def _wait(self, timeout: float | None) -> None:
+    async def _wait(self, timeout: float | None, late: str) -> None:
+        """Until bytes, the end or an error arrive; httpx's ReadTimeout (`late`) after
+        `timeout` seconds with nothing."""
         self._waiter = asyncio.get_running_loop().create_future()
         try:
             async with asyncio.timeout(timeout):
                 await self._waiter
+        except TimeoutError:
+            raise httpx.ReadTimeout(late) from None
         finally:
             self._waiter = None
 
@@ -168,17 +172,14 @@ class Connection(asyncio.Protocol):
         self._reset()
         self.parser = httptools.HttpResponseParser(self)
         self.transport.write(data)
-        try:
-            while not self.head_done:
-                if self.error is not None:
-                    raise self.error
-                if self.closed:
-                    if self.received:
-                        raise httpx.RemoteProtocolError("closed in the middle of the answer")
-                    raise _Closed()
-                await self._wait(read_timeout)
-        except TimeoutError:
-            raise httpx.ReadTimeout("no answer within the read timeout") from None
+        while not self.head_done:
+            if self.error is not None:
+                raise self.error
+            if self.closed:
+                if self.received:
+                    raise httpx.RemoteProtocolError("closed in the middle of the answer")
+                raise _Closed()
+            await self._wait(read_timeout, "no answer within the read timeout")
 
     async def body(self, read_timeout: float | None) -> AsyncIterator[bytes]:
         while True:
@@ -198,10 +199,7 @@ class Connection(asyncio.Protocol):
                     self.done = True
                     return
                 raise httpx.RemoteProtocolError("the connection closed before the whole answer")
-            try:
-                await self._wait(read_timeout)
-            except TimeoutError:
-                raise httpx.ReadTimeout("the answer stalled past the read timeout") from None
+            await self._wait(read_timeout, "the answer stalled past the read timeout")
 
     def reusable(self) -> bool:
         return (
