@@ -90,7 +90,12 @@ def report(op: str, leaves: Counter[str], top: int) -> str:
 
 
 async def profile(
-    size: ds.Size, ops: list[str], seconds: int, top: int, server_name: str = "uvicorn"
+    size: ds.Size,
+    ops: list[str],
+    seconds: int,
+    top: int,
+    server_name: str = "uvicorn",
+    keep: Path | None = None,
 ) -> None:
     dataset = await ds.sqlite_dataset(size, print)
     work = ds.sqlite_working_copy(dataset)
@@ -125,12 +130,15 @@ async def profile(
                     subprocess.run(
                         ["py-spy", "record", "--pid", str(server.pid), "--duration",
                          str(seconds), "--rate", "250", "--format", "raw", "--nonblocking",
-                         "--output", str(out)],
+                         "--threads", "--output", str(out)],
                         check=True, capture_output=True, timeout=seconds + 60,
                     )  # fmt: skip
                 finally:
                     load.wait(timeout=seconds + 30)
                 print(report(op, read_stacks(out), top), flush=True)
+                if keep is not None:
+                    keep.mkdir(parents=True, exist_ok=True)
+                    shutil.copy(out, keep / out.name)
     finally:
         if server is not None:
             server.stop()
@@ -146,13 +154,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8, help="sampled seconds per op")
     parser.add_argument("--top", type=int, default=12, help="functions listed per op")
     parser.add_argument("--server", choices=("uvicorn", "granian"), default="uvicorn")
+    parser.add_argument(
+        "--keep", type=Path, help="copy each op's raw stacks (one line per stack) to this folder"
+    )
     args = parser.parse_args()
     for tool in ("py-spy", "wrk"):
         if shutil.which(tool) is None:
             sys.exit(f"{tool} is not installed (pip install py-spy; apt-get install -y wrk)")
     procs.install_signal_handlers()
     asyncio.run(
-        profile(ds.parse_size(args.size), args.ops.split(","), args.seconds, args.top, args.server)
+        profile(
+            ds.parse_size(args.size),
+            args.ops.split(","),
+            args.seconds,
+            args.top,
+            args.server,
+            args.keep,
+        )
     )
 
 
