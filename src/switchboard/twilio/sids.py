@@ -8,10 +8,12 @@ row a token names has since been deleted (the common "stream and delete" loop).
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable
 
 SID_RE = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
@@ -25,14 +27,36 @@ def is_sid(value: str, prefix: str) -> bool:
     return len(value) == 34 and value.startswith(prefix) and SID_RE.match(value) is not None
 
 
+RANDOM_BATCH = 4096  # bytes of the operating system's randomness read at once
+
+
 class SidSource:
-    """Makes new SIDs. Inject a different clock (milliseconds) to make tests deterministic."""
+    """Makes new SIDs. Inject a different clock (milliseconds) to make tests deterministic.
+
+    The random parts come from `os.urandom`, read `RANDOM_BATCH` bytes at a time and used up 8
+    bytes per SID: the same randomness as a read per SID, without a system call each (the
+    call releases the GIL, and under load getting it back from the SQLite writer's thread
+    cost more than the call). A child process made by `fork` starts with an empty batch."""
 
     def __init__(self, clock_ms: Callable[[], int] | None = None) -> None:
         self._clock_ms = clock_ms or (lambda: time.time_ns() // 1_000_000)
         self._lock = threading.Lock()
         self._last_ms = 0
         self._counter = 0
+        self._random = b""
+        self._used = 0
+        _SOURCES.add(self)
+
+    def _forget_random(self) -> None:
+        self._random, self._used = b"", 0
+
+    def _random_bytes(self, n: int) -> bytes:
+        """`n` unused random bytes (the lock held)."""
+        if self._used + n > len(self._random):
+            self._random, self._used = os.urandom(RANDOM_BATCH), 0
+        start = self._used
+        self._used += n
+        return self._random[start : self._used]
 
     def new(self, prefix: str) -> str:
         with self._lock:
@@ -45,10 +69,22 @@ class SidSource:
                     now += 1
                     self._counter = 0
             else:
-                self._counter = secrets.randbelow(0x1000)
+                self._counter = int.from_bytes(self._random_bytes(2)) & 0xFFF
             self._last_ms = now
             counter = self._counter
-        return f"{prefix}{now:012x}{counter:04x}{secrets.token_hex(8)}"
+            tail = self._random_bytes(8)
+        return f"{prefix}{now:012x}{counter:04x}{tail.hex()}"
+
+
+_SOURCES: weakref.WeakSet[SidSource] = weakref.WeakSet()
+
+
+def _after_fork() -> None:
+    for source in list(_SOURCES):
+        source._forget_random()
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 def new_auth_token() -> str:
