@@ -96,15 +96,15 @@ class TrafficSql(SqlBase):
         """Count `added` new rows of the account's log `table`, then delete its oldest rows
         beyond the newest `keep`. The size row is locked until the transaction ends, so
         concurrent writers of one account's log count (and trim) one after the other."""
-        await tx.run(
+        # The count as it now stands comes back from the upsert itself (all rows fetched:
+        # SQLite finishes a writing statement only when it is stepped to its end).
+        rows = await tx.all(
             "INSERT INTO log_sizes (account_sid, log, size) VALUES (?, ?, ?) "
-            "ON CONFLICT (account_sid, log) DO UPDATE SET size = log_sizes.size + excluded.size",
+            "ON CONFLICT (account_sid, log) DO UPDATE SET size = log_sizes.size + excluded.size "
+            "RETURNING size",
             (account_sid, table, added),
         )
-        row = await tx.one(
-            "SELECT size FROM log_sizes WHERE account_sid = ? AND log = ?", (account_sid, table)
-        )
-        excess = (row[0] if row else 0) - keep
+        excess = rows[0][0] - keep
         if excess <= 0:
             return
         # "Newest" is by SID (time-ordered), as the log is listed: the `excess` smallest go,
