@@ -210,8 +210,13 @@ class _Writer:
             if unchecked:
                 conn.execute("PRAGMA foreign_keys=ON")
             self._turn.give()
+        # One wake-up of each caller's loop per round, not one per write (each is a write to
+        # that loop's self-pipe, and the loop's thread reads it back).
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Outcome]] = {}
         for pending, result, error in outcomes:
-            pending.caller.call_soon_threadsafe(_settle, pending.future, result, error)
+            by_loop.setdefault(pending.caller, []).append((pending.future, result, error))
+        for caller, settled in by_loop.items():
+            caller.call_soon_threadsafe(_settle_all, settled)
 
     def moved(self) -> bool:
         """The path no longer names the file this writer opened."""
@@ -324,13 +329,17 @@ def _run_sync(coro: Awaitable[T]) -> T:
     raise RuntimeError("a SQLite write suspended; it must not await anything but the Tx")
 
 
-def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if future.cancelled():
-        return
-    if error is not None:
-        future.set_exception(error)
-    else:
-        future.set_result(result)
+_Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
+
+
+def _settle_all(outcomes: list[_Outcome]) -> None:
+    for future, result, error in outcomes:
+        if future.cancelled():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
 
 
 class SqliteStore(SqlStore):
