@@ -6,6 +6,7 @@ API refuses can never be stored by another door (the CLI, fixtures) either.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -33,7 +34,26 @@ _UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def valid_url(value: str) -> bool:
     """An absolute http(s) URL with a host, and a valid URI (RFC 3986): nothing a webhook
-    client would choke on, and nothing the spec's `format: uri` refuses when we answer it."""
+    client would choke on, and nothing the spec's `format: uri` refuses when we answer it.
+
+    The verdicts on short URLs are remembered (a client sends the same status callback URL
+    with every message: 7 µs each time otherwise); at most `_REMEMBERED` of them, so a client
+    sending new URLs cannot grow it."""
+    if len(value) <= _REMEMBERED_LENGTH:
+        return _valid_url_remembered(value)
+    return _valid_url(value)
+
+
+_REMEMBERED = 1024
+_REMEMBERED_LENGTH = 256
+
+
+@functools.lru_cache(maxsize=_REMEMBERED)
+def _valid_url_remembered(value: str) -> bool:
+    return _valid_url(value)
+
+
+def _valid_url(value: str) -> bool:
     if len(value) > URL_MAX or not _URI.match(value) or value.count("#") > 1:
         return False
     try:
