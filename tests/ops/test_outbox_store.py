@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from switchboard.store import migrate, open_store
-from switchboard.store.base import Job, NewJob, RowUpdate, Store, TraceWrite
+from switchboard.store.base import Claim, Job, NewJob, RowUpdate, Store, TraceWrite
 from switchboard.traffic.outbox import Done, Worker
 from switchboard.twilio.resources import MESSAGE
 
@@ -97,6 +97,37 @@ def test_expired_lease_lets_another_take_over_and_the_first_cannot_finish(
         assert await store.finish_job(again)
         assert await store.pending_jobs(ac) == 0
         assert await store.next_job_at() is None
+
+    run(database_url, scenario)
+
+
+def test_finish_and_claim_takes_the_next_jobs_in_the_same_transaction(database_url: str) -> None:
+    """A busy worker finishes a job and claims the next ones in one transaction: what it asks
+    for, earliest first, its own follow-up included when due; nothing when its claim was lost
+    (the follow-up not stored, no job claimed); a claim of 0 claims nothing."""
+
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac = await account(store)
+        await store.add_jobs([job(ac, clock.now, n) for n in (1, 2, 3, 4)])
+        (first,) = await store.claim_jobs(clock.now, 1, 10 * S, "a")
+        claimed = await store.finish_and_claim(
+            first, [job(ac, clock.now - 1, 5)], claim=Claim(clock.now, 2, 10 * S, "a")
+        )
+        assert claimed is not None
+        assert [j.payload["n"] for j in claimed] == [5, 2]  # the follow-up was due first
+        assert all(j.owner == "a" and j.attempts == 1 for j in claimed)
+        # Lost: the lease ran out and "b" took the job over; nothing is written or claimed.
+        clock.now += 10 * S
+        taken = {j.payload["n"]: j for j in await store.claim_jobs(clock.now, 10, 10 * S, "b")}
+        assert sorted(taken) == [2, 3, 4, 5]
+        lost = await store.finish_and_claim(
+            claimed[0], [job(ac, clock.now, 6)], claim=Claim(clock.now, 5, 10 * S, "a")
+        )
+        assert lost is None
+        assert await store.pending_jobs(ac) == 4  # 2, 3, 4, 5 (b's); no 6
+        none = await store.finish_and_claim(taken[5], claim=Claim(clock.now, 0, 10 * S, "b"))
+        assert none == []
+        assert await store.pending_jobs(ac) == 3
 
     run(database_url, scenario)
 

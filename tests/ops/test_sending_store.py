@@ -11,7 +11,7 @@ import asyncio
 import pytest
 
 from switchboard.store import migrate, open_store
-from switchboard.store.base import Handset, NewJob, Sending, Store
+from switchboard.store.base import Handset, NewJob, Sending, Store, TraceWrite
 from switchboard.traffic.outbound import new_record
 
 FROM, OTHER, HANDSET = "+14155550100", "+14155550101", "+14155550142"
@@ -104,3 +104,33 @@ async def scenario(store: Store) -> None:
     assert stored["sid"] == record["sid"]
     assert (await store.get_message(mine, str(record["sid"])) or {})["status"] == "queued"
     assert await store.pending_jobs(mine) == 1
+
+
+def test_a_step_reads_the_message_its_trace_and_its_accounts_token(database_url: str) -> None:
+    """`message_for_step`: one read for a step of a sent message; the trace's body once one is
+    stored; None for a message of another account or none."""
+    migrate.upgrade(database_url)
+
+    async def main() -> None:
+        store: Store = open_store(database_url)
+        await store.open()
+        try:
+            account = await store.create_account("steps")
+            other = await store.create_account("other")
+            record = message(store, account.sid, FROM, HANDSET)
+            await store.create_message(record, [], [])
+            read = await store.message_for_step(account.sid, record["sid"])
+            assert read is not None
+            assert read.message == await store.get_message(account.sid, record["sid"])
+            assert (read.trace, read.auth_token) == (None, account.auth_token)
+            body = {"sid": record["sid"], "status": "sent", "requests": []}
+            trace = TraceWrite(account.sid, record["sid"], "message", "sent", body, [])
+            await store.save_traffic([trace], keep=10)
+            read = await store.message_for_step(account.sid, record["sid"])
+            assert read is not None and read.trace == body
+            assert await store.message_for_step(other.sid, record["sid"]) is None
+            assert await store.message_for_step(account.sid, "SM" + "0" * 32) is None
+        finally:
+            await store.close()
+
+    asyncio.run(main())

@@ -170,6 +170,16 @@ class Job:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """What `claim_jobs` takes: up to `limit` jobs ready at `now`, for `owner`, for `lease` µs."""
+
+    now: int
+    limit: int
+    lease: int
+    owner: str
+
+
+@dataclass(frozen=True)
 class RowUpdate:
     """Changes to one record (by its table's name), made in the transaction finishing a job."""
 
@@ -193,6 +203,15 @@ class Handset:
     input: tuple[str, ...] = ()  # its answers to Gathers, as the conversation engine reads them
     date_created: int = 0
     date_updated: int = 0
+
+
+@dataclass(frozen=True)
+class StepRead:
+    """What a step of a sent message reads (`Store.message_for_step`)."""
+
+    message: Record
+    trace: dict[str, Any] | None  # the body of its trace (its callbacks so far), if any
+    auth_token: str | None  # its account's, to sign the callback; None when the account is gone
 
 
 @dataclass(frozen=True)
@@ -594,6 +613,22 @@ class Store(ABC):
         claim was lost (its lease ran out and another process took the job)."""
 
     @abstractmethod
+    async def finish_and_claim(
+        self,
+        job: Job,
+        follow_ups: Sequence[NewJob] = (),
+        *,
+        updates: Sequence[RowUpdate] = (),
+        inserts: Sequence[tuple[str, Record]] = (),
+        traces: Sequence[TraceWrite] = (),
+        keep: int = 0,
+        claim: Claim,
+    ) -> list[Job] | None:
+        """`finish_job`, then in the same transaction `claim_jobs` as `claim` says: one
+        transaction where a busy worker needed two. The jobs claimed; None (nothing written,
+        nothing claimed) when `job`'s claim was lost."""
+
+    @abstractmethod
     async def retry_job(self, job: Job, ready_at: int) -> bool:
         """Release `job`'s claim, to be claimed again from `ready_at`; False when it was lost."""
 
@@ -628,6 +663,11 @@ class Store(ABC):
 
     @abstractmethod
     async def get_message(self, account_sid: str, sid: str) -> Record | None: ...
+
+    @abstractmethod
+    async def message_for_step(self, account_sid: str, sid: str) -> StepRead | None:
+        """What a step of a sent message reads, in one statement: the message, its trace's
+        body and its account's auth token (None when the message is gone)."""
 
     @abstractmethod
     async def message_account(self, sid: str) -> str | None: ...

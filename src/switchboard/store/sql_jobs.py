@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from switchboard.store.base import Job, NewJob, RowUpdate, TraceWrite
+from switchboard.store.base import Claim, Job, NewJob, RowUpdate, TraceWrite
 from switchboard.store.schema import MEDIA_TABLE, MESSAGES, Table
 from switchboard.store.sql_traffic import TrafficSql
 from switchboard.store.tx import Tx
@@ -68,17 +68,21 @@ class JobsSql(TrafficSql):
 
     async def claim_jobs(self, now: int, limit: int, lease: int, owner: str) -> list[Job]:
         async def run(tx: Tx) -> list[Job]:
-            # The outer condition is checked again on each row as it is updated (PostgreSQL
-            # re-reads a row another transaction changed meanwhile), so a job is claimed once.
-            rows = await tx.all(
-                "UPDATE jobs SET owner = ?, attempts = attempts + 1, ready_at = ? "
-                "WHERE ready_at <= ? AND id IN (SELECT id FROM jobs WHERE ready_at <= ? "
-                f"ORDER BY ready_at LIMIT ?{self.SKIP_LOCKED}) RETURNING {_JOB_COLUMNS}",
-                (owner, now + lease, now, now, limit),
-            )
-            return sorted((_job(r) for r in rows), key=lambda j: (j.due, j.id))
+            return await self._claim(tx, Claim(now, limit, lease, owner))
 
         return await self._write(run)
+
+    async def _claim(self, tx: Tx, claim: Claim) -> list[Job]:
+        # The outer condition is checked again on each row as it is updated (PostgreSQL
+        # re-reads a row another transaction changed meanwhile), so a job is claimed once.
+        now = claim.now
+        rows = await tx.all(
+            "UPDATE jobs SET owner = ?, attempts = attempts + 1, ready_at = ? "
+            "WHERE ready_at <= ? AND id IN (SELECT id FROM jobs WHERE ready_at <= ? "
+            f"ORDER BY ready_at LIMIT ?{self.SKIP_LOCKED}) RETURNING {_JOB_COLUMNS}",
+            (claim.owner, now + claim.lease, now, now, claim.limit),
+        )
+        return sorted((_job(r) for r in rows), key=lambda j: (j.due, j.id))
 
     async def finish_job(
         self,
@@ -90,7 +94,33 @@ class JobsSql(TrafficSql):
         traces: Sequence[TraceWrite] = (),
         keep: int = 0,
     ) -> bool:
-        async def run(tx: Tx) -> None:
+        finished = await self._finish(job, follow_ups, updates, inserts, traces, keep, None)
+        return finished is not None
+
+    async def finish_and_claim(
+        self,
+        job: Job,
+        follow_ups: Sequence[NewJob] = (),
+        *,
+        updates: Sequence[RowUpdate] = (),
+        inserts: Sequence[tuple[str, Record]] = (),
+        traces: Sequence[TraceWrite] = (),
+        keep: int = 0,
+        claim: Claim,
+    ) -> list[Job] | None:
+        return await self._finish(job, follow_ups, updates, inserts, traces, keep, claim)
+
+    async def _finish(
+        self,
+        job: Job,
+        follow_ups: Sequence[NewJob],
+        updates: Sequence[RowUpdate],
+        inserts: Sequence[tuple[str, Record]],
+        traces: Sequence[TraceWrite],
+        keep: int,
+        claim: Claim | None,
+    ) -> list[Job] | None:
+        async def run(tx: Tx) -> list[Job]:
             gone = await tx.run(
                 "DELETE FROM jobs WHERE id = ? AND owner = ? AND attempts = ?",
                 (job.id, job.owner, job.attempts),
@@ -105,13 +135,14 @@ class JobsSql(TrafficSql):
                 await self._apply(tx, update)
             if traces:
                 await self._save_traces(tx, traces, keep)
+            return await self._claim(tx, claim) if claim is not None and claim.limit > 0 else []
 
         try:
-            await self._write(run)
+            claimed = await self._write(run)
         except ClaimLost:
-            return False
+            return None
         self._announce(follow_ups)
-        return True
+        return claimed
 
     async def _apply(self, tx: Tx, update: RowUpdate) -> None:
         table = UPDATABLE[update.table]

@@ -7,8 +7,8 @@ from typing import Any
 
 import orjson
 
-from switchboard.store.base import Handset, MessageFilter, NewJob, Sending
-from switchboard.store.schema import MEDIA_TABLE, MESSAGES
+from switchboard.store.base import Handset, MessageFilter, NewJob, Sending, StepRead
+from switchboard.store.schema import ACCOUNTS, MEDIA_TABLE, MESSAGES
 from switchboard.store.sql_jobs import JobsSql
 from switchboard.store.tx import Keyset, Tx, in_list_order, keyset
 from switchboard.twilio.resources import Record
@@ -21,6 +21,16 @@ _HANDSET_COLUMNS = (
 
 # What `Store.send_message` reads first: one row whatever exists (the handset's columns are
 # NULL when the account set none).
+# A step of a sent message: the message, its trace's body, its account's token (one read).
+_FOR_STEP = (
+    f"SELECT {', '.join(f'm.{c}' for c in MESSAGES.columns)}, t.body, "
+    f"a.{ACCOUNTS.column_of['auth_token']} FROM messages m "
+    "LEFT JOIN traces t ON t.account_sid = m.account_sid AND t.sid = m.sid "
+    "AND t.kind = 'message' "
+    "LEFT JOIN accounts a ON a.sid = m.account_sid "
+    "WHERE m.account_sid = ? AND m.sid = ?"
+)
+
 _SENDING = (
     "SELECT (SELECT capabilities FROM incoming_phone_numbers "
     "WHERE account_sid = ? AND phone_number = ?), "
@@ -103,6 +113,16 @@ class MessagesSql(JobsSql):
     async def get_message(self, account_sid: str, sid: str) -> Record | None:
         async with self.reading() as tx:
             return await self._get(tx, MESSAGES, account_sid, sid)
+
+    async def message_for_step(self, account_sid: str, sid: str) -> StepRead | None:
+        async with self.reading() as tx:
+            row = await tx.one(_FOR_STEP, (account_sid, sid))
+        if row is None:
+            return None
+        *message, trace, auth_token = row
+        return StepRead(
+            MESSAGES.record(message), orjson.loads(trace) if trace is not None else None, auth_token
+        )
 
     async def message_account(self, sid: str) -> str | None:
         return await self._owner(MESSAGES, sid)

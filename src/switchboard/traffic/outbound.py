@@ -229,9 +229,10 @@ class Messages:
     async def step(self, job: Job) -> Done:
         """One step of a sent message: its new status, the callback, the next step."""
         store = self.store
-        message = await store.get_message(job.account_sid, job.subject)
-        if message is None:  # deleted meanwhile: nothing left to tell
+        read = await store.message_for_step(job.account_sid, job.subject)
+        if read is None:  # deleted meanwhile: nothing left to tell
             return Done()
+        message = read.message
         payload = job.payload
         status, *rest = payload["steps"]
         now = store.clock()
@@ -248,15 +249,14 @@ class Messages:
         traces: list[TraceWrite] = []
         callback = payload.get("callback")
         if callback:
-            trace = await self._trace(message, status)
-            account = await store.get_account(job.account_sid)
-            if account is not None:
+            trace = _trace(message, read.trace, status)
+            if read.auth_token is not None:
                 delivery = await self.webhooks.send(
                     payload.get("purpose") or STATUS_PURPOSE,
                     "POST",
                     callback,
                     status_params(message, status, code),
-                    account.auth_token,
+                    read.auth_token,
                 )
                 delivery.sid = store.sids.new("RQ")
                 trace.add(delivery)
@@ -273,27 +273,6 @@ class Messages:
                 follow_ups.append(arrival[1])
         update = RowUpdate("messages", job.account_sid, job.subject, changes)
         return Done(follow_ups, [update], inserts, traces)
-
-    async def _trace(self, message: Record, status: str) -> Trace:
-        """The message's trace (its callbacks), as stored so far, or a new one."""
-        stored = await self.store.get_trace(
-            message["account_sid"], message["sid"], "message", requests=False
-        )
-        if stored is not None:
-            trace = Trace.from_body(stored[0])
-        else:
-            trace = Trace(
-                "message",
-                message["sid"],
-                message["account_sid"],
-                message["from"],
-                message["to"],
-                message["application_sid"],
-                message["date_created"],
-                direction=message["direction"],
-            )
-        trace.status = status
-        return trace
 
     async def _arrival(
         self, message: Record, hops: int, now: int
@@ -441,3 +420,22 @@ def _destination(sending: Sending) -> dict[str, Any]:
         "failed": ["failed"],
     }[outcome]
     return {"steps": steps, "error_code": code, "t2t": False}
+
+
+def _trace(message: Record, stored: dict[str, Any] | None, status: str) -> Trace:
+    """The message's trace (its callbacks) from its `stored` body, or a new one."""
+    if stored is not None:
+        trace = Trace.from_body(stored)
+    else:
+        trace = Trace(
+            "message",
+            message["sid"],
+            message["account_sid"],
+            message["from"],
+            message["to"],
+            message["application_sid"],
+            message["date_created"],
+            direction=message["direction"],
+        )
+    trace.status = status
+    return trace

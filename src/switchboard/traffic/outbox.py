@@ -41,7 +41,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from switchboard.store.base import Job, NewJob, RowUpdate, Store, TraceWrite
+from switchboard.store.base import Claim, Job, NewJob, RowUpdate, Store, TraceWrite
 from switchboard.twilio.resources import Record
 
 log = logging.getLogger("switchboard.outbox")
@@ -109,6 +109,9 @@ class Worker:
         self._wake = asyncio.Event()
         self._running: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._more = False  # the last claim got all it asked for: more may be ready
+        self._reserved = 0  # places asked for by claims in flight
         self.finished = 0  # jobs this worker finished (tests, the status page)
 
     # Lifecycle
@@ -121,6 +124,7 @@ class Worker:
         """Stop claiming; let running jobs end (each is bounded by the webhook timeout), or
         cancel them after a while: a cancelled job's claim runs out and another process (or
         this one, restarted) takes it over."""
+        self._stopping = True  # a finishing job claims no more
         if self.store.on_new_jobs == self._jobs_added:
             self.store.on_new_jobs = None
         if self._loop_task is not None:
@@ -157,26 +161,39 @@ class Worker:
                     await asyncio.wait_for(self._wake.wait(), delay)
             self._wake.clear()
 
+    def _free(self) -> int:
+        """How many more jobs may run now (less the places claims in flight asked for)."""
+        limit = self.busy_concurrency if self.busy() else self.concurrency
+        return limit - len(self._running) - self._reserved
+
     async def _round(self) -> float:
         """Claim and start what is ready; the seconds to wait before the next round."""
-        limit = self.busy_concurrency if self.busy() else self.concurrency
-        free = limit - len(self._running)
+        free = self._free()
         if free <= 0:
             return self.poll  # a finishing job wakes the loop
         now = self.store.clock()
-        ready_at = await self.store.next_job_at()
-        if ready_at is None:
-            return self.poll
-        if ready_at > now:
-            return min(self.poll, (ready_at - now) / 1_000_000)
-        jobs = await self.store.claim_jobs(now, free, self.lease, self.owner)
+        if not self._more:  # else claim at once: the read would only say "ready"
+            ready_at = await self.store.next_job_at()
+            if ready_at is None:
+                return self.poll
+            if ready_at > now:
+                return min(self.poll, (ready_at - now) / 1_000_000)
+        self._reserved += free
+        try:
+            jobs = await self.store.claim_jobs(now, free, self.lease, self.owner)
+        finally:
+            self._reserved -= free
+        self._start(jobs, free)
+        if self._more:
+            return 0
+        return 0 if jobs else CLAIM_GAP
+
+    def _start(self, jobs: Sequence[Job], asked: int) -> None:
         for job in jobs:
             task = asyncio.create_task(self._run(job), name=f"job {job.kind} {job.id}")
             self._running.add(task)
             task.add_done_callback(self._ended)
-        if len(jobs) == free:
-            return 0  # more may be ready
-        return 0 if jobs else CLAIM_GAP
+        self._more = len(jobs) == asked
 
     def _ended(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
@@ -194,22 +211,33 @@ class Worker:
             await self._failed(job, exc)
             return
         done = outcome if isinstance(outcome, Done) else Done(follow_ups=tuple(outcome))
+        # The transaction that finishes this job claims the next ones, as many as may run
+        # once it ends (its own place and the free ones): a busy worker's loop would
+        # otherwise claim them in a transaction of its own, one job at a time.
+        extra = 0 if self._stopping else max(0, self._free())
+        ask = 0 if self._stopping else extra + 1
+        self._reserved += extra
         try:
-            finished = await self.store.finish_job(
+            claimed = await self.store.finish_and_claim(
                 job,
                 done.follow_ups,
                 updates=done.updates,
                 inserts=done.inserts,
                 traces=done.traces,
                 keep=self.keep,
+                claim=Claim(self.store.clock(), ask, self.lease, self.owner),
             )
         except Exception as exc:
             await self._failed(job, exc)
             return
-        if finished:
-            self.finished += 1
-        else:
+        finally:
+            self._reserved -= extra
+        if claimed is None:
             log.warning("outbox: job %s (%s) was taken over before it finished", job.id, job.kind)
+            return
+        self.finished += 1
+        if ask:
+            self._start(claimed, ask)
 
     async def _failed(self, job: Job, exc: Exception) -> None:
         try:
