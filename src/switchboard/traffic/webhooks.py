@@ -16,12 +16,13 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import httpx
 
 from switchboard.traffic import answer
 from switchboard.traffic.targets import TargetPolicy
+from switchboard.twilio.forms import urlencode
 from switchboard.twilio.signature import compute_signature
 
 USER_AGENT = "TwilioProxy/1.1"
