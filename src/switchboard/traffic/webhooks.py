@@ -22,6 +22,7 @@ import httpx
 
 from switchboard.traffic import answer
 from switchboard.traffic.targets import TargetPolicy
+from switchboard.traffic.transport import Http1Transport, plain_target
 from switchboard.twilio.forms import urlencode
 from switchboard.twilio.signature import compute_signature
 
@@ -77,8 +78,9 @@ class Delivery:
         }
 
 
-def _overrides(url: str, default_timeout: float) -> tuple[str, httpx.Timeout]:
-    """Strip the fragment; read Twilio's `ct`/`rt` connection overrides from it."""
+def _overrides(url: str, default_timeout: float) -> tuple[str, float, float]:
+    """Strip the fragment; read Twilio's `ct`/`rt` connection overrides from it. The URL, the
+    connect timeout and the read timeout."""
     parts = urlsplit(url)
     connect = min(5.0, default_timeout)
     read = default_timeout
@@ -90,7 +92,22 @@ def _overrides(url: str, default_timeout: float) -> tuple[str, httpx.Timeout]:
                 elif key == "rt":
                     read = min(max(int(value), 100), 15_000) / 1000
         url = urlunsplit(parts._replace(fragment=""))
-    return url, httpx.Timeout(read, connect=connect)
+    return url, connect, read
+
+
+def _header_pairs(
+    method: str, netloc: bytes, headers: Mapping[str, str], content: bytes | None
+) -> list[tuple[bytes, bytes]]:
+    """The headers `httpx.Request(method, url, headers=headers, content=content)` would carry, in
+    its order (`Request._prepare`): Host, then Content-Length 0 for a POST without a body, the
+    headers as given, then Content-Length for a body."""
+    pairs = [(b"Host", netloc)]
+    if not content and method in ("POST", "PUT", "PATCH"):
+        pairs.append((b"Content-Length", b"0"))
+    pairs += [(name.encode("ascii"), value.encode("ascii")) for name, value in headers.items()]
+    if content:
+        pairs.append((b"Content-Length", str(len(content)).encode("ascii")))
+    return pairs
 
 
 def request_url(url: str, method: str, params: Mapping[str, str]) -> str:
@@ -116,6 +133,9 @@ class Webhooks:
         targets: TargetPolicy | None = None,
     ) -> None:
         self.transport = transport
+        # Plain-HTTP requests go straight to the lean transport's `exchange`, without an
+        # `httpx.Request`; any other transport (the testing toolkit's) gets httpx's interface.
+        self._lean = transport if isinstance(transport, Http1Transport) else None
         self.timeout = timeout
         self.targets = targets or TargetPolicy()
 
@@ -128,7 +148,7 @@ class Webhooks:
         auth_token: str,
     ) -> Delivery:
         method = method.upper()
-        url, timeout = _overrides(url, self.timeout)
+        url, connect, read = _overrides(url, self.timeout)
         full_url = request_url(url, method, params)
         signed_params: Mapping[str, str] = params if method == "POST" else {}
         headers = {
@@ -146,7 +166,7 @@ class Webhooks:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):
-                raw = await self._exchange(delivery, timeout, urlencode(params).encode())
+                raw = await self._exchange(delivery, (connect, read), urlencode(params).encode())
         except TimeoutError:
             delivery.fail(
                 11200, f"HTTP retrieval failure: no complete answer within {self.timeout:g} s"
@@ -160,26 +180,22 @@ class Webhooks:
             delivery.fail(11200, f"HTTP retrieval failure: status {status}")
         return delivery
 
-    async def _exchange(self, delivery: Delivery, timeout: httpx.Timeout, form: bytes) -> bytes:
+    async def _exchange(
+        self, delivery: Delivery, timeouts: tuple[float, float], form: bytes
+    ) -> bytes:
         """Send, following up to MAX_HTTP_REDIRECTS redirects, each hop checked against the target
         policy (so a public URL cannot bounce the server onto a denied address). Returns the
         answer's body; failures are recorded on `delivery`."""
         method, url = delivery.method, delivery.url
         content: bytes | None = form if method == "POST" else None
+        headers = {**delivery.headers, "Connection": "keep-alive"}
         try:
             for _ in range(MAX_HTTP_REDIRECTS + 1):
                 refusal = await self.targets.refusal(url)
                 if refusal is not None:
                     delivery.fail(11200, f"HTTP retrieval failure: {refusal}")
                     return b""
-                request = httpx.Request(
-                    method,
-                    url,
-                    headers={**delivery.headers, "Connection": "keep-alive"},
-                    content=content,
-                    extensions={"timeout": timeout.as_dict()},
-                )
-                response = await self.transport.handle_async_request(request)
+                response = await self._request(method, url, headers, content, timeouts)
                 try:
                     location = response.headers.get("location")
                     if response.is_redirect and location:
@@ -200,3 +216,30 @@ class Webhooks:
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             delivery.fail(11205, f"HTTP connection failure: {type(exc).__name__}")
         return b""
+
+    async def _request(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        content: bytes | None,
+        timeouts: tuple[float, float],
+    ) -> httpx.Response:
+        """One hop: through the lean transport's `exchange` when it takes the URL, else as an
+        `httpx.Request` (the same bytes either way)."""
+        connect, read = timeouts
+        lean = self._lean
+        target = None if lean is None else plain_target(url)
+        if lean is not None and target is not None:
+            pairs = _header_pairs(method, target.netloc, headers, content)
+            return await lean.exchange(
+                method.encode("ascii"), target, pairs, content or b"", connect, read
+            )
+        request = httpx.Request(
+            method,
+            url,
+            headers=headers,
+            content=content,
+            extensions={"timeout": {"connect": connect, "read": read, "write": read, "pool": read}},
+        )
+        return await self.transport.handle_async_request(request)
