@@ -27,7 +27,8 @@ from switchboard.traffic.call_params import billed_minutes, call_token
 from switchboard.traffic.factory import media_base, open_simulator
 from switchboard.traffic.targets import TargetPolicy
 from switchboard.traffic.transport import Http1Transport, plain_target
-from switchboard.traffic.webhooks import MAX_BODY, Webhooks, _header_pairs
+from switchboard.traffic.webhooks import MAX_BODY, Webhooks, _header_pairs, idempotency_token
+from switchboard.twilio.signature import compute_signature
 
 LIMIT = 64 * 1024
 
@@ -310,6 +311,52 @@ def test_call_token_is_stable_and_shaped_like_twilios() -> None:
     jwt = json.loads(unquote(token))["parentCallInfoToken"]
     assert all(c.isalnum() or c in "-_." for c in jwt)
     assert jwt.count(".") == 2
+
+
+def test_call_token_is_its_json_percent_encoded() -> None:
+    """The pieces made once (the JWT's header, the quoted JSON around the JWT) give what
+    encoding the whole token each time gave, whatever the numbers hold."""
+    import base64
+    import hashlib
+    from urllib.parse import quote
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    def compact(value: object) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+    for sid, from_, to, iat in [("CA" + "a" * 32, "+14155550123", "+15005550006", 1_700_000_000),
+                                ("CA1", 'client:Zoë "x"', "日本 & %", 0)]:  # fmt: skip
+        claims = {"callSid": sid, "from": from_, "to": to, "iat": str(iat)}
+        signed = f"{b64(compact({'alg': 'ES256'}).encode())}.{b64(compact(claims).encode())}"
+        jwt = f"{signed}.{b64(hashlib.sha512(signed.encode()).digest())}"
+        whole = compact({"parentCallInfoToken": jwt, "identityHeaderTokens": []})
+        assert call_token(sid, from_, to, iat) == quote(whole, safe="")
+
+
+def test_the_idempotency_token_is_a_random_uuid4_as_str_writes_it() -> None:
+    import uuid
+
+    tokens = {idempotency_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    for token in tokens:
+        parsed = uuid.UUID(token)
+        assert str(parsed) == token
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_the_signature_is_hmac_sha1_of_the_url_and_sorted_params() -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    params = {"b": "2", "a": "1 é", "A": "+"}
+    signed = "http://x/y?z=1" + "A+" + "a1 é" + "b2"
+    expected = hmac.new(b"token", signed.encode(), hashlib.sha1).digest()
+    assert compute_signature("http://x/y?z=1", params, "token") == base64.b64encode(
+        expected
+    ).decode()
 
 
 # One factory for serve and simulate

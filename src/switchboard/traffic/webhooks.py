@@ -11,8 +11,8 @@ timeout, ms) and `#rt=` (read timeout, ms); the fragment is never sent or signed
 from __future__ import annotations
 
 import asyncio
+import os
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -110,6 +110,16 @@ def _header_pairs(
     return pairs
 
 
+def idempotency_token() -> str:
+    """`I-Twilio-Idempotency-Token`: a random (version 4) UUID, as `str(uuid.uuid4())` writes
+    it, without making a `UUID` (a third of the cost)."""
+    raw = bytearray(os.urandom(16))
+    raw[6] = raw[6] & 0x0F | 0x40  # version 4
+    raw[8] = raw[8] & 0x3F | 0x80  # the RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def request_url(url: str, method: str, params: Mapping[str, str]) -> str:
     """The URL as requested: for GET, the parameters appended to its query string."""
     if method != "GET" or not params:
@@ -156,7 +166,7 @@ class Webhooks:
             "Accept-Encoding": "gzip",
             "Cache-Control": "max-age=259200",
             "User-Agent": USER_AGENT,
-            "I-Twilio-Idempotency-Token": str(uuid.uuid4()),
+            "I-Twilio-Idempotency-Token": idempotency_token(),
             "X-Home-Region": "us1",
             "X-Twilio-Signature": compute_signature(full_url, signed_params, auth_token),
         }
