@@ -6,7 +6,8 @@ of the op's request file. Per call, what Switchboard's simulated call does, and 
 
 - one read: the number's voice application's URL (`incoming_phone_numbers` joined to
   `applications`, on the loop's own SQLite connection);
-- the same form (built by `inbound_params`, the call's SID fresh), signed the same way
+- the same form (built by `inbound_params`, the call's SID fresh, encoded by the same
+  `forms.urlencode`), signed the same way
   (`X-Twilio-Signature`, HMAC-SHA1 with the account's token), POSTed to the receiver over raw
   asyncio streams; for `ivr` three POSTs (the Gather document, its action with `Digits=1`, the
   Dial's action with `DialCallStatus`), following the receiver's fixed paths (no TwiML parsing);
@@ -32,9 +33,10 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from switchboard.traffic.call_params import inbound_params
+from switchboard.twilio.forms import urlencode
 from switchboard.twilio.sids import SidSource
 from switchboard.twilio.signature import compute_signature
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import re
 import time
 import tracemalloc
 import zlib
@@ -25,8 +26,9 @@ from switchboard.traffic import answer
 from switchboard.traffic.call_params import billed_minutes, call_token
 from switchboard.traffic.factory import media_base, open_simulator
 from switchboard.traffic.targets import TargetPolicy
-from switchboard.traffic.transport import Http1Transport
-from switchboard.traffic.webhooks import MAX_BODY, Webhooks
+from switchboard.traffic.transport import Http1Transport, plain_target
+from switchboard.traffic.webhooks import MAX_BODY, Webhooks, _header_pairs, idempotency_token
+from switchboard.twilio.signature import compute_signature
 
 LIMIT = 64 * 1024
 
@@ -181,6 +183,115 @@ def test_a_prompt_answer_is_untouched_by_the_deadline() -> None:
     assert delivery.headers["Accept-Encoding"] == "gzip"
 
 
+# The lean path (Http1Transport.exchange) writes what httpx.Request would
+
+
+class _Adapter(httpx.AsyncBaseTransport):
+    """Any transport but the lean one: Webhooks sends it `httpx.Request`s."""
+
+    def __init__(self, inner: Http1Transport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        return await self.inner.handle_async_request(request)
+
+
+URLS = [
+    "http://Example.COM:80/a/./b/../c",
+    "http://example.com/pa th/é?q=1 2&r=ü#frag",
+    "http://[::1]:8080/x?y",
+    "http://example.com",
+    "http://user:pw@example.com:81/p;x?a=%41",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+@pytest.mark.parametrize(("method", "content"), [("POST", b"A=1&B=%2B"), ("POST", b""),
+                                                 ("GET", None), ("PUT", b"")])  # fmt: skip
+def test_the_lean_request_has_httpxs_target_and_headers(
+    url: str, method: str, content: bytes | None
+) -> None:
+    headers = {"Accept": "*/*", "X-Twilio-Signature": "abc=", "Connection": "keep-alive"}
+    made = httpx.Request(method, url, headers=headers, content=content)
+    target = plain_target(url)
+    assert target is not None
+    assert target.path == made.url.raw_path
+    assert target.origin == (made.url.host, made.url.port or 80)
+    assert _header_pairs(method, target.netloc, headers, content) == made.headers.raw
+
+
+def test_only_plain_http_takes_the_lean_path() -> None:
+    assert plain_target("https://example.com/") is None
+    assert plain_target("ftp://example.com/") is None
+    assert plain_target("/relative") is None
+    with pytest.raises(httpx.InvalidURL):
+        plain_target("http://example.com:x/")
+
+
+async def _capture(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Records each request; answers `/rNNN` with a redirect NNN to `/dest?z=1`, the rest 200."""
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            request = head + await reader.readexactly(length)
+            _captured.append(request)
+            path = request.split(b" ", 2)[1]
+            if path.startswith(b"/r"):
+                writer.write(b"HTTP/1.1 " + path[2:5] + b" Moved\r\nLocation: /dest?z=1\r\n"
+                             b"Content-Length: 0\r\n\r\n")  # fmt: skip
+            else:
+                writer.write(OK_XML)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
+        writer.close()
+
+
+OK_XML = b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 11\r\n\r\n<Response/>"
+_captured: list[bytes] = []
+
+
+def test_the_lean_path_and_httpxs_send_the_same_bytes() -> None:
+    """POST, GET, an empty form, 303 (POST becomes GET) and 307 (the body sent again) redirects:
+    the bytes on the wire, the idempotency token aside, are the same through `exchange` as
+    through an `httpx.Request`."""
+    params = {"CallSid": "CA" + "a" * 32, "From": "+15005550006", "Body": "hé & =%"}
+
+    async def send_all(hooks: Webhooks, base: str) -> list[bytes]:
+        _captured.clear()
+        for method, path, form in [
+            ("POST", "/a/../voice path?x=1#rt=2000", params),
+            ("GET", "/status?x=1", params),
+            ("POST", "/empty", {}),
+            ("POST", "/r303", params),
+            ("POST", "/r307", params),
+        ]:
+            delivery = await hooks.send("voice_url", method, base + path, form, "t" * 32)
+            assert delivery.ok, delivery
+            assert delivery.body == "<Response/>"
+        return [re.sub(rb"Token: [0-9a-f-]{36}", b"Token: -", r) for r in _captured]
+
+    async def main() -> tuple[list[bytes], list[bytes]]:
+        server, base = await _serve(_capture)
+        try:
+            async with Http1Transport() as transport:
+                lean = Webhooks(transport)
+                assert lean._lean is transport
+                general = Webhooks(_Adapter(transport))
+                assert general._lean is None
+                return await send_all(lean, base), await send_all(general, base)
+        finally:
+            server.close()
+            await server.wait_closed()
+
+    lean, general = asyncio.run(main())
+    assert len(lean) == 7
+    assert lean == general
+
+
 # Computed voice parameters
 
 
@@ -200,6 +311,52 @@ def test_call_token_is_stable_and_shaped_like_twilios() -> None:
     jwt = json.loads(unquote(token))["parentCallInfoToken"]
     assert all(c.isalnum() or c in "-_." for c in jwt)
     assert jwt.count(".") == 2
+
+
+def test_call_token_is_its_json_percent_encoded() -> None:
+    """The pieces made once (the JWT's header, the quoted JSON around the JWT) give what
+    encoding the whole token each time gave, whatever the numbers hold."""
+    import base64
+    import hashlib
+    from urllib.parse import quote
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    def compact(value: object) -> str:
+        return json.dumps(value, separators=(",", ":"))
+
+    for sid, from_, to, iat in [("CA" + "a" * 32, "+14155550123", "+15005550006", 1_700_000_000),
+                                ("CA1", 'client:Zoë "x"', "日本 & %", 0)]:  # fmt: skip
+        claims = {"callSid": sid, "from": from_, "to": to, "iat": str(iat)}
+        signed = f"{b64(compact({'alg': 'ES256'}).encode())}.{b64(compact(claims).encode())}"
+        jwt = f"{signed}.{b64(hashlib.sha512(signed.encode()).digest())}"
+        whole = compact({"parentCallInfoToken": jwt, "identityHeaderTokens": []})
+        assert call_token(sid, from_, to, iat) == quote(whole, safe="")
+
+
+def test_the_idempotency_token_is_a_random_uuid4_as_str_writes_it() -> None:
+    import uuid
+
+    tokens = {idempotency_token() for _ in range(2000)}
+    assert len(tokens) == 2000
+    for token in tokens:
+        parsed = uuid.UUID(token)
+        assert str(parsed) == token
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+
+
+def test_the_signature_is_hmac_sha1_of_the_url_and_sorted_params() -> None:
+    import base64
+    import hashlib
+    import hmac
+
+    params = {"b": "2", "a": "1 é", "A": "+"}
+    signed = "http://x/y?z=1" + "A+" + "a1 é" + "b2"
+    expected = hmac.new(b"token", signed.encode(), hashlib.sha1).digest()
+    assert compute_signature("http://x/y?z=1", params, "token") == base64.b64encode(
+        expected
+    ).decode()
 
 
 # One factory for serve and simulate

@@ -385,6 +385,18 @@ class Store(ABC):
     async def find_number(self, account_sid: str, phone_number: str) -> Record | None:
         """The account's number record for an E.164 number."""
 
+    async def find_number_and_application(
+        self, account_sid: str, phone_number: str, link: str
+    ) -> tuple[Record, Record | None] | None:
+        """The account's number for an E.164 number and the application its `link`
+        (`voice_application_sid`, `sms_application_sid`) names, if any: what a simulated call
+        or message reads first. Here two reads; the SQL store makes it one."""
+        number = await self.find_number(account_sid, phone_number)
+        if number is None:
+            return None
+        app_sid = number[link]
+        return number, (await self.get_application(account_sid, app_sid) if app_sid else None)
+
     @abstractmethod
     async def list_numbers(
         self, account_sid: str, *, filters: NumberFilter, page: Keyset

@@ -17,6 +17,21 @@ from switchboard.twilio.resources import Record
 APP_LINKS = ("voice_application_sid", "sms_application_sid")
 
 
+def _number_and_application(link: str) -> str:
+    """A number (by account and E.164) and, LEFT JOINed, the account's application `link` names."""
+    number = ", ".join(f"n.{c}" for c in PHONE_NUMBERS.columns)
+    app = ", ".join(f"a.{c}" for c in APPLICATIONS.columns)
+    return (
+        f"SELECT {number}, {app} FROM {PHONE_NUMBERS.name} n LEFT JOIN {APPLICATIONS.name} a "
+        f"ON a.sid = n.{PHONE_NUMBERS.column_of[link]} AND a.account_sid = n.account_sid "
+        "WHERE n.account_sid = ? AND n.phone_number = ?"
+    )
+
+
+_NUMBER_AND_APPLICATION = {link: _number_and_application(link) for link in APP_LINKS}
+_APP_SID = APPLICATIONS.keys.index("sid")
+
+
 def link_param(key: str) -> str:
     return "VoiceApplicationSid" if key.startswith("voice") else "SmsApplicationSid"
 
@@ -116,6 +131,20 @@ class ResourcesSql(SqlBase):
                 (account_sid, phone_number),
             )
         return PHONE_NUMBERS.record(row) if row else None
+
+    async def find_number_and_application(
+        self, account_sid: str, phone_number: str, link: str
+    ) -> tuple[Record, Record | None] | None:
+        """One read, the application LEFT JOINed (a simulated call read the number, then its
+        application: two round trips on the serving thread)."""
+        async with self.reading() as tx:
+            row = await tx.one(_NUMBER_AND_APPLICATION[link], (account_sid, phone_number))
+        if row is None:
+            return None
+        split = len(PHONE_NUMBERS.columns)
+        number = PHONE_NUMBERS.record(row[:split])
+        joined = row[split + _APP_SID] is not None
+        return number, APPLICATIONS.record(row[split:]) if joined else None
 
     async def list_numbers(
         self, account_sid: str, *, filters: NumberFilter, page: Keyset

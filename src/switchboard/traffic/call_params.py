@@ -33,6 +33,13 @@ STIR_VERSTATS = frozenset(
 DEFAULT_STIR_VERSTAT = "TN-Validation-Passed-A"
 
 GEO = ("City", "State", "Zip", "Country")
+# An inbound call's geography parameters, in the order they are sent: each `From…` then the
+# legacy `Caller…` that repeats it, then `To…` and `Called…`.
+_GEO_NAMES = tuple(
+    (f"{side}{part}", f"{legacy}{part}")
+    for side, legacy in (("From", "Caller"), ("To", "Called"))
+    for part in GEO
+)
 
 # The final SIP response of the call, by the status we report. Twilio documents 404 for an
 # unreachable number and 487 when the call is not answered in time (no-answer, canceled), SIP has
@@ -51,17 +58,25 @@ def _b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def _compact(value: object) -> str:
-    return json.dumps(value, separators=(",", ":"))
+# `json.dumps(value, separators=(",", ":"))`, without making an encoder for each call.
+_compact = json.JSONEncoder(separators=(",", ":")).encode
+
+# What does not change from one call to the next, made once: the JWT's header, and the token's
+# JSON around the JWT, percent-encoded (the JWT itself, base64url and dots, is left as it is by
+# `quote`, so quoting the parts is quoting the whole).
+_JWT_HEADER = _b64url(_compact({"alg": "ES256"}).encode())
+_TOKEN_HEAD, _TOKEN_TAIL = (
+    quote(part, safe="")
+    for part in _compact({"parentCallInfoToken": "JWT", "identityHeaderTokens": []}).split("JWT")
+)
 
 
 def call_token(call_sid: str, from_: str, to: str, issued_at: int) -> str:
     """The `CallToken` parameter's value, percent-encoded as Twilio sends it."""
-    header = _b64url(_compact({"alg": "ES256"}).encode())
     claims = {"callSid": call_sid, "from": from_, "to": to, "iat": str(issued_at)}
-    signed = f"{header}.{_b64url(_compact(claims).encode())}"
+    signed = f"{_JWT_HEADER}.{_b64url(_compact(claims).encode())}"
     jwt = f"{signed}.{_b64url(hashlib.sha512(signed.encode()).digest())}"
-    return quote(_compact({"parentCallInfoToken": jwt, "identityHeaderTokens": []}), safe="")
+    return f"{_TOKEN_HEAD}{jwt}{_TOKEN_TAIL}"
 
 
 def billed_minutes(seconds: int) -> int:
@@ -100,11 +115,8 @@ def inbound_params(
     }
     if application_sid:
         params["ApplicationSid"] = application_sid
-    for side, legacy in (("From", "Caller"), ("To", "Called")):
-        for part in GEO:
-            value = form.get(f"{side}{part}", "")
-            params[f"{side}{part}"] = value
-            params[f"{legacy}{part}"] = value
+    for name, legacy in _GEO_NAMES:
+        params[name] = params[legacy] = form.get(name, "")
     if caller_id_lookup:
         params["CallerName"] = form.get("CallerName", "")
     if form.get("ForwardedFrom"):

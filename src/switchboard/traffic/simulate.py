@@ -163,13 +163,10 @@ class Simulator:
     async def _number(self, account: Account, to: str, link: str) -> tuple[Record, Record | None]:
         """The account's number `to` (404 when it has none) and the application its `link`
         names, if any."""
-        number = await self.store.find_number(account.sid, to)
-        if number is None:
+        found = await self.store.find_number_and_application(account.sid, to, link)
+        if found is None:
             raise errors.number_not_found(to, account.sid)
-        app = None
-        if number[link]:
-            app = await self.store.get_application(account.sid, number[link])
-        return number, app
+        return found
 
     # Calls
 

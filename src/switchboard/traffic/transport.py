@@ -10,7 +10,8 @@ uvicorn already uses), so a webhook costs one write and the parser's callbacks.
 What it keeps of httpx's behaviour, because `webhooks.py` and its tests rely on it:
 
 - the same request bytes (the request line, then `request.headers` as httpx built them, Host
-  and Content-Length included, then the body);
+  and Content-Length included, then the body; `Webhooks` writes the same header pairs itself
+  for `exchange`, `tests/unit/test_webhooks.py` compares the two);
 - keep-alive per origin: an idle connection is reused (newest first) unless the server closed
   it, sent anything while it was idle, or has been idle `IDLE_SECONDS` (shorter than the
   usual server keep-alive of 5 s, so we do not race the server's own close); at most
@@ -29,6 +30,12 @@ What it keeps of httpx's behaviour, because `webhooks.py` and its tests rely on 
 - a body that ends with the connection (no Content-Length, not chunked) is read to the end and
   the connection not reused; a connection cut before its body's end is a `RemoteProtocolError`.
 
+`exchange` is the transport itself: a request as the pieces it is written from (method, `Target`,
+header pairs, body, timeouts). `Webhooks` calls it directly for plain-HTTP URLs, so a webhook
+builds no `httpx.Request` (its URL parsing and header normalising were 9 % of a server's busy
+time on calls); `handle_async_request`, httpx's interface, is a thin adapter over it for
+everything else (`https://`, the testing toolkit's `RoutedTransport`).
+
 Not HTTP/1.1's whole client side: no pipelining, no `Expect: 100-continue` (a 1xx answer is
 skipped), no upgrade. `https://` URLs go to httpx's own transport (made on first use: its TLS
 context costs tens of milliseconds).
@@ -39,8 +46,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator
-from typing import cast
+from collections.abc import AsyncIterator, Sequence
+from functools import lru_cache
+from typing import NamedTuple, cast
 
 import httptools
 import httpx
@@ -52,8 +60,32 @@ HIGH_WATER = 256 * 1024  # unread body bytes at which reading pauses (resumes at
 Origin = tuple[str, int]
 
 
+class Target(NamedTuple):
+    """A plain-HTTP URL as a request is written from it."""
+
+    origin: Origin  # where to connect
+    netloc: bytes  # the Host header
+    path: bytes  # the request line's target: path and query
+
+
+@lru_cache(maxsize=512)
+def plain_target(url: str) -> Target | None:
+    """Where an `http://` URL goes, as httpx parses it (so the same bytes: dot segments removed,
+    percent-encoding, a default port dropped); None for any other scheme or no host. Cached: a
+    server requests the same few URLs over and over. Raises `httpx.InvalidURL`."""
+    parsed = httpx.URL(url)
+    if parsed.scheme != "http" or not parsed.host:
+        return None
+    return Target((parsed.host, parsed.port or 80), parsed.netloc, parsed.raw_path)
+
+
 class _Closed(Exception):
     """The connection ended before the first byte of the answer."""
+
+
+def _expire(waiter: asyncio.Future[None], late: str) -> None:
+    if not waiter.done():
+        waiter.set_exception(httpx.ReadTimeout(late))
 
 
 class Connection(asyncio.Protocol):
@@ -156,15 +188,17 @@ class Connection(asyncio.Protocol):
 
     async def _wait(self, timeout: float | None, late: str) -> None:
         """Until bytes, the end or an error arrive; httpx's ReadTimeout (`late`) after
-        `timeout` seconds with nothing."""
-        self._waiter = asyncio.get_running_loop().create_future()
+        `timeout` seconds with nothing. The timer fails the waiter itself: half the cost of
+        `asyncio.timeout`, which cancels the task and turns the cancellation back."""
+        loop = asyncio.get_running_loop()
+        waiter = self._waiter = loop.create_future()
+        timer = None if timeout is None else loop.call_later(timeout, _expire, waiter, late)
         try:
-            async with asyncio.timeout(timeout):
-                await self._waiter
-        except TimeoutError:
-            raise httpx.ReadTimeout(late) from None
+            await waiter
         finally:
             self._waiter = None
+            if timer is not None:
+                timer.cancel()
 
     async def send(self, data: bytes, read_timeout: float | None) -> None:
         """Write a whole request; return once the answer's head is in (`status`, `headers`)."""
@@ -250,19 +284,39 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 self._tls = httpx.AsyncHTTPTransport(trust_env=False)
             return await self._tls.handle_async_request(request)
         timeouts = request.extensions.get("timeout") or {}
-        origin = (url.host, url.port or 80)
-        head = [request.method.encode("ascii"), b" ", url.raw_path, b" HTTP/1.1\r\n"]
-        for name, value in request.headers.raw:
+        return await self.exchange(
+            request.method.encode("ascii"),
+            Target((url.host, url.port or 80), url.netloc, url.raw_path),
+            request.headers.raw,
+            await request.aread(),
+            timeouts.get("connect"),
+            timeouts.get("read"),
+        )
+
+    async def exchange(
+        self,
+        method: bytes,
+        target: Target,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        connect_timeout: float | None,
+        read_timeout: float | None,
+    ) -> httpx.Response:
+        """Send one plain-HTTP request: the request line, `headers` as given (Host and
+        Content-Length included: nothing is added), `body`; the answer once its head is in."""
+        head = [method, b" ", target.path, b" HTTP/1.1\r\n"]
+        for name, value in headers:
             head += (name, b": ", value, b"\r\n")
         head.append(b"\r\n")
-        data = b"".join(head) + await request.aread()
+        data = b"".join(head) + body
+        origin = target.origin
         conn = self._take(origin)
         while True:
             fresh = conn is None
             if conn is None:
-                conn = await self._connect(origin, timeouts.get("connect"))
+                conn = await self._connect(origin, connect_timeout)
             try:
-                await conn.send(data, timeouts.get("read"))
+                await conn.send(data, read_timeout)
                 break
             except _Closed:
                 conn.close()
@@ -275,7 +329,7 @@ class Http1Transport(httpx.AsyncBaseTransport):
         return httpx.Response(
             conn.status,
             headers=conn.headers,
-            stream=_Answer(self, origin, conn, timeouts.get("read")),
+            stream=_Answer(self, origin, conn, read_timeout),
             extensions={"http_version": b"HTTP/1.1"},
         )
 
