@@ -9,6 +9,7 @@ to Starlette.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -28,6 +29,13 @@ from switchboard.store import Store, open_store
 from switchboard.traffic.factory import open_outbox, open_simulator
 from switchboard.twilio import errors
 
+# Seconds after an API request starts or ends during which the process still counts as busy.
+# Requests in flight alone were not enough: when the outbox's jobs took the event loop, the
+# requests waiting on their sockets were not read, so none was in flight, the worker took its
+# full concurrency, and creates stayed starved (message creates at 510/s or 1,230/s from one
+# run to the next, the same load).
+BUSY_AFTER = 0.05
+
 
 class SwitchboardApp:
     def __init__(self, starlette: Starlette, api: Dispatcher, services: Services) -> None:
@@ -35,16 +43,25 @@ class SwitchboardApp:
         self.api = api
         self.services = services
         self.in_flight = 0  # API requests being answered (the outbox steps back meanwhile)
+        self.last_request = -BUSY_AFTER  # time.monotonic() when one last started or ended
+
+    def busy(self) -> bool:
+        """Answering API requests, or did within `BUSY_AFTER` seconds."""
+        return self.in_flight > 0 or time.monotonic() - self.last_request < BUSY_AFTER
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith(PREFIXES):
             # `Settle` waits on the outbox: it must not hold the outbox back.
             counted = not scope["path"].endswith("/Settle")
-            self.in_flight += counted
+            if counted:
+                self.in_flight += 1
+                self.last_request = time.monotonic()
             try:
                 await self.api(scope, receive, send)
             finally:
-                self.in_flight -= counted
+                if counted:
+                    self.in_flight -= 1
+                    self.last_request = time.monotonic()
         else:
             await self.starlette(scope, receive, send)
 
@@ -75,7 +92,7 @@ def build_app(
                 open_simulator(
                     the_store, settings, expire=True, transport=webhook_transport
                 ) as simulator,
-                open_outbox(simulator, settings, busy=lambda: app_ref[0].in_flight > 0),
+                open_outbox(simulator, settings, busy=lambda: app_ref[0].busy()),
             ):
                 services.simulator = simulator
                 try:
