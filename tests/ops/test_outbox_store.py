@@ -258,3 +258,56 @@ async def until(probe: Callable[[], Awaitable[Any]], value: Any, timeout: float 
             await asyncio.sleep(0.01)
 
     await asyncio.wait_for(wait(), timeout)
+
+
+def test_worker_keeps_to_its_limits_when_finishing_jobs_claim_the_next(
+    database_url: str,
+) -> None:
+    """Finishing jobs claim their successors (`finish_and_claim`), the loop claims too: together
+    they never run more than the limit at once, and when the server turns busy the jobs running
+    drain to `busy_concurrency` instead of each replacing itself."""
+    migrate.upgrade(database_url)
+
+    async def main() -> None:
+        store = open_store(database_url)
+        await store.open()
+        busy = {"now": False}
+        running = {"now": 0, "most": 0, "most_busy": 0}
+
+        async def step(j: Job) -> list[NewJob]:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+            await asyncio.sleep(0.01)
+            if busy["now"]:
+                running["most_busy"] = max(running["most_busy"], running["now"])
+            running["now"] -= 1
+            n = j.payload["n"]
+            return [job(j.account_sid, store.clock(), n + 100)] if n < 100 else []
+
+        worker = Worker(
+            store,
+            {"test.step": step},
+            lease=10 * S,
+            keep=100,
+            poll=0.01,
+            concurrency=4,
+            busy_concurrency=1,
+            busy=lambda: busy["now"],
+        )
+        worker.start()
+        try:
+            ac = await account(store)
+            await store.add_jobs([job(ac, store.clock(), n) for n in range(24)])
+            await asyncio.sleep(0.05)
+            busy["now"] = True  # requests came: what runs drains to one at a time
+            await asyncio.sleep(0.05)
+            running["most_busy"] = 0  # from here on, the drained state
+            await until(lambda: store.pending_jobs(ac), 0, timeout=20)
+        finally:
+            await worker.stop()
+            await store.close()
+        assert running["most"] <= 4
+        assert running["most_busy"] == 1
+        assert worker.finished == 48
+
+    asyncio.run(main())

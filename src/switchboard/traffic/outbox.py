@@ -212,10 +212,11 @@ class Worker:
             return
         done = outcome if isinstance(outcome, Done) else Done(follow_ups=tuple(outcome))
         # The transaction that finishes this job claims the next ones, as many as may run
-        # once it ends (its own place and the free ones): a busy worker's loop would
-        # otherwise claim them in a transaction of its own, one job at a time.
-        extra = 0 if self._stopping else max(0, self._free())
-        ask = 0 if self._stopping else extra + 1
+        # once it ends (its own place, if the limit still has it, and the free ones): a busy
+        # worker's loop would otherwise claim them in a transaction of its own, one at a time.
+        # Over the limit (it fell when requests came), nothing: the running jobs drain to it.
+        ask = 0 if self._stopping else max(0, self._free() + 1)
+        extra = max(0, ask - 1)  # places beyond its own, reserved while the claim is in flight
         self._reserved += extra
         try:
             claimed = await self.store.finish_and_claim(
