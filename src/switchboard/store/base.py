@@ -608,7 +608,6 @@ class Store(ABC):
         skips the rows another transaction holds (`FOR UPDATE SKIP LOCKED`); SQLite has one
         writer."""
 
-    @abstractmethod
     async def finish_job(
         self,
         job: Job,
@@ -623,6 +622,10 @@ class Store(ABC):
         `follow_ups`, insert `inserts` ((table, record)), apply `updates`, save `traces` and
         their requests (the logs trimmed to `keep`). False (and nothing written) when the
         claim was lost (its lease ran out and another process took the job)."""
+        done = await self.finish_and_claim(
+            job, follow_ups, updates=updates, inserts=inserts, traces=traces, keep=keep
+        )
+        return done is not None
 
     @abstractmethod
     async def finish_and_claim(
@@ -634,11 +637,11 @@ class Store(ABC):
         inserts: Sequence[tuple[str, Record]] = (),
         traces: Sequence[TraceWrite] = (),
         keep: int = 0,
-        claim: Claim,
+        claim: Claim | None = None,
     ) -> list[Job] | None:
-        """`finish_job`, then in the same transaction `claim_jobs` as `claim` says: one
-        transaction where a busy worker needed two. The jobs claimed; None (nothing written,
-        nothing claimed) when `job`'s claim was lost."""
+        """`finish_job`, then, with `claim`, in the same transaction `claim_jobs` as it says:
+        one transaction where a busy worker needed two. The jobs claimed (none without
+        `claim`); None (nothing written, nothing claimed) when `job`'s claim was lost."""
 
     @abstractmethod
     async def retry_job(self, job: Job, ready_at: int) -> bool:

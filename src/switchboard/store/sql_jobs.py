@@ -84,19 +84,6 @@ class JobsSql(TrafficSql):
         )
         return sorted((_job(r) for r in rows), key=lambda j: (j.due, j.id))
 
-    async def finish_job(
-        self,
-        job: Job,
-        follow_ups: Sequence[NewJob] = (),
-        *,
-        updates: Sequence[RowUpdate] = (),
-        inserts: Sequence[tuple[str, Record]] = (),
-        traces: Sequence[TraceWrite] = (),
-        keep: int = 0,
-    ) -> bool:
-        finished = await self._finish(job, follow_ups, updates, inserts, traces, keep, None)
-        return finished is not None
-
     async def finish_and_claim(
         self,
         job: Job,
@@ -106,19 +93,7 @@ class JobsSql(TrafficSql):
         inserts: Sequence[tuple[str, Record]] = (),
         traces: Sequence[TraceWrite] = (),
         keep: int = 0,
-        claim: Claim,
-    ) -> list[Job] | None:
-        return await self._finish(job, follow_ups, updates, inserts, traces, keep, claim)
-
-    async def _finish(
-        self,
-        job: Job,
-        follow_ups: Sequence[NewJob],
-        updates: Sequence[RowUpdate],
-        inserts: Sequence[tuple[str, Record]],
-        traces: Sequence[TraceWrite],
-        keep: int,
-        claim: Claim | None,
+        claim: Claim | None = None,
     ) -> list[Job] | None:
         async def run(tx: Tx) -> list[Job]:
             gone = await tx.run(
