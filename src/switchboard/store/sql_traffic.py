@@ -19,6 +19,9 @@ def _json(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+_LOGS = {"traces": "traces", "webhook_requests": "webhook_requests"}  # log -> its table
+
+
 class TrafficSql(SqlBase):
     # Traces and the request log
 
@@ -62,8 +65,7 @@ class TrafficSql(SqlBase):
             if t.requests:
                 await self._insert_requests(tx, t.account_sid, t.sid, t.requests, now)
                 added[(t.account_sid, "webhook_requests")] += len(t.requests)
-        for (account_sid, table), count in sorted(added.items()):
-            await self._trim_log(tx, table, account_sid, count, keep)
+        await self._trim_logs(tx, added, keep)
 
     async def log_requests(
         self, account_sid: str, trace_sid: str, requests: list[dict[str, Any]], *, keep: int
@@ -71,7 +73,7 @@ class TrafficSql(SqlBase):
         async def run(tx: Tx) -> list[str]:
             rows = [(self.sids.new("RQ"), r) for r in requests]
             await self._insert_requests(tx, account_sid, trace_sid, rows, self.clock())
-            await self._trim_log(tx, "webhook_requests", account_sid, len(requests), keep)
+            await self._trim_logs(tx, {(account_sid, "webhook_requests"): len(requests)}, keep)
             return [sid for sid, _ in rows]
 
         return await self._write(run)
@@ -92,32 +94,39 @@ class TrafficSql(SqlBase):
         )
 
     @staticmethod
-    async def _trim_log(tx: Tx, table: str, account_sid: str, added: int, keep: int) -> None:
-        """Count `added` new rows of the account's log `table`, then delete its oldest rows
-        beyond the newest `keep`. The size row is locked until the transaction ends, so
-        concurrent writers of one account's log count (and trim) one after the other."""
-        # The count as it now stands comes back from the upsert itself (all rows fetched:
-        # SQLite finishes a writing statement only when it is stepped to its end).
-        rows = await tx.all(
-            "INSERT INTO log_sizes (account_sid, log, size) VALUES (?, ?, ?) "
-            "ON CONFLICT (account_sid, log) DO UPDATE SET size = log_sizes.size + excluded.size "
-            "RETURNING size",
-            (account_sid, table, added),
-        )
-        excess = rows[0][0] - keep
-        if excess <= 0:
+    async def _trim_logs(tx: Tx, added: dict[tuple[str, str], int], keep: int) -> None:
+        """Count the new rows of each (account, log) in `added`, then delete each log's oldest
+        rows beyond the newest `keep`. The size rows are locked until the transaction ends, in
+        one order (sorted), so concurrent writers of one account's log count (and trim) one
+        after the other. The counts as they now stand come back from the one upsert that
+        makes them (all its rows fetched: SQLite finishes a writing statement only when it is
+        stepped to its end)."""
+        if not added:
             return
-        # "Newest" is by SID (time-ordered), as the log is listed: the `excess` smallest go,
-        # which leaves exactly the newest `keep` while the count matches the rows.
-        deleted = await tx.run(
-            f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM {table} "
-            "WHERE account_sid = ? ORDER BY sid LIMIT ?)",
-            (account_sid, excess),
+        keys = sorted(added)
+        rows = await tx.all(
+            "INSERT INTO log_sizes (account_sid, log, size) VALUES "
+            + ", ".join("(?, ?, ?)" for _ in keys)
+            + " ON CONFLICT (account_sid, log) DO UPDATE SET size = log_sizes.size + "
+            "excluded.size RETURNING account_sid, log, size",
+            [value for key in keys for value in (*key, added[key])],
         )
-        await tx.run(
-            "UPDATE log_sizes SET size = size - ? WHERE account_sid = ? AND log = ?",
-            (deleted, account_sid, table),
-        )
+        for account_sid, log, size in rows:
+            excess = size - keep
+            if excess <= 0:
+                continue
+            table = _LOGS[log]  # the name of a table we wrote, never text from elsewhere
+            # "Newest" is by SID (time-ordered), as the log is listed: the `excess` smallest
+            # go, which leaves exactly the newest `keep` while the count matches the rows.
+            deleted = await tx.run(
+                f"DELETE FROM {table} WHERE sid IN (SELECT sid FROM {table} "
+                "WHERE account_sid = ? ORDER BY sid LIMIT ?)",
+                (account_sid, excess),
+            )
+            await tx.run(
+                "UPDATE log_sizes SET size = size - ? WHERE account_sid = ? AND log = ?",
+                (deleted, account_sid, table),
+            )
 
     async def get_trace(
         self, account_sid: str, sid: str, kind: str, *, requests: bool = True
