@@ -7,6 +7,7 @@ for the claim that holds it; a retry releases the job until its new time; and th
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -309,5 +310,29 @@ def test_worker_keeps_to_its_limits_when_finishing_jobs_claim_the_next(
         assert running["most"] <= 4
         assert running["most_busy"] == 1
         assert worker.finished == 48
+
+    asyncio.run(asyncio.wait_for(main(), 60))  # a hang fails, with where it waited
+
+
+def test_worker_stops_when_a_wake_up_meets_the_cancel(database_url: str) -> None:
+    """`stop` cancels the loop while it waits for a wake-up; when the wake-up comes in the
+    same turn (a job ended, a job was stored), Python 3.11's `wait_for` swallows the
+    cancellation. The loop stops all the same."""
+    migrate.upgrade(database_url)
+
+    async def main() -> None:
+        store = open_store(database_url)
+        await store.open()
+        worker = Worker(store, {}, lease=10 * S, keep=100, poll=5.0)
+        worker.start()
+        try:
+            await asyncio.sleep(0.05)  # the loop waits (5 s) for a wake-up
+            worker.wake()
+            started = time.monotonic()
+            # (`stop` swallows a cancellation itself: a hang would end at the timeout, late.)
+            await asyncio.wait_for(worker.stop(), 4)
+            assert time.monotonic() - started < 2
+        finally:
+            await store.close()
 
     asyncio.run(main())

@@ -117,6 +117,7 @@ class Worker:
     # Lifecycle
 
     def start(self) -> None:
+        self._stopping = False
         self.store.on_new_jobs = self._jobs_added
         self._loop_task = asyncio.create_task(self._loop(), name="outbox")
 
@@ -148,7 +149,10 @@ class Worker:
     # The loop
 
     async def _loop(self) -> None:
-        while True:
+        # Until `stop`: its cancel alone is not enough, Python 3.11's `wait_for` can swallow a
+        # cancellation that arrives as the wake-up it waits for does (the loop then ran on,
+        # and `stop` waited for it forever).
+        while not self._stopping:
             delay = self.poll
             try:
                 delay = await self._round()
