@@ -334,7 +334,7 @@ _Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
 
 def _settle_all(outcomes: list[_Outcome]) -> None:
     for future, result, error in outcomes:
-        if future.cancelled():
+        if future.done():  # cancelled meanwhile: nobody waits (and raising would strand the rest)
             continue
         if error is not None:
             future.set_exception(error)
