@@ -241,7 +241,7 @@ class Worker:
             log.warning("outbox: job %s (%s) was taken over before it finished", job.id, job.kind)
             return
         self.finished += 1
-        if ask:
+        if ask and not self._stopping:  # (stopping meanwhile: their claims run out)
             self._start(claimed, ask)
 
     async def _failed(self, job: Job, exc: Exception) -> None:
