@@ -7,13 +7,14 @@ for the claim that holds it; a retry releases the job until its new time; and th
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from switchboard.store import migrate, open_store
 from switchboard.store.base import Claim, Job, NewJob, RowUpdate, Store, TraceWrite
-from switchboard.traffic.outbox import Done, Worker
+from switchboard.traffic.outbox import CROWDED_GAP, Done, Worker
 from switchboard.twilio.resources import MESSAGE
 
 S = 1_000_000  # µs
@@ -312,6 +313,53 @@ def test_worker_keeps_to_its_limits_when_finishing_jobs_claim_the_next(
         assert worker.finished == 48
 
     asyncio.run(asyncio.wait_for(main(), 60))  # a hang fails, with where it waited
+
+
+def test_a_crowded_worker_trickles_one_job_at_a_time(database_url: str) -> None:
+    """While requests queue for the CPU (`crowded`), the worker runs one job at a time, started
+    `CROWDED_GAP` apart at the soonest (a finishing job claims no successor), and still runs
+    every one of them."""
+    migrate.upgrade(database_url)
+
+    async def main() -> None:
+        store = open_store(database_url)
+        await store.open()
+        starts: list[float] = []
+        running = {"now": 0, "most": 0}
+
+        async def step(j: Job) -> list[NewJob]:
+            starts.append(time.monotonic())
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+            await asyncio.sleep(0.001)
+            running["now"] -= 1
+            return []
+
+        worker = Worker(
+            store,
+            {"test.step": step},
+            lease=10 * S,
+            keep=100,
+            poll=0.01,
+            concurrency=8,
+            busy_concurrency=4,
+            busy=lambda: True,
+            crowded=lambda: True,
+        )
+        worker.start()
+        try:
+            ac = await account(store)
+            await store.add_jobs([job(ac, store.clock(), n) for n in range(5)])
+            await until(lambda: store.pending_jobs(ac), 0, timeout=10)
+        finally:
+            await worker.stop()
+            await store.close()
+        assert running["most"] == 1
+        assert len(starts) == 5 and worker.finished == 5
+        gaps = [later - earlier for earlier, later in itertools.pairwise(starts)]
+        assert min(gaps) >= CROWDED_GAP * 0.9, gaps
+
+    asyncio.run(asyncio.wait_for(main(), 60))
 
 
 def test_worker_stops_when_a_wake_up_meets_the_cancel(database_url: str) -> None:

@@ -9,7 +9,7 @@ import asyncio
 import time
 from typing import Any
 
-from switchboard.api.app import BUSY_AFTER, SwitchboardApp
+from switchboard.api.app import BUSY_AFTER, CROWDED, SwitchboardApp
 
 
 class Api:
@@ -39,3 +39,32 @@ def test_busy_while_answering_and_shortly_after_not_for_settle() -> None:
     assert app.busy()  # just ended
     time.sleep(BUSY_AFTER * 1.5)
     assert not app.busy()
+
+
+def test_crowded_with_that_many_requests_in_flight() -> None:
+    """`crowded`: `CROWDED` or more API requests in flight at once (Settle not counted)."""
+    app = SwitchboardApp(starlette=None, api=None, services=None)  # type: ignore[arg-type]
+    path = "/2010-04-01/Accounts/AC" + "0" * 32 + "/Messages.json"
+    settle = "/switchboard/v1/Accounts/AC" + "0" * 32 + "/Settle"
+    seen: list[tuple[int, bool]] = []
+
+    async def main() -> None:
+        gate = asyncio.Event()
+
+        async def held(scope: Any, receive: Any, send: Any) -> None:
+            seen.append((app.in_flight, app.crowded()))
+            await gate.wait()
+
+        app.api = held  # type: ignore[assignment]
+        tasks = [
+            asyncio.create_task(app({"type": "http", "path": p}, None, None))  # type: ignore[arg-type]
+            for p in [settle] * 5 + [path] * CROWDED
+        ]
+        await asyncio.sleep(0.01)
+        gate.set()
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+    assert [n for n, _ in seen] == [0] * 5 + list(range(1, CROWDED + 1))
+    assert [c for _, c in seen] == [False] * (5 + CROWDED - 1) + [True]
+    assert not app.crowded()  # all answered

@@ -80,16 +80,22 @@ def job_handlers(simulator: Simulator, settings: Settings) -> dict[str, Handler]
 
 @contextlib.asynccontextmanager
 async def open_outbox(
-    simulator: Simulator, settings: Settings, *, busy: Callable[[], bool] = lambda: False
+    simulator: Simulator,
+    settings: Settings,
+    *,
+    busy: Callable[[], bool] = lambda: False,
+    crowded: Callable[[], bool] = lambda: False,
 ) -> AsyncIterator[Worker]:
     """This process's outbox worker, running every due job until the block ends; `busy`: whether
-    the process is answering API requests (the worker then steps back)."""
+    the process is answering API requests (the worker then steps back), `crowded`: whether they
+    queue for its CPU (the worker then only trickles)."""
     worker = Worker(
         simulator.store,
         job_handlers(simulator, settings),
         lease=lease_for(settings.webhook_timeout),
         keep=settings.request_log_limit,
         busy=busy,
+        crowded=crowded,
     )
     async with running(worker):
         yield worker

@@ -20,10 +20,15 @@ and its callback, a call's next leg. It is written in the transaction that makes
   at most `MAX_BACKOFF`), and gives it up (logged) after `max_attempts` claims.
 
 API requests come first: while this process answers any (`busy()`), the worker runs at most
-`busy_concurrency` jobs at once instead of `concurrency`. A create answers at once and its
-steps wait a little more during a burst (they are durable meanwhile); measured, letting the
-jobs compete freely cut the rate of message creates to a third of the application creates'
-(bench `message`), the callbacks' HTTP work taking the cores the requests needed.
+`busy_concurrency` jobs at once instead of `concurrency`; while they pile up (`crowded()`: so
+many in flight that they queue for its CPU), it only trickles: one job at a time, started
+`CROWDED_GAP` apart at the soonest, and a finishing job claims no successor. A create answers
+at once and its steps wait during the burst (they are durable meanwhile) and catch up when it
+eases; the trickle keeps them moving under a load that never eases (clients polling for a
+callback that only a job can send would otherwise wait for ever). Measured (bench `message`):
+letting the jobs compete freely cut the rate of message creates to a third of the application
+creates', the callbacks' HTTP work taking the cores the requests needed; `busy_concurrency`
+alone left 0.55-0.66 of it in quick runs, the trickle 0.76-0.79 (docs/performance.md).
 
 It polls the store every `poll` seconds (a cheap read, `next_job_at`), sleeps until the next job
 is ready when that is sooner, and wakes at once when this process stores a job
@@ -37,6 +42,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +59,7 @@ MAX_ATTEMPTS = 8
 CONCURRENCY = 64  # jobs running at once in one process
 BUSY_CONCURRENCY = 4  # ... while the process answers API requests
 CLAIM_GAP = 0.005  # seconds: after a claim found nothing (another process was quicker)
+CROWDED_GAP = 0.1  # seconds between two job starts while requests queue (`crowded`)
 
 
 @dataclass(frozen=True)
@@ -93,6 +100,7 @@ class Worker:
         concurrency: int = CONCURRENCY,
         busy_concurrency: int = BUSY_CONCURRENCY,
         busy: Callable[[], bool] = lambda: False,
+        crowded: Callable[[], bool] = lambda: False,
         max_attempts: int = MAX_ATTEMPTS,
         owner: str | None = None,
     ) -> None:
@@ -104,6 +112,7 @@ class Worker:
         self.concurrency = concurrency
         self.busy_concurrency = busy_concurrency
         self.busy = busy
+        self.crowded = crowded
         self.max_attempts = max_attempts
         self.owner = owner or owner_name()
         self._wake = asyncio.Event()
@@ -112,6 +121,7 @@ class Worker:
         self._stopping = False
         self._more = False  # the last claim got all it asked for: more may be ready
         self._reserved = 0  # places asked for by claims in flight
+        self._started = -CROWDED_GAP  # time.monotonic() when a job last started
         self.finished = 0  # jobs this worker finished (tests, the status page)
 
     # Lifecycle
@@ -167,7 +177,12 @@ class Worker:
 
     def _free(self) -> int:
         """How many more jobs may run now (less the places claims in flight asked for)."""
-        limit = self.busy_concurrency if self.busy() else self.concurrency
+        if self.crowded():
+            limit = int(time.monotonic() - self._started >= CROWDED_GAP)
+        elif self.busy():
+            limit = self.busy_concurrency
+        else:
+            limit = self.concurrency
         return limit - len(self._running) - self._reserved
 
     async def _round(self) -> float:
@@ -197,6 +212,8 @@ class Worker:
             task = asyncio.create_task(self._run(job), name=f"job {job.kind} {job.id}")
             self._running.add(task)
             task.add_done_callback(self._ended)
+        if jobs:
+            self._started = time.monotonic()
         self._more = len(jobs) == asked
 
     def _ended(self, task: asyncio.Task[None]) -> None:
@@ -219,7 +236,8 @@ class Worker:
         # once it ends (its own place, if the limit still has it, and the free ones): a busy
         # worker's loop would otherwise claim them in a transaction of its own, one at a time.
         # Over the limit (it fell when requests came), nothing: the running jobs drain to it.
-        ask = 0 if self._stopping else max(0, self._free() + 1)
+        # Crowded, nothing either: the loop alone trickles them, one per `CROWDED_GAP`.
+        ask = 0 if self._stopping or self.crowded() else max(0, self._free() + 1)
         extra = max(0, ask - 1)  # places beyond its own, reserved while the claim is in flight
         self._reserved += extra
         try:
