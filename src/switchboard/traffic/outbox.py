@@ -26,9 +26,9 @@ many in flight that they queue for its CPU), it only trickles: one job at a time
 at once and its steps wait during the burst (they are durable meanwhile) and catch up when it
 eases; the trickle keeps them moving under a load that never eases (clients polling for a
 callback that only a job can send would otherwise wait for ever). Measured (bench `message`):
-letting the jobs compete freely cut the rate of message creates to a third of the application
-creates', the callbacks' HTTP work taking the cores the requests needed; `busy_concurrency`
-alone left 0.55-0.66 of it in quick runs, the trickle 0.76-0.79 (docs/performance.md).
+with the jobs competing freely, message creates ran at a third of the application creates'
+rate, the callbacks' HTTP work taking the cores the requests needed; with `busy_concurrency`
+alone at 0.55-0.66 of it in quick runs, with the trickle at 0.76-0.79 (docs/performance.md).
 
 It polls the store every `poll` seconds (a cheap read, `next_job_at`), sleeps until the next job
 is ready when that is sooner, and wakes at once when this process stores a job
