@@ -16,6 +16,11 @@ of the op's request file. Per call, what Switchboard's simulated call does, and 
   `log_sizes` counted, in one transaction on a writer thread (WAL, `synchronous=FULL`, group
   commit: every write waiting when a round starts goes into its one COMMIT).
 
+Once the time is up, and its CPU time taken, it deletes what it stored and takes its rows off
+`log_sizes` again: it never trims the logs, and left in they would put the account's logs some
+25,000 rows over Switchboard's bound, which Switchboard's next call would then trim in one
+statement (a stall of half a second in the next measured run: its p99).
+
 It prints the `BENCHJSON` line of the load generators (calls, seconds, latency percentiles per
 call, errors), so the bench reads it as one more server's run.
 
@@ -144,6 +149,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     receiver = urlsplit(args.receiver)
     host, port = receiver.hostname or "127.0.0.1", receiver.port or 80
     latencies: list[float] = []
+    stored: list[tuple[str, str, list[str]]] = []  # (account, call SID, request SIDs)
     errors = 0
     deadline = time.monotonic() + args.duration
 
@@ -168,6 +174,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 (call_sid, account, "call", "completed", trace_body, now),
             )
         ]
+        requests: list[str] = []
         for suffix, extra in steps:
             url = voice_url + suffix
             form = {**params, **extra}
@@ -176,11 +183,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             if status != 200:
                 raise RuntimeError(f"receiver answered {status}")
+            requests.append(sids.new("RQ"))
             statements.append(
                 (
                     "INSERT INTO webhook_requests (sid, account_sid, trace_sid, body, "
                     "date_created) VALUES (?, ?, ?, ?, ?)",
-                    (sids.new("RQ"), account, call_sid, request_body, now),
+                    (requests[-1], account, call_sid, request_body, now),
                 )
             )
         for log, added in (("traces", 1), ("webhook_requests", len(steps))):
@@ -192,6 +200,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
             )
         await writer.write(statements)
+        stored.append((account, call_sid, requests))
 
     async def task(index: int) -> None:
         nonlocal errors
@@ -217,14 +226,42 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     def pct(q: float) -> float:
         return latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1e6 if latencies else 0
 
+    cpu_us = _cpu_seconds() * 1e6  # this process's own, user + system; not the clean-up's
+    deleted = _unstore(writer.conn, stored)
     return {
         "requests": len(latencies),
         "duration_us": seconds * 1e6,
         "p50_us": pct(0.50),
         "p99_us": pct(0.99),
         "connect": 0, "read": 0, "write": 0, "timeout": 0, "status": errors,
-        "cpu_us": _cpu_seconds() * 1e6,  # this process's own, user + system
+        "cpu_us": cpu_us,
+        "stored": deleted,  # traces stored (each found and deleted again)
     }  # fmt: skip
+
+
+def _unstore(conn: sqlite3.Connection, stored: list[tuple[str, str, list[str]]]) -> int:
+    """Delete the traces and requests this run stored and take them off `log_sizes`, in one
+    transaction (the writer thread is idle: every write was awaited); the traces deleted."""
+    counts: dict[tuple[str, str], int] = {}
+    for account, _, requests in stored:
+        counts[(account, "traces")] = counts.get((account, "traces"), 0) + 1
+        counts[(account, "webhook_requests")] = (
+            counts.get((account, "webhook_requests"), 0) + len(requests)
+        )
+    conn.execute("BEGIN IMMEDIATE")
+    deleted = conn.executemany(
+        "DELETE FROM traces WHERE sid = ?", [(sid,) for _, sid, _ in stored]
+    ).rowcount
+    conn.executemany(
+        "DELETE FROM webhook_requests WHERE sid = ?",
+        [(sid,) for _, _, requests in stored for sid in requests],
+    )
+    conn.executemany(
+        "UPDATE log_sizes SET size = size - ? WHERE account_sid = ? AND log = ?",
+        [(n, account, log) for (account, log), n in counts.items()],
+    )
+    conn.execute("COMMIT")
+    return deleted
 
 
 def _cpu_seconds() -> float:

@@ -48,6 +48,7 @@ class LoadResult:
     p99_ms: float
     errors: int  # answers >= 400 plus socket errors and timeouts
     server_cpu: float = 0.0  # CPU seconds the server (its process tree) used during the run
+    stored: int | None = None  # the webhook baseline: traces it stored (and then deleted)
 
     @property
     def cpu_us_per_request(self) -> float:
@@ -122,4 +123,5 @@ def parse_result(driver: str, out: subprocess.CompletedProcess[str]) -> LoadResu
         p99_ms=float(data["p99_us"]) / 1000,
         errors=errors,
         server_cpu=float(data.get("cpu_us", 0.0)) / 1e6,  # only the webhook baseline says
+        stored=data.get("stored"),
     )

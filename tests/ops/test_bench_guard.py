@@ -17,6 +17,7 @@ import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -166,16 +167,19 @@ def test_simulated_calls_against_the_webhook_baseline(tmp_path: Path) -> None:
         _load(ours, workload.files["call"], WARMUP_SECONDS)
         call = _load(ours, workload.files["call"], SECONDS)
         ivr = _load(ours, workload.files["ivr"], SECONDS)
-        traces_before = query_one(db, "SELECT count(*) FROM traces")
+        before = _logs(db)
         hook = procs.run_hookbase(
             str(db), workload.files["call"], receiver.url, op="call",
             connections=CONNECTIONS, duration=SECONDS,
         )  # fmt: skip
-        hook_traces = query_one(db, "SELECT count(*) FROM traces") - traces_before
+        after = _logs(db)
     for result in (call, ivr, hook):
         assert result.errors == 0, result
         assert result.requests > 0, result
-    assert hook_traces == hook.requests  # one trace per call, committed before it counts
+    # One trace per call, committed before it counts (its clean-up found and deleted each),
+    # and the logs left as they were: Switchboard's next run does not trim the baseline's rows.
+    assert hook.stored == hook.requests
+    assert after == before
     # Switchboard's ivr traces carry three webhook requests each, as the baseline's would.
     per_trace = query_one(
         db,
@@ -189,6 +193,15 @@ def test_simulated_calls_against_the_webhook_baseline(tmp_path: Path) -> None:
     )
     assert ratio >= GUARD_CALL_RATIO, f"call / webhook baseline {ratio:.2f} < {GUARD_CALL_RATIO}"
     assert ivr_ratio >= GUARD_IVR_RATIO, f"ivr / call {ivr_ratio:.2f} < {GUARD_IVR_RATIO}"
+
+
+def _logs(db: Path) -> tuple[int, int, list[tuple[Any, ...]]]:
+    """Both logs' rows, and `log_sizes`."""
+    return (
+        query_one(db, "SELECT count(*) FROM traces"),
+        query_one(db, "SELECT count(*) FROM webhook_requests"),
+        query_all(db, "SELECT * FROM log_sizes ORDER BY account_sid, log"),
+    )
 
 
 async def _create_files(url: str, workload: Workload) -> tuple[Path, Path]:
@@ -252,6 +265,16 @@ def query_one(db: Path, sql: str) -> int:
     finally:
         conn.close()
     return value
+
+
+def query_all(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
 
 
 @pytest.mark.parametrize("server", ["uvicorn", "granian"])

@@ -108,6 +108,7 @@ class TraceWrite:
     status: str
     body: dict[str, Any]  # traffic/trace.py `Trace.body()`: plain values, requests by SID
     requests: list[tuple[str, dict[str, Any]]]  # (RQ… SID, the request as plain values)
+    new: bool = False  # never stored (a SID made for it): inserted without looking for it
 
 
 @dataclass(frozen=True)

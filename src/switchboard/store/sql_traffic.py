@@ -51,11 +51,11 @@ class TrafficSql(SqlBase):
             added.setdefault((t.account_sid, "traces"), 0)
             added.setdefault((t.account_sid, "webhook_requests"), 0)
             body = _json(t.body)
-            changed = await tx.run(
+            replaced = not t.new and await tx.run(
                 "UPDATE traces SET status = ?, body = ? WHERE sid = ? AND account_sid = ?",
                 (t.status, body, t.sid, t.account_sid),
             )
-            if not changed:
+            if not replaced:
                 await tx.run(
                     "INSERT INTO traces (sid, account_sid, kind, status, body, date_created) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
@@ -65,7 +65,7 @@ class TrafficSql(SqlBase):
             if t.requests:
                 await self._insert_requests(tx, t.account_sid, t.sid, t.requests, now)
                 added[(t.account_sid, "webhook_requests")] += len(t.requests)
-        await self._trim_logs(tx, added, keep)
+        await self._count_logs(tx, added, keep)
 
     async def log_requests(
         self, account_sid: str, trace_sid: str, requests: list[dict[str, Any]], *, keep: int
@@ -73,7 +73,7 @@ class TrafficSql(SqlBase):
         async def run(tx: Tx) -> list[str]:
             rows = [(self.sids.new("RQ"), r) for r in requests]
             await self._insert_requests(tx, account_sid, trace_sid, rows, self.clock())
-            await self._trim_logs(tx, {(account_sid, "webhook_requests"): len(requests)}, keep)
+            await self._count_logs(tx, {(account_sid, "webhook_requests"): len(requests)}, keep)
             return [sid for sid, _ in rows]
 
         return await self._write(run)
@@ -92,6 +92,11 @@ class TrafficSql(SqlBase):
             "VALUES (?, ?, ?, ?, ?)",
             [(sid, account_sid, trace_sid, _json(r), now) for sid, r in requests],
         )
+
+    async def _count_logs(self, tx: Tx, added: dict[tuple[str, str], int], keep: int) -> None:
+        """Count the new rows of each (account, log) and trim the logs, in `tx` (a store whose
+        writes share a transaction may do it once for all of them: SQLite's rounds)."""
+        await self._trim_logs(tx, added, keep)
 
     @staticmethod
     async def _trim_logs(tx: Tx, added: dict[tuple[str, str], int], keep: int) -> None:

@@ -20,9 +20,9 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from switchboard.store.base import StoreUnavailable
 from switchboard.store.migrate import sqlite_path
@@ -103,6 +103,10 @@ class SqliteTx(Tx):
         """BEGIN IMMEDIATE already holds the database's write lock."""
 
 
+# Counts the writes of a round add to (keyed by what they count), settled once at its end.
+Tallies = dict[Hashable, int]
+
+
 class _Writer:
     """A thread running its own event loop, owning the write connection, with group commit.
 
@@ -111,11 +115,25 @@ class _Writer:
     alone), and one COMMIT makes the whole round durable. Every caller is answered only after
     that COMMIT returns, so each acknowledged write is on disk, at the cost of one fsync per round
     rather than one per write.
+
+    A write may also `tally` what it added to a count kept in the database (the request log's
+    rows per account): the writes that succeeded add up, and `settle` stores the sums in the
+    same transaction just before the COMMIT, so a round of N writes makes one count update
+    (and one trim) instead of N. A failing `settle` fails the round, as a failing COMMIT does.
     """
 
-    def __init__(self, path: str, durable: bool = True) -> None:
+    def __init__(
+        self,
+        path: str,
+        durable: bool = True,
+        settle: Callable[[Tx, Tallies], Awaitable[None]] | None = None,
+    ) -> None:
         self.path = path
         self.durable = durable
+        self._settle = settle
+        self._tallies: Tallies = {}  # the round's, of the writes that succeeded
+        self._tallied: Tallies = {}  # the running write's, until it succeeds
+        self._in_round = False
         self.loop = asyncio.new_event_loop()
         self.conn: sqlite3.Connection | None = None
         self.failure: str | None = None  # why the last round failed, until one commits
@@ -177,11 +195,13 @@ class _Writer:
                 # Only a commit that wrote a page proves the disk takes writes again (one whose
                 # writes all failed, or changed nothing, commits without touching it).
                 _run_sync(_probe(self.tx))
+            self._in_round = True
             for pending in batch:
                 conn.execute("SAVEPOINT write")
                 try:
                     result = _run_sync(pending.fn(self.tx))
                 except Exception as exc:
+                    self._tallied.clear()
                     try:
                         conn.execute("ROLLBACK TO write")
                         conn.execute("RELEASE write")
@@ -193,6 +213,11 @@ class _Writer:
                     continue
                 conn.execute("RELEASE write")
                 outcomes.append((pending, result, None))
+                self._add_tallied()
+            self._in_round = False
+            if self._tallies:
+                assert self._settle is not None  # `tally` refuses without one
+                _run_sync(self._settle(self.tx, self._tallies))
             conn.execute("COMMIT")
             # Moved while this round ran: what it committed is not at the path, so not
             # acknowledged (it is there again if the file is moved back). Two stats per
@@ -207,6 +232,9 @@ class _Writer:
         else:
             self._succeeded()
         finally:
+            self._in_round = False
+            self._tallies.clear()
+            self._tallied.clear()
             if unchecked:
                 conn.execute("PRAGMA foreign_keys=ON")
             self._turn.give()
@@ -217,6 +245,19 @@ class _Writer:
             by_loop.setdefault(pending.caller, []).append((pending.future, result, error))
         for caller, settled in by_loop.items():
             caller.call_soon_threadsafe(_settle_all, settled)
+
+    def tally(self, counts: Tallies) -> None:
+        """Add to the round's tallies (from a write running in it, on this thread): settled
+        before its COMMIT if the write succeeds, forgotten if it fails."""
+        if not self._in_round or self._settle is None:
+            raise RuntimeError("tally is for a write running in a round of a writer that settles")
+        for key, n in counts.items():
+            self._tallied[key] = self._tallied.get(key, 0) + n
+
+    def _add_tallied(self) -> None:
+        for key, n in self._tallied.items():
+            self._tallies[key] = self._tallies.get(key, 0) + n
+        self._tallied.clear()
 
     def moved(self) -> bool:
         """The path no longer names the file this writer opened."""
@@ -358,7 +399,7 @@ class SqliteStore(SqlStore):
         conn = _connect(self.path)
         conn.execute("PRAGMA query_only=ON")
         self._reader = SqliteTx(conn)
-        self._writer = _Writer(self.path, self.durable)
+        self._writer = _Writer(self.path, self.durable, self._settle_logs)
 
     async def close(self) -> None:
         if self._writer is not None:
@@ -367,6 +408,25 @@ class SqliteStore(SqlStore):
         if self._reader is not None:
             self._reader.conn.close()
             self._reader = None
+
+    async def _count_logs(self, tx: Tx, added: dict[tuple[str, str], int], keep: int) -> None:
+        """Counted (and trimmed) once per round, for all its writes, by `_settle_logs`."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        self._writer.tally({(account_sid, log, keep): n for (account_sid, log), n in added.items()})
+
+    async def _settle_logs(self, tx: Tx, tallies: Tallies) -> None:
+        """The round's new rows of each (account, log), then each log trimmed to its newest
+        `keep` (the smallest asked, should writes of one round ask different ones)."""
+        added: dict[tuple[str, str], int] = {}
+        keeps: dict[tuple[str, str], int] = {}
+        for tallied, n in tallies.items():
+            account_sid, log, keep = cast(tuple[str, str, int], tallied)
+            key = (account_sid, log)
+            added[key] = added.get(key, 0) + n
+            keeps[key] = min(keeps.get(key, keep), keep)
+        for keep in sorted(set(keeps.values())):
+            await self._trim_logs(tx, {k: n for k, n in added.items() if keeps[k] == keep}, keep)
 
     def reading(self) -> contextlib.AbstractAsyncContextManager[Tx]:
         if self._reader is None:

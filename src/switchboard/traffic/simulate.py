@@ -120,7 +120,8 @@ def writes(traces: Sequence[Trace]) -> list[TraceWrite]:
     out = []
     for t in traces:
         rows = [(d.sid, d.as_dict()) for d in t.requests]
-        out.append(TraceWrite(t.account_sid, t.sid, t.kind, t.status, t.body(), rows))
+        out.append(TraceWrite(t.account_sid, t.sid, t.kind, t.status, t.body(), rows, t.fresh))
+        t.fresh = False  # a second save looks for the first one's row
     return out
 
 
@@ -223,6 +224,7 @@ class Simulator:
     ) -> TraceView:
         """Run a call until it ends or pauses, and save what happened."""
         run = CallRun(self.env(), call, plan, script, interactive=interactive)
+        run.trace.fresh = True  # `call` is new (its SID made by the caller of this)
         await run.start()
         view = _view(run.trace)
         await self._save(run, ttl)
@@ -261,7 +263,8 @@ class Simulator:
             state = {"engine": run.snapshot(), "ttl": ttl}
             expires = now + ttl * 1_000_000
             live = LiveCall(run.call.account_sid, run.call.sid, state, expires)
-        finished = None if run.paused else run.call.sid
+        # A call stored as paused is forgotten once it ends (a fresh one never was).
+        finished = None if run.paused or run.trace.fresh else run.call.sid
         traces = [run.trace, *run.related]
         if outbound:
             await self.store.save_call_traffic(
@@ -626,6 +629,7 @@ class Simulator:
             self.webhooks, self.store.sids.new, message, plan, message_params(message, plan, form)
         )
         trace = await run.run()
+        trace.fresh = True
         view = _view(trace)
         await self.store.save_traffic(writes([trace]), keep=self.keep)
         return view

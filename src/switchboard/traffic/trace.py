@@ -36,6 +36,9 @@ class Trace:
     parent_call_sid: str | None = None
     recordings: list[str] = field(default_factory=list)  # RE… made during the call
     waiting: dict[str, Any] | None = None  # a paused interactive call: what it waits for
+    # Begun by this run under a SID made for it, never stored: its first save inserts it
+    # without looking for a stored one (and there is no paused call of it to forget).
+    fresh: bool = False
 
     def add(self, delivery: Delivery) -> None:
         self.requests.append(delivery)
