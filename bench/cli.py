@@ -170,7 +170,7 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         prog="python -m bench",
         description="Switchboard's benchmark: Switchboard vs a bare ASGI baseline vs Prism.",
     )
-    p.add_argument("--quick", action="store_true", help="1k, SQLite, 1 x 2 s: a smoke run")
+    p.add_argument("--quick", action="store_true", help="1k, SQLite, 3 x 1 s: a smoke run")
     p.add_argument("--sizes", help="comma list of 1k, 100k, 1m (default: all three)")
     p.add_argument("--stores", help="comma list of sqlite, postgres (default: both)")
     p.add_argument("--workers", help="comma list of worker counts (default: 1,2)")
@@ -222,9 +222,12 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         stores=stores,
         workers=workers,
         ops=ops,
-        duration=a.duration or (2 if quick else 5),
+        # Quick: three 1 s runs, interleaved with the other servers', and their median (one
+        # 2 s run each put the fetch ratio 25 % or more off the full run's in 2 of 4 runs;
+        # three of 1 s, in 1 of 4: docs/performance.md).
+        duration=a.duration or (1 if quick else 5),
         warmup=a.warmup if a.warmup is not None else (1 if quick else 2),
-        repeats=a.repeats or (1 if quick else 3),
+        repeats=a.repeats or 3,
         connections=a.connections,
         driver=pick_driver(a.driver),
         servers=servers,
