@@ -257,13 +257,7 @@ def test_outbound_messages_and_calls_deliver_every_callback(tmp_path: Path) -> N
 
 
 def query_one(db: Path, sql: str) -> int:
-    import sqlite3
-
-    conn = sqlite3.connect(db)
-    try:
-        value: int = conn.execute(sql).fetchone()[0]
-    finally:
-        conn.close()
+    value: int = query_all(db, sql)[0][0]
     return value
 
 

@@ -13,9 +13,10 @@ round `tally` what they add and one `settle` stores the sums (and trims) in the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
-from collections.abc import Hashable
+from collections.abc import AsyncIterator, Hashable
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,20 @@ def _rows(tmp_path: Path) -> list[int]:
         return sorted(n for (n,) in conn.execute("SELECT n FROM t"))
     finally:
         conn.close()
+
+
+@contextlib.asynccontextmanager
+async def _store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """A SQLite store on a new database, open."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    migrate.upgrade(url)
+    store = open_store(url)
+    assert isinstance(store, SqliteStore)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
 
 
 async def _one_round(writer: _Writer, fns: list[Any]) -> list[Any]:
@@ -141,14 +156,8 @@ def test_tally_outside_a_round_or_without_settle_is_refused(tmp_path: Path) -> N
 def test_calls_saved_at_once_share_rounds_and_keep_exactly_the_newest(tmp_path: Path) -> None:
     """200 new traces of one account, each with two requests, saved concurrently (so they share
     rounds): the logs hold exactly the newest `keep`, and `log_sizes` says so."""
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    migrate.upgrade(url)
-
     async def main() -> tuple[list[str], list[str], int, dict[str, int]]:
-        store = open_store(url)
-        assert isinstance(store, SqliteStore)
-        await store.open()
-        try:
+        async with _store(tmp_path) as store:
             account = await store.create_account("tallies")
             sids = [store.sids.new("CA") for _ in range(200)]
 
@@ -164,10 +173,53 @@ def test_calls_saved_at_once_share_rounds_and_keep_exactly_the_newest(tmp_path: 
             requests = conn.execute("SELECT count(*) FROM webhook_requests").fetchone()[0]
             sizes = dict(conn.execute("SELECT log, size FROM log_sizes").fetchall())
             return sids, kept, requests, sizes
-        finally:
-            await store.close()
 
     sids, kept, requests, sizes = asyncio.run(main())
     assert kept == sorted(sids)[-50:]
     assert requests == 50
     assert sizes == {"traces": 50, "webhook_requests": 50}
+
+
+def test_writes_of_one_round_asking_different_keeps_leave_the_smallest(tmp_path: Path) -> None:
+    """Two writes in one round, one keeping 5 and one 2 of the same account's logs: the logs
+    end with the newest 2, and `log_sizes` counts them."""
+    async def main() -> tuple[list[str], list[str], dict[str, int]]:
+        async with _store(tmp_path) as store:
+            account = await store.create_account("keeps")
+            sids = [store.sids.new("CA") for _ in range(6)]
+
+            async def save(sid: str, keep: int) -> None:
+                write = TraceWrite(account.sid, sid, "call", "completed", {}, [], new=True)
+                await store.save_traffic([write], keep=keep)
+
+            for sid in sids[:4]:
+                await save(sid, 10)
+            assert store._writer is not None
+            settled: list[Tallies] = []
+            settle = store._writer._settle
+            assert settle is not None
+
+            async def spy(tx: Tx, tallies: Tallies) -> None:
+                settled.append(dict(tallies))
+                await settle(tx, tallies)
+
+            store._writer._settle = spy
+            saves = [lambda tx, s=sid, k=keep: _saved(store, account.sid, s, k, tx)
+                     for sid, keep in ((sids[4], 5), (sids[5], 2))]  # fmt: skip
+            await _one_round(store._writer, saves)
+            assert len(settled) == 1  # the two writes shared one round
+            assert store._reader is not None
+            conn = store._reader.conn
+            kept = [r[0] for r in conn.execute("SELECT sid FROM traces ORDER BY sid")]
+            sizes = dict(conn.execute("SELECT log, size FROM log_sizes").fetchall())
+            return sorted(sids), kept, sizes
+
+    sids, kept, sizes = asyncio.run(main())
+    assert kept == sids[-2:]
+    assert sizes == {"traces": 2, "webhook_requests": 0}
+
+
+async def _saved(store: SqliteStore, account_sid: str, sid: str, keep: int, tx: Tx) -> None:
+    """What `save_traffic` runs in its round, for one new trace with no requests."""
+    write = TraceWrite(account_sid, sid, "call", "completed", {}, [], new=True)
+    await store._save_traces(tx, [write], keep)

@@ -417,16 +417,14 @@ class SqliteStore(SqlStore):
 
     async def _settle_logs(self, tx: Tx, tallies: Tallies) -> None:
         """The round's new rows of each (account, log), then each log trimmed to its newest
-        `keep` (the smallest asked, should writes of one round ask different ones)."""
-        added: dict[tuple[str, str], int] = {}
-        keeps: dict[tuple[str, str], int] = {}
+        `keep`: by `keep`, largest first, so a log that writes of one round asked to keep
+        different numbers of is left with the smallest."""
+        by_keep: dict[int, dict[tuple[str, str], int]] = {}
         for tallied, n in tallies.items():
             account_sid, log, keep = cast(tuple[str, str, int], tallied)
-            key = (account_sid, log)
-            added[key] = added.get(key, 0) + n
-            keeps[key] = min(keeps.get(key, keep), keep)
-        for keep in sorted(set(keeps.values())):
-            await self._trim_logs(tx, {k: n for k, n in added.items() if keeps[k] == keep}, keep)
+            by_keep.setdefault(keep, {})[(account_sid, log)] = n
+        for keep in sorted(by_keep, reverse=True):
+            await self._trim_logs(tx, by_keep[keep], keep)
 
     def reading(self) -> contextlib.AbstractAsyncContextManager[Tx]:
         if self._reader is None:

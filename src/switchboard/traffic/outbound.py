@@ -37,7 +37,7 @@ from switchboard.traffic.messaging import Message, MessageRun
 from switchboard.traffic.messaging import inbound_params as message_params
 from switchboard.traffic.outbox import Done, Handler
 from switchboard.traffic.plans import sms_plan
-from switchboard.traffic.trace import Trace
+from switchboard.traffic.trace import Trace, writes
 from switchboard.twilio import errors, rules
 from switchboard.twilio.resources import MEDIA, MESSAGE, Account, Record
 
@@ -260,7 +260,7 @@ class Messages:
                 )
                 delivery.sid = store.sids.new("RQ")
                 trace.add(delivery)
-            traces.append(_write(trace))
+            traces += writes([trace])
         follow_ups: list[NewJob] = []
         if rest:
             nxt = {**payload, "steps": rest}
@@ -374,17 +374,12 @@ class Messages:
             if arrival is not None:
                 inserts += arrival[0]
                 follow_ups.append(arrival[1])
-        return Done(follow_ups, (), inserts, [_write(trace)])
+        return Done(follow_ups, (), inserts, writes([trace]))
 
 
 def _every(message: Record) -> Keyset:
     """A page holding every media item of the message (in creation order)."""
     return Keyset(None, None, int(message["num_media"] or 0) + 1)
-
-
-def _write(trace: Trace) -> TraceWrite:
-    rows = [(d.sid, d.as_dict()) for d in trace.requests]
-    return TraceWrite(trace.account_sid, trace.sid, trace.kind, trace.status, trace.body(), rows)
 
 
 def check(out: Outgoing, sending: Sending) -> None:

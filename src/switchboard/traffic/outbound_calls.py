@@ -27,8 +27,8 @@ from switchboard.traffic import clients, progress
 from switchboard.traffic.caller import Input, Script
 from switchboard.traffic.engine import RECORDING_PATH, Callee
 from switchboard.traffic.outbox import Done, Handler
-from switchboard.traffic.simulate import Simulator, writes
-from switchboard.traffic.trace import Trace
+from switchboard.traffic.simulate import Simulator
+from switchboard.traffic.trace import Trace, writes
 from switchboard.traffic.webhooks import Delivery
 from switchboard.twilio import calls
 from switchboard.twilio.dates import rfc2822

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-from switchboard.store.base import LiveCall, NewJob, Store, TraceWrite
+from switchboard.store.base import LiveCall, NewJob, Store
 from switchboard.traffic import clients, progress, twiml
 from switchboard.traffic.call_params import STIR_VERSTATS, inbound_params, outbound_params
 from switchboard.traffic.caller import Form, Script
@@ -36,7 +36,7 @@ from switchboard.traffic.outbound import (
     Outgoing as Outgoing,
 )
 from switchboard.traffic.plans import Plan, application_plan, sms_plan, voice_plan
-from switchboard.traffic.trace import Trace
+from switchboard.traffic.trace import Trace, writes
 from switchboard.twilio import calls, errors
 from switchboard.twilio.params import valid_url
 from switchboard.twilio.resources import CALL, CALL_ENDED, Account, Record
@@ -113,16 +113,6 @@ class _Recordings:
 
     async def save(self, recording: dict[str, Any]) -> None:
         await self.store.create_recording(recording)
-
-
-def writes(traces: Sequence[Trace]) -> list[TraceWrite]:
-    """Each trace with the requests made since it was last saved (then forgotten here)."""
-    out = []
-    for t in traces:
-        rows = [(d.sid, d.as_dict()) for d in t.requests]
-        out.append(TraceWrite(t.account_sid, t.sid, t.kind, t.status, t.body(), rows, t.fresh))
-        t.fresh = False  # a second save looks for the first one's row
-    return out
 
 
 def _view(trace: Trace) -> TraceView:

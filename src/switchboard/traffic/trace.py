@@ -7,9 +7,11 @@ requests are referred to by their `RQ…` SIDs (each is stored once, in the requ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from switchboard.store.base import TraceWrite
 from switchboard.traffic.webhooks import Delivery
 
 
@@ -78,3 +80,14 @@ class Trace:
     def from_body(cls, body: dict[str, Any]) -> Trace:
         values = {k: v for k, v in body.items() if k not in ("from", "requests_pruned")}
         return cls(from_=body["from"], **values)
+
+
+def writes(traces: Sequence[Trace]) -> list[TraceWrite]:
+    """Each trace as the store saves it, with the requests made since it was last saved (the
+    caller forgets them once saved)."""
+    out = []
+    for t in traces:
+        rows = [(d.sid, d.as_dict()) for d in t.requests]
+        out.append(TraceWrite(t.account_sid, t.sid, t.kind, t.status, t.body(), rows, t.fresh))
+        t.fresh = False  # a second save looks for the first one's row
+    return out
