@@ -18,12 +18,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import urlsplit
 
 import httpx
 
 from bench import dataset as ds
-from bench import procs, snapshot
+from bench import procs, pyload, snapshot
 from bench.load import LoadResult, Req, pick_driver, run_load
+from bench.pyload import request_bytes
 from bench.workload import OPS, Workload
 from switchboard.config import Settings
 from switchboard.store import open_store
@@ -149,7 +151,7 @@ class Results:
     measures: list[Measure] = field(default_factory=list)
     rss: dict[tuple[str, str, int, str, str], dict[int, int]] = field(default_factory=dict)
     builds: dict[tuple[str, str], float] = field(default_factory=dict)
-    # (size, store, workers, http, op) -> the op's callback lag at half its measured rate
+    # (size, store, workers, http, op) -> its callbacks' delivery rate, and their lag at half it
     lags: dict[tuple[str, str, int, str, str], dict[str, float]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     started: float = field(default_factory=time.time)
@@ -496,29 +498,50 @@ class Bench:
     async def measure_lag(
         self, size: ds.Size, store: str, t: Server, workload: Workload, op: str
     ) -> None:
-        """The callback lag of `message` or `outbound_call`: messages sent (calls made) at half
-        the rate measured, then the time from each step's due moment (the previous status
-        change in its history, plus the delivery delay) to its callback's arrival at the
-        receiver. The outbox is drained first (the throughput runs leave steps behind) and
-        after (every callback counted)."""
+        """Two measures of `message`'s (`outbound_call`'s) status callbacks, after its
+        throughput runs, each for `--duration` seconds with the outbox drained before and after
+        (every callback counted):
+
+        - the **delivery rate**: messages sent at the create rate just measured (the outbox
+          mostly waits meanwhile: requests come first), then the callbacks counted as they
+          arrive once the sending has stopped, up to the 95th percentile arrival (the last
+          steps trail their delivery delay): how fast the outbox delivers with the server to
+          itself;
+        - the **lag** at half that rate: messages sent so that their callbacks are due at half
+          the delivery rate (a sixth of it in messages, each has three), and each callback's
+          arrival at the receiver minus the moment its step was due (the previous status change
+          in its history plus the delivery delay)."""
         m = self.results.get(size.name, store, t.workers, t.kind, op, t.http)
         if m is None or not m.runs:
             return
         lagged = LAGGED[op]
-        rate = max(10.0, m.rps / 2)
+        make = getattr(workload, lagged.requests)
         seconds = max(self.o.duration, 2)
-        requests = getattr(workload, lagged.requests)(int(rate * seconds), tag="lag")
+        # This process sends them: on the load generator's CPUs, as wrk would be.
+        cpus = procs.load_cpus() if self.o.pin and t.workers == 1 else None
         assert self.receiver is not None
         receiver = self.receiver.url
         async with httpx.AsyncClient(base_url=t.proc.url, timeout=60) as client:
-            await settle_accounts(client, workload)
-            await client.get(f"{receiver}/status-log")  # forget the throughput runs'
-            sent = await paced(client, requests, rate)
-            await settle_accounts(client, workload)
-            arrivals = (await client.get(f"{receiver}/status-log")).json()
+
+            async def send(requests: list[Req], rate: float) -> tuple[dict[str, str], int, list]:
+                await settle_accounts(client, workload)
+                await client.get(f"{receiver}/status-log")  # forget what came before
+                with procs.running_on(cpus):
+                    sent = await paced(t.proc.url, requests, rate)
+                stopped = time.time_ns() // 1000
+                await settle_accounts(client, workload)
+                arrivals = (await client.get(f"{receiver}/status-log")).json()
+                return sent, stopped, arrivals
+
+            burst = max(10.0, m.rps)
+            _, stopped, arrivals = await send(make(int(burst * seconds), tag="burst"), burst)
+            delivery = delivery_rate(arrivals, stopped)
+            rate = max(10.0, delivery / 2 / lagged.callbacks)
+            sent, _, arrivals = await send(make(int(rate * seconds), tag="lag"), rate)
         lags = await callback_lags(workload, sent, arrivals, lagged.history)
         expected = lagged.callbacks * len(sent)
         result = {
+            "delivery_rate": delivery,
             "rate": rate,
             "sent": float(len(sent)),
             "callbacks": float(len(lags)),
@@ -528,8 +551,9 @@ class Bench:
         }
         self.results.lags[(size.name, store, t.workers, t.http, op)] = result
         log(
-            f"   {op} lag {t.label:<26} at {rate:,.0f}/s: {len(lags)}/{expected} callbacks, "
-            f"due -> received p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
+            f"   {op} callbacks {t.label:<20} delivered at {delivery:,.0f}/s; at half that "
+            f"({rate:,.0f} {op}s/s): {len(lags)}/{expected} callbacks, due -> received "
+            f"p50 {result['p50_ms']:.1f} ms  p99 {result['p99_ms']:.1f} ms"
         )
 
     async def run_one(
@@ -606,34 +630,16 @@ async def settle_accounts(client: httpx.AsyncClient, workload: Workload) -> None
             raise RuntimeError(f"Settle answered {resp.status_code}: {resp.text[:200]}")
 
 
-async def paced(client: httpx.AsyncClient, requests: list[Req], rate: float) -> dict[str, str]:
-    """Send the requests at `rate` per second (each at its moment, whatever the answers take);
-    the created messages' SIDs -> their account."""
+async def paced(url: str, requests: list[Req], rate: float) -> dict[str, str]:
+    """Send the requests at `rate` per second (each at its moment, whatever the answers take:
+    `pyload.paced`); the created messages' (calls') SIDs -> their account."""
+    host = urlsplit(url).netloc
+    wire = [request_bytes(r.method, r.path, r.auth, r.body, host) for r in requests]
     sent: dict[str, str] = {}
-    gate = asyncio.Semaphore(256)
-    start = time.monotonic()
-
-    async def one(req: Req) -> None:
-        async with gate:
-            resp = await client.post(
-                req.path,
-                content=req.body,
-                headers={
-                    "Authorization": req.auth,
-                    "Content-Type": "application/x-www-form-urlencoded",
-                },
-            )
-        if resp.status_code == 201:
-            body = resp.json()
-            sent[body["sid"]] = body["account_sid"]
-
-    tasks = []
-    for i, req in enumerate(requests):
-        delay = start + i / rate - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(req)))
-    await asyncio.gather(*tasks)
+    for status, body in await pyload.paced(url, wire, rate):
+        if status == 201:
+            created = json.loads(body)
+            sent[created["sid"]] = created["account_sid"]
     return sent
 
 
@@ -681,6 +687,16 @@ async def callback_lags(
         for sid, status, arrived in arrivals
         if (sid, status) in due
     ]
+
+
+def delivery_rate(arrivals: list[list[Any]], stopped: int) -> float:
+    """Callbacks a second that arrived after `stopped` (µs since the epoch), up to the 95th
+    percentile of those arrivals."""
+    late = sorted(at for _, _, at in arrivals if at > stopped)
+    if len(late) < 20:
+        return float("nan")
+    last = int(len(late) * 0.95)
+    return last / max((late[last - 1] - stopped) / 1_000_000, 1e-6)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -758,7 +774,8 @@ def print_session(r: Results, size: str, store: str) -> None:
     for (s, st, w, http, op), lag in r.lags.items():
         if (s, st) == (size, store):
             log(
-                f"{op} callback lag ({w}w, {http}) at {lag['rate']:,.0f}/s: due -> received "
+                f"{op} callbacks ({w}w, {http}) delivered at {lag['delivery_rate']:,.0f}/s; lag "
+                f"at half that ({lag['rate']:,.0f} {op}s/s): due -> received "
                 f"p50 {lag['p50_ms']:.1f} ms, p99 {lag['p99_ms']:.1f} ms "
                 f"({lag['callbacks']:.0f} callbacks, {lag['missing']:.0f} missing)"
             )
@@ -845,6 +862,14 @@ def targets(r: Results) -> list[Target]:
                    m("prism", "fetch", http="")), 4.0, True, size),
             Target("message create / application create >= 0.7", _ratio(
                    m("switchboard", "message"), m("switchboard", "create")), 0.7, True, size),
+        ]  # fmt: skip
+        lag = r.lags.get((size, "sqlite", 1, "uvicorn", "message"))
+        hooks = m("hookbase", "call", http="")
+        out += [
+            Target("message callbacks / webhook baseline >= 0.6", lag["delivery_rate"] / hooks.rps
+                   if lag and hooks and hooks.runs else None, 0.6, True, size),
+            Target("message callback lag p99 at half rate <= 100 ms", lag["p99_ms"] if lag
+                   else None, 100.0, False, size),
         ]  # fmt: skip
         if "postgres" in o.stores:
             for http in o.servers:

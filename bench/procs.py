@@ -208,6 +208,20 @@ def load_cpus() -> str:
     return ",".join(map(str, rest))
 
 
+@contextlib.contextmanager
+def running_on(cpu_list: str | None) -> Iterator[None]:
+    """The calling thread on the CPUs `cpu_list` meanwhile (nothing when None)."""
+    if cpu_list is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {int(cpu) for cpu in cpu_list.split(",")})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
 def pinned(argv: Sequence[str], cpu_list: str | None) -> list[str]:
     """`argv` run on the CPUs `cpu_list` (taskset), or as it is when None or no taskset."""
     if cpu_list is None or shutil.which("taskset") is None:

@@ -340,3 +340,77 @@ def test_profile_report_sorts_samples_by_layer_and_function(tmp_path: Path) -> N
     assert "60.0%  data_received (uvicorn/protocols/http/httptools_impl.py:120)" in text
     assert "30.0%  one (store/sqlite.py:42)" in text
     assert "applications.py" not in text.split("top 2 functions")[1]  # only the top two
+
+
+def test_paced_sends_each_request_at_its_moment() -> None:
+    """The callback-lag runs send at a rate, not as fast as answers come (`pyload.paced`): a
+    real server on 127.0.0.1 sees request i about i / rate seconds after the start, every
+    answer's status and body come back in order, and a server that closes without answering
+    leaves status 0 for that request alone."""
+    import time
+
+    from bench import pyload
+
+    seen: list[float] = []
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+                body = await reader.readexactly(length)
+                seen.append(time.monotonic())
+                if body == b"n=drop":
+                    break  # closed with no answer
+                status = b"201 Created" if body != b"n=3" else b"400 Bad Request"
+                writer.write(
+                    b"HTTP/1.1 " + status + b"\r\nContent-Length: " + str(len(body)).encode()
+                    + b"\r\n\r\n" + body
+                )  # fmt: skip
+        writer.close()
+
+    async def run() -> tuple[float, list[tuple[int, bytes]]]:
+        server = await asyncio.start_server(serve, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        host = f"127.0.0.1:{port}"
+        bodies = [f"n={i}" for i in range(40)]
+        bodies[7] = "n=drop"
+        wire = [pyload.request_bytes("POST", "/x", "Basic a", b, host) for b in bodies]
+        started = time.monotonic()
+        async with server:
+            answers = await pyload.paced(f"http://{host}", wire, rate=200, connections=4)
+        return started, answers
+
+    started, answers = asyncio.run(run())
+    assert [a for a in answers if a[0] == 201] == [
+        (201, f"n={i}".encode()) for i in range(40) if i not in (3, 7)
+    ]
+    assert answers[3] == (400, b"n=3") and answers[7] == (0, b"")
+    assert len(seen) == 40
+    for i, at in enumerate(sorted(seen)):
+        assert at - started >= i / 200 - 0.002, f"request {i} sent early"
+    assert sorted(seen)[-1] - started < 39 / 200 + 0.5  # and not grossly late
+
+
+def test_delivery_rate_counts_the_callbacks_after_the_sending() -> None:
+    """The callbacks' delivery rate: those that arrived after the sending stopped, up to the
+    95th percentile of them, per second."""
+    from bench.cli import delivery_rate
+
+    stopped = 1_000_000_000
+    before = [["SM0", "sent", stopped - 5]]  # during the sending: not counted
+    after = [[f"SM{i}", "sent", stopped + 1_000 * (i + 1)] for i in range(100)]  # 1 per ms
+    rate = delivery_rate(before + after, stopped)
+    assert rate == pytest.approx(1000, rel=0.01)  # 95 callbacks in 95 ms
+    assert delivery_rate(after[:5], stopped) != delivery_rate(after[:5], stopped)  # NaN: too few
+
+
+def test_running_on_pins_the_calling_thread_meanwhile() -> None:
+    import os
+
+    every = os.sched_getaffinity(0)
+    with procs.running_on(procs.load_cpus()):
+        assert os.sched_getaffinity(0) == {int(c) for c in procs.load_cpus().split(",")}
+    assert os.sched_getaffinity(0) == every
+    with procs.running_on(None):
+        assert os.sched_getaffinity(0) == every

@@ -53,7 +53,7 @@ from typing import NamedTuple, cast
 import httptools
 import httpx
 
-KEEP_IDLE = 32  # idle connections kept per origin
+KEEP_IDLE = 128  # idle connections kept per origin: more than the outbox runs at once (64)
 IDLE_SECONDS = 4.0  # an idle connection older than this is closed rather than reused
 HIGH_WATER = 256 * 1024  # unread body bytes at which reading pauses (resumes at a quarter)
 
