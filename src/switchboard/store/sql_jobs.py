@@ -108,9 +108,10 @@ class JobsSql(TrafficSql):
                 await tx.run(table.insert, table.row(record))
             for update in updates:
                 await self._apply(tx, update)
-            if traces:
+            claimed = await self._claim(tx, claim) if claim is not None and claim.limit > 0 else []
+            if traces:  # last: it locks the account's log counts (PostgreSQL) until the COMMIT
                 await self._save_traces(tx, traces, keep)
-            return await self._claim(tx, claim) if claim is not None and claim.limit > 0 else []
+            return claimed
 
         try:
             claimed = await self._write(run)
