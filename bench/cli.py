@@ -523,7 +523,11 @@ class Bench:
         receiver = self.receiver.url
         async with httpx.AsyncClient(base_url=t.proc.url, timeout=60) as client:
 
-            async def send(requests: list[Req], rate: float) -> tuple[dict[str, str], int, list]:
+            async def send(
+                requests: list[Req], rate: float
+            ) -> tuple[dict[str, str], int, list[list[Any]]]:
+                """Send at `rate`, wait until every callback is in: what was created, when the
+                sending stopped (µs since the epoch), the receiver's notes of the callbacks."""
                 await settle_accounts(client, workload)
                 await client.get(f"{receiver}/status-log")  # forget what came before
                 with procs.running_on(cpus):

@@ -395,14 +395,17 @@ def test_paced_sends_each_request_at_its_moment() -> None:
 def test_delivery_rate_counts_the_callbacks_after_the_sending() -> None:
     """The callbacks' delivery rate: those that arrived after the sending stopped, up to the
     95th percentile of them, per second."""
+    import math
+
     from bench.cli import delivery_rate
 
     stopped = 1_000_000_000
-    before = [["SM0", "sent", stopped - 5]]  # during the sending: not counted
-    after = [[f"SM{i}", "sent", stopped + 1_000 * (i + 1)] for i in range(100)]  # 1 per ms
-    rate = delivery_rate(before + after, stopped)
-    assert rate == pytest.approx(1000, rel=0.01)  # 95 callbacks in 95 ms
-    assert delivery_rate(after[:5], stopped) != delivery_rate(after[:5], stopped)  # NaN: too few
+    before = [["SM0", "sent", stopped - 5 - i] for i in range(10)]  # during it: not counted
+    after = [[f"SM{i}", "sent", stopped + 1_000 * (i + 1)] for i in range(95)]  # 1 a ms
+    trailing = [[f"SM{i}", "delivered", stopped + 1_000_000 + i] for i in range(5)]  # 1 s late
+    rate = delivery_rate(before + after + trailing, stopped)
+    assert rate == pytest.approx(1000, rel=0.01)  # 95 callbacks in 95 ms; the last 5 % left out
+    assert math.isnan(delivery_rate(after[:5], stopped))  # too few to tell
 
 
 def test_running_on_pins_the_calling_thread_meanwhile() -> None:

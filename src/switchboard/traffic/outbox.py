@@ -33,7 +33,8 @@ Busy but not crowded (requests steadily arriving, answered as they come) the job
 requests' competition but their own: each waits for its answer and its commit, so the number
 running at once bounds their rate. At 4, callbacks due at 1,200 a second (half what the
 worker delivers with the server to itself) waited for a place: lag p50 80-112 ms, p99 over
-200; at 16, p50 3-8 ms, p99 12-46, with message creates under saturation no slower.
+200; at 16, p50 3-8 ms, p99 12-46 (alternate quick runs), message creates under saturation
+no slower.
 
 It polls the store every `poll` seconds (a cheap read, `next_job_at`), sleeps until the next job
 is ready when that is sooner, and wakes at once when this process stores a job
