@@ -12,10 +12,13 @@ revision, rather than from nine migrations each committed.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import sqlite3
+
     from alembic.config import Config
     from sqlalchemy.engine import Engine
 
@@ -165,10 +168,29 @@ def _create_sqlite(path: str, statements: list[str]) -> bool:
         for statement in statements:
             conn.execute(statement)
         conn.execute("COMMIT")
-        conn.execute("PRAGMA journal_mode=WAL")  # as the store sets it; only once it is ours
+        _wal(conn)  # as the store sets it; only once it is ours
     finally:
         conn.close()  # without COMMIT (an error above): nothing was made
     return True
+
+
+def _wal(conn: sqlite3.Connection) -> None:
+    """`journal_mode=WAL` on a file just made. The switch needs the file to itself, and while a
+    process starting beside this one holds the write lock (for a moment: it waited in `BEGIN
+    IMMEDIATE`, now finds the tables and rolls back) SQLite answers "locked" at once, without
+    the busy timeout (waiting could deadlock it): 2 % of four threads starting together, until
+    this waited it out."""
+    import sqlite3
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _create_postgres(database_url: str, statements: list[str]) -> bool:
