@@ -58,10 +58,6 @@ def load_requests(path: Path, host: str) -> list[bytes]:
     return out
 
 
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    return (await _read_answer(reader, keep=False))[0]
-
-
 async def _read_answer(reader: asyncio.StreamReader, *, keep: bool = True) -> tuple[int, bytes]:
     """An answer's status and (`keep`) body."""
     head = await reader.readuntil(b"\r\n\r\n")
@@ -113,7 +109,7 @@ async def _connection(
                 break
             writer.write(requests[next(counter) % n])
             try:
-                status = await _read_response(reader)
+                status, _ = await _read_answer(reader, keep=False)
             except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                 tally.read += 1
                 break
