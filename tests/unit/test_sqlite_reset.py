@@ -78,3 +78,30 @@ def test_reset_among_concurrent_writes(store: SqliteStore) -> None:
     accounts, made, refusal = asyncio.run(scenario())
     assert len(accounts) == 2 and accounts < made  # main and `kept`; `doomed` went with it
     assert "FOREIGN KEY" in refusal  # enforcement is back on after the reset's round
+
+
+def test_statement_journals_are_kept_in_memory_except_for_the_reset(store: SqliteStore) -> None:
+    """Every write's SAVEPOINT journal is in memory (a temporary file cost the writer most of its
+    kernel time); the reset, whose journal holds every page it empties, keeps a file, and the
+    writes after it are back in memory."""
+    MEMORY, FILE = 2, 1  # PRAGMA temp_store's answers
+
+    async def temp_store(tx: Tx) -> int:
+        row = await tx.one("PRAGMA temp_store")
+        assert row is not None
+        return int(row[0])
+
+    async def scenario() -> tuple[int, int, int]:
+        await store.open()
+        try:
+            writer = store._writer
+            assert writer is not None
+            before = await store._write(temp_store)
+            during = await writer.submit(temp_store, unchecked=True)
+            await store.reset()
+            after = await store._write(temp_store)
+            return before, during, after
+        finally:
+            await store.close()
+
+    assert asyncio.run(scenario()) == (MEMORY, FILE, MEMORY)
