@@ -103,6 +103,34 @@ def test_expired_lease_lets_another_take_over_and_the_first_cannot_finish(
     run(database_url, scenario)
 
 
+def test_a_follow_up_in_the_finished_jobs_row_is_a_job_of_its_own(database_url: str) -> None:
+    """The first follow-up of the same account takes the finished job's row, under a new id:
+    a stale claim of the finished job, even one by the same owner with the same attempt count
+    as the follow-up's claim, finishes nothing; other follow-ups (another account's too) are
+    jobs of their own."""
+
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac, other = await account(store), await account(store)
+        await store.add_jobs([job(ac, clock.now, 1, kind="test.first")])
+        (stale,) = await store.claim_jobs(clock.now, 5, 10 * S, "b")
+        clock.now += 10 * S  # the lease runs out; the same owner claims it again
+        (held,) = await store.claim_jobs(clock.now, 5, 10 * S, "b")
+        follow_ups = [job(ac, clock.now, 2, kind="test.next"), job(other, clock.now, 3)]
+        assert await store.finish_job(held, follow_ups)
+        claimed = {j.payload["n"]: j for j in await store.claim_jobs(clock.now, 5, 10 * S, "b")}
+        assert sorted(claimed) == [2, 3]
+        nxt = claimed[2]
+        assert (nxt.kind, nxt.account_sid, nxt.attempts, nxt.owner) == ("test.next", ac, 1, "b")
+        assert nxt.id != held.id and (stale.owner, stale.attempts) == (nxt.owner, nxt.attempts)
+        assert not await store.finish_job(stale)  # J's first claim: its row is another job now
+        assert not await store.finish_job(held)  # finished already
+        assert (await store.pending_jobs(ac), await store.pending_jobs(other)) == (1, 1)
+        assert await store.finish_job(nxt) and await store.finish_job(claimed[3])
+        assert await store.next_job_at() is None
+
+    run(database_url, scenario)
+
+
 def test_finish_and_claim_takes_the_next_jobs_in_the_same_transaction(database_url: str) -> None:
     """A busy worker finishes a job and claims the next ones in one transaction: what it asks
     for, earliest first, its own follow-up included when due; nothing when its claim was lost

@@ -96,13 +96,29 @@ class JobsSql(TrafficSql):
         claim: Claim | None = None,
     ) -> list[Job] | None:
         async def run(tx: Tx) -> list[Job]:
-            gone = await tx.run(
-                "DELETE FROM jobs WHERE id = ? AND owner = ? AND attempts = ?",
-                (job.id, job.owner, job.attempts),
-            )
+            claim_held = (job.id, job.owner, job.attempts)
+            first = follow_ups[0] if follow_ups else None
+            if first is not None and first.account_sid == job.account_sid:
+                # The first follow-up takes the finished job's row (a message's next step, a
+                # call's next leg): one UPDATE instead of a DELETE and an INSERT, and the
+                # account's index entry stays. It gets a new id, so a claim of the finished
+                # job that outlived its lease still finds nothing to finish.
+                new_id, _, kind, subject, due, ready_at, payload, _, _ = self._job_rows([first])[0]
+                gone = await tx.run(
+                    "UPDATE jobs SET id = ?, kind = ?, subject = ?, due = ?, ready_at = ?, "
+                    "payload = ?, attempts = 0, owner = NULL "
+                    "WHERE id = ? AND owner = ? AND attempts = ?",
+                    (new_id, kind, subject, due, ready_at, payload, *claim_held),
+                )
+                rest = follow_ups[1:]
+            else:
+                gone = await tx.run(
+                    "DELETE FROM jobs WHERE id = ? AND owner = ? AND attempts = ?", claim_held
+                )
+                rest = follow_ups
             if not gone:
                 raise ClaimLost(job.id)
-            await self._insert_jobs(tx, follow_ups)
+            await self._insert_jobs(tx, rest)
             for name, record in inserts:
                 table = UPDATABLE[name]
                 await tx.run(table.insert, table.row(record))
