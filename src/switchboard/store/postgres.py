@@ -73,6 +73,15 @@ class PostgresTx(Tx):
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", name)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """What the pool sends a connection on release: nothing. asyncpg's default reset is a round
+    trip of four statements (`SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
+    ALL;`) after every read and write, for session state this store never leaves: its advisory
+    locks are transaction-scoped, it opens no cursor outside a transaction, LISTENs to nothing
+    and SETs nothing (`server_settings` belong to the connection). asyncpg itself still rolls
+    back a transaction left open and drops listeners before calling this."""
+
+
 class PostgresStore(SqlStore):
     SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
@@ -100,6 +109,7 @@ class PostgresStore(SqlStore):
                 max_size=self.pool_size,
                 command_timeout=60,
                 server_settings=settings,
+                reset=_keep_session,
             )
 
     async def close(self) -> None:
