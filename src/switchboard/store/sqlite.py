@@ -152,10 +152,10 @@ class _Writer:
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute(f"PRAGMA synchronous={'FULL' if self.durable else 'OFF'}")
         # Each write of a round runs in a SAVEPOINT, so SQLite first copies every page it changes
-        # into a statement journal. By default that journal moves to a temporary file once a
-        # write's copies pass 64 KiB, and the round's later writes copy into that file: in a
-        # message drain, 88 % of the writer's pwrite64 calls (two a page copied, eight a
-        # callback) and most of its kernel time (docs/performance.md). In memory a copy
+        # into a statement journal. By default that journal moves to a temporary file once one
+        # write's copies pass about 30 pages, and the round's later writes copy into that file
+        # until the COMMIT: in a message drain, 88 % of the writer's pwrite64 calls (two a page
+        # copied) and most of its kernel time (docs/performance.md). In memory a copy
         # is a memcpy, and what one write changes is small; an unchecked write (`reset`, which
         # empties every table: its copies are the whole file) keeps a file (`_round`).
         self.conn.execute("PRAGMA temp_store=MEMORY")
