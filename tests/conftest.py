@@ -366,6 +366,21 @@ class Databases:
                 self._unavailable = f"no PostgreSQL at {POSTGRES_URL}: {exc}".strip()
         return self._unavailable
 
+    def require_postgres(self) -> None:
+        """Skip the test when PostgreSQL does not answer; fail it under
+        SWITCHBOARD_REQUIRE_POSTGRES=1 (CI, where PostgreSQL must be there)."""
+        problem = self.postgres_problem()
+        if problem is not None:
+            if REQUIRE_POSTGRES:
+                pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
+            pytest.skip(problem)
+
+    def postgres(self, workdir: Path) -> str:
+        """A new PostgreSQL database, for a test of PostgreSQL itself (processes sharing one
+        database, the pool): `require_postgres`, then `new`."""
+        self.require_postgres()
+        return self.new("postgres", workdir)
+
     def new(self, kind: str, workdir: Path) -> str:
         if kind == "sqlite":
             return f"sqlite:///{workdir / f'switchboard-{secrets.token_hex(4)}.db'}"
@@ -415,11 +430,7 @@ def databases() -> Iterator[Databases]:
 def store_kind(request: pytest.FixtureRequest, databases: Databases) -> str:
     kind: str = request.param
     if kind == "postgres":
-        problem = databases.postgres_problem()
-        if problem is not None:
-            if REQUIRE_POSTGRES:
-                pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
-            pytest.skip(problem)
+        databases.require_postgres()
     return kind
 
 

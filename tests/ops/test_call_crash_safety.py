@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import REQUIRE_POSTGRES, Databases, Server, random_number
+from conftest import Databases, Server, random_number
 from receiver import Receiver
 
 pytestmark = pytest.mark.slow
@@ -138,12 +138,7 @@ def test_sqlite_kill_9_with_call_jobs_pending(tmp_path: Path, databases: Databas
 
 @pytest.fixture
 def pg_servers(databases: Databases, tmp_path: Path) -> Iterator[list[Server]]:
-    problem = databases.postgres_problem()
-    if problem is not None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    url = databases.new("postgres", tmp_path)
+    url = databases.postgres(tmp_path)
     first = Server(url, tmp_path, ARGS)
     first.start()
     group = [first]

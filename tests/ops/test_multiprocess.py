@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from conftest import REQUIRE_POSTGRES, Databases, Server, clean_env, free_port, query, run_cli
+from conftest import Databases, Server, clean_env, free_port, query, run_cli
 from errors import assert_error
 
 pytestmark = pytest.mark.slow
@@ -25,12 +25,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def pg_url(databases: Databases, tmp_path: Path) -> str:
     """Only PostgreSQL is shared by processes on several machines."""
-    problem = databases.postgres_problem()
-    if problem is not None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    return databases.new("postgres", tmp_path)
+    return databases.postgres(tmp_path)
 
 
 @pytest.fixture

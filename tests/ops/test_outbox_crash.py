@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REQUIRE_POSTGRES, Databases, Server, query
+from conftest import Databases, Server, query
 from receiver import Receiver
 
 pytestmark = pytest.mark.slow
@@ -139,12 +139,7 @@ def test_sigkill_with_jobs_pending_loses_no_callback(
 
 @pytest.fixture
 def pg_servers(databases: Databases, tmp_path: Path) -> Iterator[list[Server]]:
-    problem = databases.postgres_problem()
-    if problem is not None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    url = databases.new("postgres", tmp_path)
+    url = databases.postgres(tmp_path)
     first = Server(url, tmp_path, ARGS)
     first.start()
     group = [first]

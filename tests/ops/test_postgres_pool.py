@@ -8,22 +8,17 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from conftest import Databases
 
 from switchboard.store import migrate
 from switchboard.store.postgres import PostgresStore, asyncpg_dsn
 from switchboard.twilio.dates import system_clock
 from switchboard.twilio.sids import SidSource
-from tests.conftest import REQUIRE_POSTGRES, Databases
 
 
 @pytest.fixture
 def pg_url(databases: Databases, tmp_path: Path) -> str:
-    problem = databases.postgres_problem()
-    if problem is not None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    url = databases.new("postgres", tmp_path)
+    url = databases.postgres(tmp_path)
     migrate.upgrade(url)
     return url
 

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import REQUIRE_POSTGRES, Databases, Server, run_cli
+from conftest import Databases, Server, run_cli
 from receiver import Receiver, Recorded
 from twilio.rest import Client
 
@@ -459,12 +459,7 @@ def test_an_interactive_call_continues_in_another_process(
 ) -> None:
     """Paused in one server process, continued through another over one PostgreSQL: the state
     is in the database, and two continuations sent at once never both run."""
-    problem = databases.postgres_problem()
-    if problem is not None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    url = databases.new("postgres", tmp_path)
+    url = databases.postgres(tmp_path)
     first = Server(url, tmp_path)
     first.start()
     second = Server(url, tmp_path)

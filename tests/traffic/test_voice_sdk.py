@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import REQUIRE_POSTGRES, Databases, Server, clean_env, run_cli
+from conftest import Databases, Server, clean_env, run_cli
 from contract import node_sdk
 from receiver import Receiver
 from twilio.jwt.access_token import AccessToken
@@ -500,12 +500,7 @@ def test_cli_client_call(main: Tenant, receiver: Receiver, module_server: Server
 def test_a_device_registered_through_one_process_rings_from_another(
     databases: Databases, tmp_path: Path
 ) -> None:
-    problem = databases.postgres_problem()
-    if problem is not None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"SWITCHBOARD_REQUIRE_POSTGRES=1 but {problem}")
-        pytest.skip(problem)
-    url = databases.new("postgres", tmp_path)
+    url = databases.postgres(tmp_path)
     first = Server(url, tmp_path)
     first.start()
     second = Server(url, tmp_path)
