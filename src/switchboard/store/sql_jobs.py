@@ -18,6 +18,9 @@ from switchboard.twilio.resources import Record
 UPDATABLE: dict[str, Table] = {t.name: t for t in (MESSAGES, MEDIA_TABLE)}
 
 _JOB_COLUMNS = "id, account_sid, kind, subject, due, payload, attempts, owner"
+# The row a claim still holds: (job.id, job.owner, job.attempts) as claimed. Every write that
+# finishes or releases a job matches it, so a claim that outlived its lease changes nothing.
+_HELD = "id = ? AND owner = ? AND attempts = ?"
 
 
 class ClaimLost(Exception):
@@ -96,7 +99,7 @@ class JobsSql(TrafficSql):
         claim: Claim | None = None,
     ) -> list[Job] | None:
         async def run(tx: Tx) -> list[Job]:
-            claim_held = (job.id, job.owner, job.attempts)
+            held = (job.id, job.owner, job.attempts)
             first = follow_ups[0] if follow_ups else None
             if first is not None and first.account_sid == job.account_sid:
                 # The first follow-up takes the finished job's row (a message's next step, a
@@ -106,15 +109,12 @@ class JobsSql(TrafficSql):
                 new_id, _, kind, subject, due, ready_at, payload, _, _ = self._job_rows([first])[0]
                 gone = await tx.run(
                     "UPDATE jobs SET id = ?, kind = ?, subject = ?, due = ?, ready_at = ?, "
-                    "payload = ?, attempts = 0, owner = NULL "
-                    "WHERE id = ? AND owner = ? AND attempts = ?",
-                    (new_id, kind, subject, due, ready_at, payload, *claim_held),
+                    f"payload = ?, attempts = 0, owner = NULL WHERE {_HELD}",
+                    (new_id, kind, subject, due, ready_at, payload, *held),
                 )
                 rest = follow_ups[1:]
             else:
-                gone = await tx.run(
-                    "DELETE FROM jobs WHERE id = ? AND owner = ? AND attempts = ?", claim_held
-                )
+                gone = await tx.run(f"DELETE FROM jobs WHERE {_HELD}", held)
                 rest = follow_ups
             if not gone:
                 raise ClaimLost(job.id)
@@ -149,8 +149,7 @@ class JobsSql(TrafficSql):
     async def retry_job(self, job: Job, ready_at: int) -> bool:
         async def run(tx: Tx) -> int:
             return await tx.run(
-                "UPDATE jobs SET owner = NULL, ready_at = ? "
-                "WHERE id = ? AND owner = ? AND attempts = ?",
+                f"UPDATE jobs SET owner = NULL, ready_at = ? WHERE {_HELD}",
                 (ready_at, job.id, job.owner, job.attempts),
             )
 
