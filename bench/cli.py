@@ -748,6 +748,16 @@ def _cost_ratio(ours: Measure | None, ref: Measure | None) -> float | None:
     return ref.cpu_us / ours.cpu_us
 
 
+def call_ceiling(hookbase: Measure | None, bare: Measure | None) -> float | None:
+    """The best `call / webhook baseline` by CPU that a server could reach if a call cost it
+    the webhook baseline's whole call (read, form, signature, POST, the stored rows) plus one
+    bare request (the baseline's fetch: parse, one SELECT, orjson, answer) and nothing else:
+    no TwiML, no engine, no call record, no JSON of the trace, no authentication."""
+    if hookbase is None or bare is None or not hookbase.cpu_us or not bare.cpu_us:
+        return None
+    return hookbase.cpu_us / (hookbase.cpu_us + bare.cpu_us)
+
+
 def _fmt(x: float | None, spec: str = ".2f") -> str:
     return "-" if x is None else format(x, spec)
 
@@ -852,6 +862,9 @@ def targets(r: Results) -> list[Target]:
                        "fetch", http=http), m("baseline", "fetch", http=http)), 0.8, True, size),
                 Target(f"  same, by CPU per request: call ({http})", _cost_ratio(m("switchboard",
                        "call", http=http), m("hookbase", "call", http="")), 0.6, True, size),
+                Target(f"  call ceiling, by CPU ({http})", call_ceiling(m("hookbase", "call",
+                       http=""), m("baseline", "fetch", http=http)), 0.6, True, size,
+                       "(webhook baseline + one bare request)"),
             ]  # fmt: skip
         fetches = [x for h in o.servers if (x := m("switchboard", "fetch", http=h)) and x.runs]
         best = max(fetches, key=lambda x: x.rps) if fetches else None

@@ -408,6 +408,50 @@ def test_delivery_rate_counts_the_callbacks_after_the_sending() -> None:
     assert math.isnan(delivery_rate(after[:5], stopped))  # too few to tell
 
 
+def test_the_call_ceiling_is_the_webhook_baseline_over_it_plus_a_bare_request() -> None:
+    """By CPU: a call costing the webhook baseline's 133 µs plus a bare fetch's 89 µs (and
+    nothing more) would be 133 / 222 of the webhook baseline."""
+    from bench.cli import Measure, call_ceiling
+
+    def measure(server: str, op: str, cpu_us: float) -> Measure:
+        run = LoadResult("wrk", 1000, 1.0, 1.0, 2.0, 0, server_cpu=cpu_us * 1000 / 1e6)
+        return Measure("1k", "sqlite", 1, server, op, runs=[run])
+
+    hooks, bare = measure("hookbase", "call", 133), measure("baseline", "fetch", 89)
+    assert call_ceiling(hooks, bare) == pytest.approx(133 / 222)
+    assert call_ceiling(hooks, None) is None
+    assert call_ceiling(hooks, Measure("1k", "sqlite", 1, "baseline", "fetch")) is None
+
+
+def test_compare_puts_the_ratios_of_two_runs_side_by_side(tmp_path: Path) -> None:
+    """Ratios both runs measured, within 10 % or not; latencies, sizes and gaps left out."""
+    import json
+
+    from bench.compare import compare, main
+
+    def results(*targets: tuple[str, float | None]) -> dict[str, object]:
+        return {"targets": [{"name": n, "where": "1k", "value": v} for n, v in targets]}
+
+    quick = results(("fetch / baseline >= 0.8 (uvicorn)", 0.84), ("  same, by CPU: call", 0.30),
+                    ("message callback lag p99 at half rate <= 100 ms", 20.0),
+                    ("list page of 50 / baseline >= 0.7", None), ("only here >= 1", 2.0))
+    full = results(("fetch / baseline >= 0.8 (uvicorn)", 0.80), ("  same, by CPU: call", 0.25),
+                   ("message callback lag p99 at half rate <= 100 ms", 60.0),
+                   ("list page of 50 / baseline >= 0.7", 0.9))  # fmt: skip
+    rows = compare(quick, full, 0.10)
+    assert [(r[0], r[2], r[3], r[5]) for r in rows] == [
+        ("fetch / baseline >= 0.8 (uvicorn)", 0.84, 0.80, True),  # 5 % apart
+        ("same, by CPU: call", 0.30, 0.25, False),  # 20 % apart
+    ]
+    (tmp_path / "quick.json").write_text(json.dumps(quick))
+    (tmp_path / "full.json").write_text(json.dumps(full))
+    (tmp_path / "none.json").write_text(json.dumps(results()))
+    files = [str(tmp_path / "quick.json"), str(tmp_path / "full.json")]
+    assert main(files) == 1
+    assert main([*files, "--within", "0.25"]) == 0
+    assert main([files[0], str(tmp_path / "none.json")]) == 2
+
+
 def test_running_on_pins_the_calling_thread_meanwhile() -> None:
     import os
 
