@@ -3,11 +3,11 @@
     python -m bench.compare QUICK.json FULL.json [--within 0.10]
 
 Issue 19 asks that a quick run and a full run of the same code agree within 10 %: this reads
-two results files (`bench/.data/results/*.json`, or `--json-out`) and, for each target that
-both measured, prints both values and how far the first is from the second (relative to the
-second). Ratios only: the lines whose limit is a latency (`... <= 100 ms`, `... <= 1.3`) and
-those counted in MB are left out, as are targets either run did not measure. Exits 0 when every
-ratio agrees, 1 when one does not, 2 when the files share none.
+two results files (`bench/.data/results/*.json`, or where `--json` put them) and, for each
+target that both measured, prints both values and how far the first is from the second
+(relative to the second). Ratios only: the lines whose limit is a latency (`... <= 100 ms`,
+`... <= 1.3`) and those counted in MB are left out, as are targets either run did not measure.
+Exits 0 when every ratio agrees, 1 when one does not, 2 when the files share none.
 """
 
 from __future__ import annotations

@@ -172,7 +172,6 @@ def test_soak_64_clients(soak_server: Server) -> None:
     pid = server.proc.pid
     receiver = FastReceiver()
     receiver_port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
-    pooled_warm: list[int] = []
     voice, sms = f"{receiver.url}/voice", f"{receiver.url}/sms"
     tenants: list[Tenant] = []
     try:
@@ -196,14 +195,14 @@ def test_soak_64_clients(soak_server: Server) -> None:
                 tenants.append(Tenant(sub["sid"], sub["auth_token"], number))
         fds_before = open_fds(pid)
 
-        async def soak() -> tuple[int, int, list[int], int]:
+        async def soak() -> tuple[int, int, int, list[int], int]:
             warm = Tally()
             await run_clients(server.url, tenants, WARM_UP, warm)
             problems = warm.server_errors + warm.connection_errors + warm.unexpected
             assert not problems, "\n".join(["during the warm-up:", *problems[:20]])
             await asyncio.sleep(1.0)  # the warm-up clients' connections are closed
             fds_warm = open_fds(pid)  # with the database pools filled
-            pooled_warm.append(connections_to(pid, receiver_port))
+            pooled_warm = connections_to(pid, receiver_port)
             start = memory_kib(pid)
             samples: list[int] = []
 
@@ -217,10 +216,11 @@ def test_soak_64_clients(soak_server: Server) -> None:
             await run_clients(server.url, tenants, MEASURED, tally)
             elapsed = time.monotonic() - began
             sampler.cancel()
-            return fds_warm, start, samples, int(sum(tally.ops.values()) / elapsed)
+            rate = int(sum(tally.ops.values()) / elapsed)
+            return fds_warm, pooled_warm, start, samples, rate
 
         tally = Tally()
-        fds_warm, start, samples, rate = asyncio.run(soak())
+        fds_warm, pooled_warm, start, samples, rate = asyncio.run(soak())
         end = memory_kib(pid)
         time.sleep(1.0)  # the clients have closed their connections
         fds_after = open_fds(pid)
@@ -232,7 +232,7 @@ def test_soak_64_clients(soak_server: Server) -> None:
         f"{sum(tally.ops.values())} requests ({rate}/s): {dict(tally.ops)}; statuses "
         f"{dict(tally.statuses)}; RSS {start} -> {end} KiB "
         f"(samples {samples}); fds {fds_before} -> {fds_warm} after the warm-up -> {fds_after} "
-        f"(kept-alive webhook connections {pooled_warm[0]} -> {pooled_after}); "
+        f"(kept-alive webhook connections {pooled_warm} -> {pooled_after}); "
         f"webhooks {receiver.hits}"
     )
     print(summary)
@@ -248,7 +248,7 @@ def test_soak_64_clients(soak_server: Server) -> None:
     # many as ran at once (up to KEEP_IDLE), and how many ran at once follows the machine's
     # speed (the outbox runs 16 or 64 jobs at once, by how busy the server is): they are counted
     # apart, bounded by KEEP_IDLE.
-    others_warm, others_after = fds_warm - pooled_warm[0], fds_after - pooled_after
+    others_warm, others_after = fds_warm - pooled_warm, fds_after - pooled_after
     assert others_after <= others_warm + 8, summary
     assert pooled_after <= KEEP_IDLE, summary
     assert server.proc is not None and server.proc.poll() is None, "the server died"
