@@ -171,7 +171,7 @@ def test_soak_64_clients(soak_server: Server) -> None:
     assert server.proc is not None
     pid = server.proc.pid
     receiver = FastReceiver()
-    receiver_port = int(receiver.url.rsplit(":", 1)[1].split("/")[0])
+    receiver_port = receiver.listener.port
     voice, sms = f"{receiver.url}/voice", f"{receiver.url}/sms"
     tenants: list[Tenant] = []
     try:
