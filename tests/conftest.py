@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import queue
 import secrets
 import signal
 import site
@@ -42,6 +43,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -341,14 +343,20 @@ REQUIRE_POSTGRES = os.environ.get("SWITCHBOARD_REQUIRE_POSTGRES") == "1"
 class Databases:
     """Fresh, empty databases: a SQLite file, or a PostgreSQL database of its own.
 
-    PostgreSQL databases are made on the server at SWITCHBOARD_TEST_POSTGRES_URL and dropped at
-    the end of the session.
+    PostgreSQL databases are made on the server at SWITCHBOARD_TEST_POSTGRES_URL and dropped
+    once the test or module that made them is over (`done_with`, in a thread of their own while
+    the next tests run), or at the end of the session. A drop takes about 0.16 s (PostgreSQL
+    15 checkpoints for each): a few hundred of them, one after the other at the end, held each
+    process 14 to 22 s after its last test.
     """
 
     def __init__(self) -> None:
         self.created: list[str] = []
         self._unavailable: str | None = None
         self._checked = False
+        self._finished: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._dropper: threading.Thread | None = None
+        self._not_dropped: list[str] = []  # the dropper's failures, tried again at the end
 
     def _admin(self) -> Any:
         import psycopg
@@ -391,12 +399,42 @@ class Databases:
         base = POSTGRES_URL.rsplit("/", 1)[0]
         return f"{base}/{name}"
 
+    def done_with(self, url: str) -> None:
+        """Whoever made `url` (with `new`) is done with it: a PostgreSQL database is dropped in
+        the background from now on (anything still connected is disconnected)."""
+        name = url.rsplit("/", 1)[-1]
+        if url.startswith("sqlite") or name not in self.created:
+            return
+        self.created.remove(name)
+        if self._dropper is None:
+            self._dropper = threading.Thread(target=self._drop_finished, daemon=True)
+            self._dropper.start()
+        self._finished.put(name)
+
+    def _drop_finished(self) -> None:
+        conn = None
+        while (name := self._finished.get()) is not None:
+            try:
+                conn = conn or self._admin()
+                conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            except Exception:  # dropped again by drop_all, which says why if it fails again
+                self._not_dropped.append(name)
+                conn = None
+        if conn is not None:
+            conn.close()
+
     def drop_all(self) -> None:
-        if not self.created:
+        if self._dropper is not None:
+            self._finished.put(None)
+            self._dropper.join()
+            self._dropper = None
+        left = self._not_dropped + self.created
+        if not left:
             return
         with self._admin() as conn:
-            for name in self.created:
+            for name in left:
                 conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        self._not_dropped.clear()
         self.created.clear()
 
 
@@ -435,8 +473,10 @@ def store_kind(request: pytest.FixtureRequest, databases: Databases) -> str:
 
 
 @pytest.fixture
-def database_url(store_kind: str, databases: Databases, tmp_path: Path) -> str:
-    return databases.new(store_kind, tmp_path)
+def database_url(store_kind: str, databases: Databases, tmp_path: Path) -> Iterator[str]:
+    url = databases.new(store_kind, tmp_path)
+    yield url
+    databases.done_with(url)
 
 
 @pytest.fixture(scope="module")
@@ -453,8 +493,10 @@ def module_server(
     name = request.module.__name__.removeprefix("test_")
     workdir: Path = tmp_path_factory.mktemp(name)
     extra: tuple[str, ...] = getattr(request.module, "SERVER_ARGS", ())
-    with Server(databases.new(store_kind, workdir), workdir, extra) as srv:
+    url = databases.new(store_kind, workdir)
+    with Server(url, workdir, extra) as srv:
         yield srv
+    databases.done_with(url)
 
 
 @pytest.fixture

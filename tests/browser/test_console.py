@@ -35,6 +35,45 @@ pytestmark = pytest.mark.slow
 # Served locally, by the server itself (no browser needed)
 
 
+def sheet_bytes(console: Console) -> int:
+    """The bytes that crossed the network for the style sheet in this page load."""
+    sizes: list[int] = console.page.evaluate(
+        """() => performance.getEntriesByType("resource")
+                   .filter((e) => e.name.endsWith("/console.css")).map((e) => e.transferSize)"""
+    )
+    assert len(sizes) == 1, sizes
+    return sizes[0]
+
+
+def test_the_browser_reaches_nothing_but_the_server(console: Console, server: Server) -> None:
+    """The tests' browser: a request for anything but the server fails on this machine and is
+    noted (`Console.external`, which `check_clean` requires empty); the server's own files come
+    from the HTTP cache on the next load (no request interception, which turns the cache off)."""
+    console.goto("/")
+    assert sheet_bytes(console) > 10_000  # a fresh context: the whole file
+    elsewhere = "http://203.0.113.9/hello.mp3"  # a documentation address: nobody's
+    # The console's policy lets an <audio> load any http(s) URL (what a <Play> names).
+    outcome = console.page.evaluate(
+        """(url) => new Promise((resolve) => {
+             const audio = new Audio();
+             audio.onerror = () => resolve(audio.error ? audio.error.code : -1);
+             audio.oncanplay = () => resolve("loaded");
+             audio.src = url;
+             audio.load();
+           })""",
+        elsewhere,
+    )
+    assert outcome != "loaded"
+    assert console.external == [elsewhere]
+    assert console.errors == ["Failed to load resource: net::ERR_PROXY_CONNECTION_FAILED"]
+    console.external.clear()
+    console.errors.clear()
+    # Loaded again, the style sheet (14 KB) is revalidated, not sent again: a 304, its head alone.
+    console.goto("/")
+    assert sheet_bytes(console) < 1_000
+    console.check_clean()
+
+
 def test_console_is_served_locally_with_a_strict_policy(server: Server) -> None:
     with httpx.Client(base_url=server.url) as h:
         moved = h.get("/console")

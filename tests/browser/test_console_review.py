@@ -200,7 +200,7 @@ def test_a_phone_screen(phone: Console, server: Server, receiver: Receiver) -> N
     phone.check_clean()
     phone.sign_in(own, server.auth_token)
     for path in every_page(own, ids):
-        phone.goto(path)
+        phone.in_app(path)
         # Open everything folded, so that nothing hides from the checks.
         page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
         got = page.evaluate(PAGE_CHECK)
@@ -227,7 +227,7 @@ def test_urls_and_dates_do_not_break_inside_words(
     for width in (1280, 900, 600):
         page.set_viewport_size({"width": width, "height": 900})
         for path in every_page(own, ids):
-            console.goto(path)
+            console.in_app(path)
             page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = true; })")
             assert page.evaluate(MID_WORD, WORDS) == [], (width, path)
     # The check itself finds a break inside a word where one is forced.
