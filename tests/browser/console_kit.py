@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
 # `Console` notes each such request (`external`). Intercepting every request instead
 # (`context.route`) turns Chromium's HTTP cache off and sends each request through this
 # process: every page load fetched all 25 of the console's files again, 0.51 s a load against
-# 0.35 s (docs/testing.md).
+# 0.35 s (docs/architecture.md, "Tests").
 NOWHERE_BUT_LOOPBACK = {"server": "http://127.0.0.1:9", "bypass": "127.0.0.1"}
 REQUIRE_BROWSER = os.environ.get("SWITCHBOARD_REQUIRE_BROWSER") == "1"
 ARTIFACTS = REPO / "test-artifacts" / "console"
