@@ -196,6 +196,63 @@ def test_workers_do_not_outlive_a_killed_supervisor(two: Server) -> None:
     wait_for(lambda: port_is_free(two.port), timeout=5)
 
 
+# A parent that starts a worker as the supervisor does, but without the kernel's parent-death
+# signal: what a worker does when that signal is lost is then all that ends it.
+PARENT = """
+import os, socket, subprocess, sys, time
+sock = socket.socket()
+sock.bind(("127.0.0.1", 0))
+sock.listen(64)
+argv = [sys.executable, "-m", "switchboard.api.servers", "--fd", str(sock.fileno())]
+if sys.argv[1] == "watched":
+    argv += ["--supervisor", str(os.getpid())]
+worker = subprocess.Popen(argv, pass_fds=(sock.fileno(),))
+print(sock.getsockname()[1], worker.pid, flush=True)
+time.sleep(600)
+"""
+
+
+@pytest.mark.parametrize("watched", [True, False], ids=["supervised", "standalone"])
+def test_a_supervised_worker_ends_with_its_supervisor_even_without_the_kernels_signal(
+    tmp_path: Path, http_server: str, watched: bool
+) -> None:
+    """`--supervisor PID` (what the supervisor passes): the worker stops once that process is
+    gone. Without it (a standalone server), its parent's end is none of its business."""
+    url = f"sqlite:///{tmp_path / 'sb.db'}"
+    migrate.upgrade(url)
+    env = clean_env(SWITCHBOARD_DATABASE_URL=url, SWITCHBOARD_SERVER=http_server)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, "watched" if watched else "alone"],
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    worker = 0
+    try:
+        assert parent.stdout is not None
+        port, worker = (int(x) for x in parent.stdout.readline().split())
+        wait_for(lambda: healthy(port), timeout=30)
+        parent.kill()
+        parent.wait(timeout=10)
+        if watched:
+            wait_for(lambda: not alive(worker), timeout=15)
+            wait_for(lambda: port_is_free(port), timeout=5)
+        else:
+            time.sleep(3)  # three of a watch's looks
+            assert alive(worker) and healthy(port)
+    finally:
+        parent.kill()
+        if worker and alive(worker):
+            os.kill(worker, signal.SIGKILL)
+
+
+def healthy(port: int) -> bool:
+    try:
+        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
 def test_busy_port_with_workers_is_refused(tmp_path: Path, two: Server) -> None:
     """A second `serve --workers 2` on the same port fails in one line, joining nothing."""
     other_db = tmp_path / "other.db"

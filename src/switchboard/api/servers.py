@@ -30,6 +30,8 @@ import os
 import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -153,12 +155,39 @@ def serve_granian(app: Any, sock: socket.socket, *, access_log: bool = False) ->
     return 0
 
 
+SUPERVISOR_CHECK = 1.0  # seconds between two looks at this worker's parent
+STOP_AGAIN = 5.0  # seconds between two SIGTERMs once it is gone, until this process has ended
+
+
+def watch_supervisor(pid: int, every: float = SUPERVISOR_CHECK) -> threading.Thread:
+    """End this worker once its supervisor `pid` is gone (its parent is then another process):
+    SIGTERM to itself, the graceful stop of either server, sent again every `STOP_AGAIN`
+    seconds until the process has ended. The kernel's parent-death signal (cli/workers.py) does
+    it too, but a whole-suite run once left a worker serving for minutes after its
+    supervisor's SIGKILL, its port taken (tests/ops/test_workers.py)."""
+
+    def watch() -> None:
+        while os.getppid() == pid:
+            time.sleep(every)
+        log.warning("the supervisor (process %d) is gone: stopping", pid)
+        while True:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(STOP_AGAIN)
+
+    thread = threading.Thread(target=watch, name="supervisor-watch", daemon=True)
+    thread.start()
+    return thread
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m switchboard.api.servers")
     p.add_argument("--fd", type=int, required=True, help="a listening socket's descriptor")
+    p.add_argument("--supervisor", type=int, help="stop when this process (the parent) ends")
     a = p.parse_args(argv)
     settings = Settings.from_env()
     sock = socket.socket(fileno=a.fd)
+    if a.supervisor is not None:
+        watch_supervisor(a.supervisor)
     sys.exit(run(settings, sock))
 
 

@@ -13,7 +13,9 @@ The supervisor does nothing else: it starts each worker (`python -m switchboard.
 --fd N`, a fresh interpreter with only its own socket), starts a worker again when one dies
 (after a second when it died young, so a crash loop does not spin), and on SIGTERM or SIGINT
 passes SIGTERM on, waits for every worker to finish what it is answering, and exits 0. Workers
-get SIGTERM from the kernel if the supervisor itself is killed (`PR_SET_PDEATHSIG`). A worker
+get SIGTERM from the kernel if the supervisor itself is killed (`PR_SET_PDEATHSIG`), and watch
+for it themselves as well (`--supervisor PID`: once a whole-suite run left a worker serving on
+after its supervisor's SIGKILL, the kernel's signal lost or never sent). A worker
 that exits with 3 (the app could not start: the database went away, say) stops them all, and
 the supervisor exits 3, as one worker does.
 """
@@ -80,8 +82,11 @@ def listen(host: str, port: int, count: int = 1) -> list[socket.socket]:
     return socks
 
 
-def worker_argv(sock: socket.socket) -> list[str]:
-    return [sys.executable, "-m", "switchboard.api.servers", "--fd", str(sock.fileno())]
+def worker_argv(sock: socket.socket, supervisor: int | None = None) -> list[str]:
+    """A worker's command line; `supervisor`: the process id whose end ends the worker too
+    (`api/servers.py`, `watch_supervisor`)."""
+    argv = [sys.executable, "-m", "switchboard.api.servers", "--fd", str(sock.fileno())]
+    return argv if supervisor is None else [*argv, "--supervisor", str(supervisor)]
 
 
 def exec_worker(sock: socket.socket, env: Mapping[str, str]) -> None:
@@ -109,7 +114,7 @@ class Supervisor:
     def _start(self, index: int) -> None:
         sock = self.socks[index]
         proc = subprocess.Popen(
-            worker_argv(sock),
+            worker_argv(sock, supervisor=os.getpid()),
             env=self.env,
             pass_fds=(sock.fileno(),),
             preexec_fn=_child_setup,
