@@ -200,12 +200,11 @@ def test_workers_do_not_outlive_a_killed_supervisor(two: Server) -> None:
 # signal: what a worker does when that signal is lost is then all that ends it.
 PARENT = """
 import os, socket, subprocess, sys, time
+from switchboard.cli.workers import worker_argv
 sock = socket.socket()
 sock.bind(("127.0.0.1", 0))
 sock.listen(64)
-argv = [sys.executable, "-m", "switchboard.api.servers", "--fd", str(sock.fileno())]
-if sys.argv[1] == "watched":
-    argv += ["--supervisor", str(os.getpid())]
+argv = worker_argv(sock, supervisor=os.getpid() if sys.argv[1] == "watched" else None)
 worker = subprocess.Popen(argv, pass_fds=(sock.fileno(),))
 print(sock.getsockname()[1], worker.pid, flush=True)
 time.sleep(600)

@@ -15,6 +15,15 @@ import pytest
 from switchboard.store import migrate
 
 
+def stamp(path: Path, *revisions: str) -> None:
+    """Give the SQLite file at `path` Alembic's table, holding `revisions`."""
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) NOT NULL)"
+        )
+        conn.executemany("INSERT INTO alembic_version VALUES (?)", [(r,) for r in revisions])
+
+
 def test_a_missing_file_has_no_revision_and_is_not_created(tmp_path: Path) -> None:
     path = tmp_path / "none.db"
     assert migrate.current_revision(f"sqlite:///{path}") is None
@@ -26,18 +35,15 @@ def test_an_empty_database_has_none_and_a_stamped_one_its_own(tmp_path: Path) ->
     url = f"sqlite:///{path}"
     sqlite3.connect(path).close()
     assert migrate.current_revision(url) is None
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+    stamp(path)
     assert migrate.current_revision(url) is None
-    with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO alembic_version VALUES ('0007')")
+    stamp(path, "0007")
     assert migrate.current_revision(url) == "0007"
     assert not migrate.at_head(url)
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE alembic_version SET version_num = ?", (migrate.head_revision(),))
     assert migrate.at_head(url)
-    with sqlite3.connect(path) as conn:
-        conn.execute("INSERT INTO alembic_version VALUES ('0001')")
+    stamp(path, "0001")
     with pytest.raises(migrate.MigrationRefused, match="several revisions"):
         migrate.current_revision(url)
     assert not migrate.at_head(url)
@@ -53,9 +59,7 @@ def test_a_file_that_is_not_a_database_is_the_drivers_error(tmp_path: Path) -> N
 
 def test_reading_the_revision_imports_neither_alembic_nor_sqlalchemy(tmp_path: Path) -> None:
     path = tmp_path / "x.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-        conn.execute("INSERT INTO alembic_version VALUES ('0007')")
+    stamp(path, "0007")
     script = (
         "import sys\n"
         "from switchboard.store import migrate\n"
@@ -71,8 +75,6 @@ def test_reading_the_revision_imports_neither_alembic_nor_sqlalchemy(tmp_path: P
 def test_a_relative_path_is_read_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`sqlite:///./switchboard.db`, the default URL."""
     monkeypatch.chdir(tmp_path)
-    with sqlite3.connect(tmp_path / "switchboard.db") as conn:
-        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
-        conn.execute("INSERT INTO alembic_version VALUES (?)", (migrate.head_revision(),))
+    stamp(tmp_path / "switchboard.db", migrate.head_revision())
     assert migrate.current_revision("sqlite:///./switchboard.db") == migrate.head_revision()
     assert migrate.at_head("sqlite:///./switchboard.db")
