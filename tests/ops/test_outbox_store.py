@@ -412,3 +412,62 @@ def test_worker_stops_when_a_wake_up_meets_the_cancel(database_url: str) -> None
             await store.close()
 
     asyncio.run(main())
+
+
+def test_a_job_that_runs_longer_than_its_lease_keeps_its_claim(database_url: str) -> None:
+    """A job may run longer than its lease (a message's webhooks one after another, each within
+    the webhook timeout): while it runs, its worker renews the claim, so neither it nor another
+    process claims the job again, and it finishes once. The renewal stops with the run: a
+    stopped worker's claims run out as before."""
+    migrate.upgrade(database_url)
+    lease = 0.3  # seconds; the job runs 1 s
+
+    async def main() -> None:
+        store = open_store(database_url)
+        await store.open()
+        runs: list[int] = []
+
+        async def slow(j: Job) -> list[NewJob]:
+            runs.append(j.attempts)
+            await asyncio.sleep(1.0)
+            return []
+
+        worker = Worker(store, {"test.step": slow}, lease=int(lease * S), keep=100, poll=0.01)
+        worker.start()
+        try:
+            ac = await account(store)
+            await store.add_jobs([job(ac, store.clock(), 1)])
+            await asyncio.sleep(0.5)  # past the first lease, the job still running
+            # Another process finds nothing to claim.
+            assert await store.claim_jobs(store.clock(), 5, int(lease * S), "other") == []
+            await until(lambda: store.pending_jobs(ac), 0, timeout=5)
+        finally:
+            await worker.stop()
+            await store.close()
+        assert runs == [1] and worker.finished == 1
+
+    asyncio.run(asyncio.wait_for(main(), 60))
+
+
+def test_renewing_extends_only_the_claims_still_held(database_url: str) -> None:
+    async def scenario(store: Store, clock: Clock) -> None:
+        ac = await account(store)
+        await store.add_jobs([job(ac, clock.now, n) for n in range(2)])
+        first, second = await store.claim_jobs(clock.now, 2, 10 * S, "a")
+        clock.now += 8 * S
+        assert await store.renew_jobs([first], clock.now + 10 * S) == 1
+        clock.now += 2 * S  # the second lease runs out; the renewed one holds
+        (taken,) = await store.claim_jobs(clock.now, 5, 10 * S, "b")
+        assert taken.id == second.id
+        assert await store.renew_jobs([first, second], clock.now + 10 * S) == 1  # not a lost one
+        assert await store.finish_job(first)  # the renewed claim still finishes its job
+        assert not await store.finish_job(second)
+        assert await store.renew_jobs([], clock.now) == 0
+        # The same owner's earlier claim of a job it claimed again is not renewed either.
+        clock.now += 10 * S
+        (again,) = await store.claim_jobs(clock.now, 5, 10 * S, "b")
+        assert again.attempts == taken.attempts + 1
+        assert await store.renew_jobs([taken], clock.now + 20 * S) == 0
+        assert await store.next_job_at() == clock.now + 10 * S
+
+    run(database_url, scenario)

@@ -13,6 +13,7 @@ and its replies come back.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -363,3 +364,35 @@ def test_settle_times_out_with_408(
         20001,
     )
     settle(http, module_server)
+
+
+def test_webhooks_that_outlast_the_jobs_lease_run_once(tmp_path: Path) -> None:
+    """A message's webhooks run in one outbox job, one after another, each within the webhook
+    timeout; together they may take longer than the job's lease (2 x the timeout + 5 s). The
+    claim is renewed while the job runs: no request is sent twice and the job finishes. (Before,
+    the lease ran out halfway and the job was claimed again, by this very process, each run
+    outliving its lease in turn: the first document requested over and over, the job never
+    done.) On SQLite; the store's renewal is tested on both stores (test_outbox_store)."""
+    steps, delay = 24, 0.4  # 9.6 s of webhooks against a lease of 7 s
+    with (
+        Server(f"sqlite:///{tmp_path / 'lease.db'}", tmp_path, ("--webhook-timeout", "1")) as srv,
+        srv.http() as http,
+    ):
+        rcv = Receiver(srv.auth_token)
+        try:
+            for k in range(steps):
+                nxt = f'<Message action="/chain-{k + 1}">step {k}</Message>'
+                rcv.script(f"/chain-{k}", body=f"<Response>{nxt}</Response>", delay=delay)
+            rcv.script(f"/chain-{steps}")
+            number = own_number(srv.client(), sms_url=rcv.url("/chain-0"))
+            person = "+14155550177"
+            send = f"/switchboard/v1/Accounts/{srv.account_sid}/Handsets/{person}/Messages"
+            assert http.post(send, data={"To": number, "Body": "go"}).status_code == 201
+            settle(http, srv)
+            got = [r.route for r in rcv.requests()]
+            assert got == [f"/chain-{k}" for k in range(steps + 1)]
+            assert all(r.signature_valid for r in rcv.requests())
+            replies = [m["body"] for m in handset_inbox(http, srv, person)]
+            assert sorted(replies) == sorted(f"step {k}" for k in range(steps))
+        finally:
+            rcv.close()

@@ -649,6 +649,12 @@ class Store(ABC):
         """Release `job`'s claim, to be claimed again from `ready_at`; False when it was lost."""
 
     @abstractmethod
+    async def renew_jobs(self, jobs: Sequence[Job], ready_at: int) -> int:
+        """Extend each of `jobs`' claims that still holds (the job neither finished nor taken
+        over since) until `ready_at`: a job running longer than its lease keeps it. How many
+        were extended."""
+
+    @abstractmethod
     async def next_job_at(self) -> int | None:
         """When the earliest job becomes ready (µs), None when there is no job at all."""
 

@@ -156,6 +156,18 @@ class JobsSql(TrafficSql):
         changed = await self._write(run)
         return changed > 0
 
+    async def renew_jobs(self, jobs: Sequence[Job], ready_at: int) -> int:
+        if not jobs:
+            return 0
+
+        async def run(tx: Tx) -> int:
+            return await tx.run(
+                "UPDATE jobs SET ready_at = ? WHERE " + " OR ".join(f"({_HELD})" for _ in jobs),
+                [ready_at, *(v for j in jobs for v in (j.id, j.owner, j.attempts))],
+            )
+
+        return await self._write(run)
+
     async def next_job_at(self) -> int | None:
         async with self.reading() as tx:
             row = await tx.one("SELECT MIN(ready_at) FROM jobs")

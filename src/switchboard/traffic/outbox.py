@@ -7,7 +7,10 @@ and its callback, a call's next leg. It is written in the transaction that makes
 
 - claims ready jobs with a lease (`Store.claim_jobs`; PostgreSQL: `FOR UPDATE SKIP LOCKED`, so
   several processes never claim one job twice; SQLite: one writer). A process that dies holding
-  a claim loses it when the lease runs out, and any process takes the job over;
+  a claim loses it when the lease runs out, and any process takes the job over. A job may run
+  longer than its lease (a message's webhooks one after another, each within the webhook
+  timeout): while it runs, the worker renews its claim every third of the lease
+  (`Store.renew_jobs`), so it is never claimed again, by this process or another, halfway;
 - runs each with the handler registered for its `kind` (`message.*` here, `call.*`...); the
   handler does its outside effect (a webhook) and returns what to write: follow-up jobs, record
   changes and the requests made (`Done`);
@@ -89,8 +92,9 @@ def owner_name() -> str:
 
 
 def lease_for(webhook_timeout: float) -> int:
-    """How long (µs) a claim holds a job: longer than a run takes (a callback and its fallback,
-    each bounded by the webhook timeout), short enough that a dead process's jobs move on soon."""
+    """How long (µs) a claim holds a job without being renewed: longer than most runs take (a
+    callback and its fallback, each bounded by the webhook timeout), short enough that a dead
+    process's jobs move on soon. A longer run renews it (`Worker._renew`)."""
     return int((2 * webhook_timeout + 5) * 1_000_000)
 
 
@@ -122,8 +126,9 @@ class Worker:
         self.max_attempts = max_attempts
         self.owner = owner or owner_name()
         self._wake = asyncio.Event()
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: dict[asyncio.Task[None], Job] = {}  # each running job, by its task
         self._loop_task: asyncio.Task[None] | None = None
+        self._renew_task: asyncio.Task[None] | None = None
         self._stopping = False
         self._more = False  # the last claim got all it asked for: more may be ready
         self._reserved = 0  # places asked for by claims in flight
@@ -136,6 +141,7 @@ class Worker:
         self._stopping = False
         self.store.on_new_jobs = self._jobs_added
         self._loop_task = asyncio.create_task(self._loop(), name="outbox")
+        self._renew_task = asyncio.create_task(self._renew(), name="outbox renewals")
 
     async def stop(self) -> None:
         """Stop claiming; let running jobs end (each is bounded by the webhook timeout), or
@@ -154,6 +160,11 @@ class Worker:
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
+        if self._renew_task is not None:  # last: the jobs ending meanwhile kept their claims
+            self._renew_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renew_task
+            self._renew_task = None
 
     def wake(self) -> None:
         self._wake.set()
@@ -216,15 +227,32 @@ class Worker:
     def _start(self, jobs: Sequence[Job], asked: int) -> None:
         for job in jobs:
             task = asyncio.create_task(self._run(job), name=f"job {job.kind} {job.id}")
-            self._running.add(task)
+            self._running[task] = job
             task.add_done_callback(self._ended)
         if jobs:
             self._started = time.monotonic()
         self._more = len(jobs) == asked
 
     def _ended(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
+        self._running.pop(task, None)
         self._wake.set()
+
+    async def _renew(self) -> None:
+        """Every third of the lease, extend the claims of the jobs running by a whole lease:
+        one that outlives its first lease is still this run's (a claim taken over meanwhile,
+        or finished, is left alone: `Store.renew_jobs` matches each claim as it was made)."""
+        period = self.lease / 3 / 1_000_000
+        while True:
+            await asyncio.sleep(period)
+            jobs = list(self._running.values())
+            if not jobs:
+                continue
+            try:
+                await self.store.renew_jobs(jobs, self.store.clock() + self.lease)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # the database is away: the next round tries again
+                log.warning("outbox: renewing %d claims failed: %s", len(jobs), exc)
 
     async def _run(self, job: Job) -> None:
         handler = self.handlers.get(job.kind)
