@@ -420,7 +420,7 @@ def test_a_job_that_runs_longer_than_its_lease_keeps_its_claim(database_url: str
     process claims the job again, and it finishes once. The renewal stops with the run: a
     stopped worker's claims run out as before."""
     migrate.upgrade(database_url)
-    lease = 0.3  # seconds; the job runs 1 s
+    lease = 1.0  # seconds; the job runs 2.5 s, its claim renewed every third of a second
 
     async def main() -> None:
         store = open_store(database_url)
@@ -429,7 +429,7 @@ def test_a_job_that_runs_longer_than_its_lease_keeps_its_claim(database_url: str
 
         async def slow(j: Job) -> list[NewJob]:
             runs.append(j.attempts)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(2.5)
             return []
 
         worker = Worker(store, {"test.step": slow}, lease=int(lease * S), keep=100, poll=0.01)
@@ -437,7 +437,7 @@ def test_a_job_that_runs_longer_than_its_lease_keeps_its_claim(database_url: str
         try:
             ac = await account(store)
             await store.add_jobs([job(ac, store.clock(), 1)])
-            await asyncio.sleep(0.5)  # past the first lease, the job still running
+            await asyncio.sleep(1.5)  # past the first lease, the job still running
             # Another process finds nothing to claim.
             assert await store.claim_jobs(store.clock(), 5, int(lease * S), "other") == []
             await until(lambda: store.pending_jobs(ac), 0, timeout=5)

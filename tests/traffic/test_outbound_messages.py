@@ -373,7 +373,7 @@ def test_webhooks_that_outlast_the_jobs_lease_run_once(tmp_path: Path) -> None:
     the lease ran out halfway and the job was claimed again, by this very process, each run
     outliving its lease in turn: the first document requested over and over, the job never
     done.) On SQLite; the store's renewal is tested on both stores (test_outbox_store)."""
-    steps, delay = 24, 0.4  # 9.6 s of webhooks against a lease of 7 s
+    steps, delay = 30, 0.3  # 9 s of webhooks against a lease of 7 s, each 0.7 s from its timeout
     with (
         Server(f"sqlite:///{tmp_path / 'lease.db'}", tmp_path, ("--webhook-timeout", "1")) as srv,
         srv.http() as http,
