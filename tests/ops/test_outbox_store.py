@@ -417,8 +417,8 @@ def test_worker_stops_when_a_wake_up_meets_the_cancel(database_url: str) -> None
 def test_a_job_that_runs_longer_than_its_lease_keeps_its_claim(database_url: str) -> None:
     """A job may run longer than its lease (a message's webhooks one after another, each within
     the webhook timeout): while it runs, its worker renews the claim, so neither it nor another
-    process claims the job again, and it finishes once. The renewal stops with the run: a
-    stopped worker's claims run out as before."""
+    process claims the job again, and it finishes once. (A dead process renews nothing: its
+    claims still run out, test_outbox_crash.)"""
     migrate.upgrade(database_url)
     lease = 1.0  # seconds; the job runs 2.5 s, its claim renewed every third of a second
 

@@ -144,9 +144,9 @@ class Worker:
         self._renew_task = asyncio.create_task(self._renew(), name="outbox renewals")
 
     async def stop(self) -> None:
-        """Stop claiming; let running jobs end (each is bounded by the webhook timeout), or
-        cancel them after a while: a cancelled job's claim runs out and another process (or
-        this one, restarted) takes it over."""
+        """Stop claiming; let running jobs end (each of their requests is bounded by the
+        webhook timeout), or cancel them after 5 s: a cancelled job's claim runs out and
+        another process (or this one, restarted) takes it over."""
         self._stopping = True  # a finishing job claims no more
         if self.store.on_new_jobs == self._jobs_added:
             self.store.on_new_jobs = None
