@@ -27,7 +27,13 @@ from switchboard.traffic.call_params import billed_minutes, call_token
 from switchboard.traffic.factory import media_base, open_simulator
 from switchboard.traffic.targets import TargetPolicy
 from switchboard.traffic.transport import Http1Transport, plain_target
-from switchboard.traffic.webhooks import MAX_BODY, Webhooks, _header_pairs, idempotency_token
+from switchboard.traffic.webhooks import (
+    MAX_BODY,
+    Webhooks,
+    _header_pairs,
+    _overrides,
+    idempotency_token,
+)
 from switchboard.twilio.signature import compute_signature
 
 LIMIT = 64 * 1024
@@ -163,6 +169,32 @@ def test_a_trickle_is_cut_at_the_timeout(suffix: str) -> None:
     assert elapsed < 0.5 + 0.4, elapsed
     assert delivery.error_code == 11200
     assert "within 0.5 s" in (delivery.error_message or "")
+
+
+def test_the_total_time_override_shortens_the_whole_request() -> None:
+    """`#tt=` (Twilio's total time, ms) bounds the request as a whole below the server's
+    timeout: the trickle is cut at 0.3 s, not at 2 s."""
+    delivery, elapsed = asyncio.run(_deliver("/hook#tt=300", 2.0, _trickle))
+    assert 0.3 <= elapsed < 0.3 + 0.4, elapsed
+    assert delivery.error_code == 11200
+    assert "within 0.3 s" in (delivery.error_message or "")
+    assert "#" not in delivery.url  # the fragment is neither sent nor recorded
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ("", ("http://h/x", 5.0, 10.0, 10.0)),
+        ("#ct=1000&rt=2000&tt=3000", ("http://h/x", 1.0, 2.0, 3.0)),
+        ("#ct=1&rt=1&tt=1", ("http://h/x", 0.1, 0.1, 0.1)),  # Twilio's least: 100 ms
+        ("#ct=99999&rt=99999&tt=99999", ("http://h/x", 10.0, 15.0, 10.0)),  # tt: the server's
+        ("#tt=-5&rt=x&e=ie1&sni=y", ("http://h/x", 5.0, 10.0, 10.0)),  # not numbers: ignored
+    ],
+)
+def test_connection_overrides_are_read_from_the_fragment_and_clamped(
+    fragment: str, expected: tuple[str, float, float, float]
+) -> None:
+    assert _overrides("http://h/x" + fragment, 10.0) == expected
 
 
 def test_a_prompt_answer_is_untouched_by_the_deadline() -> None:

@@ -5,7 +5,8 @@ non-2xx answer (HTTP retrieval failure), 11750 for an answer over 64 KiB. Docume
 12300) are the TwiML parser's. The timeout bounds the request as a whole (connect, send, every
 byte of the answer, redirects included), so a receiver trickling bytes cannot hold a call.
 Twilio's connection overrides in the URL fragment are honoured within it: `#ct=` (connect
-timeout, ms) and `#rt=` (read timeout, ms); the fragment is never sent or signed.
+timeout, ms), `#rt=` (read timeout, ms) and `#tt=` (total time, ms); the fragment is never sent
+or signed.
 """
 
 from __future__ import annotations
@@ -78,12 +79,13 @@ class Delivery:
         }
 
 
-def _overrides(url: str, default_timeout: float) -> tuple[str, float, float]:
-    """Strip the fragment; read Twilio's `ct`/`rt` connection overrides from it. The URL, the
-    connect timeout and the read timeout."""
+def _overrides(url: str, default_timeout: float) -> tuple[str, float, float, float]:
+    """Strip the fragment; read Twilio's `ct`/`rt`/`tt` connection overrides from it, each
+    clamped to Twilio's range (ms). The URL, the connect timeout, the read timeout, and the
+    total time (never over `default_timeout`, the server's bound on the whole request)."""
     parts = urlsplit(url)
     connect = min(5.0, default_timeout)
-    read = default_timeout
+    read = total = default_timeout
     if parts.fragment:
         for key, value in parse_qsl(parts.fragment):
             if value.isdigit():
@@ -91,8 +93,10 @@ def _overrides(url: str, default_timeout: float) -> tuple[str, float, float]:
                     connect = min(max(int(value), 100), 10_000) / 1000
                 elif key == "rt":
                     read = min(max(int(value), 100), 15_000) / 1000
+                elif key == "tt":
+                    total = min(min(max(int(value), 100), 15_000) / 1000, default_timeout)
         url = urlunsplit(parts._replace(fragment=""))
-    return url, connect, read
+    return url, connect, read, total
 
 
 def _header_pairs(
@@ -158,7 +162,7 @@ class Webhooks:
         auth_token: str,
     ) -> Delivery:
         method = method.upper()
-        url, connect, read = _overrides(url, self.timeout)
+        url, connect, read, total = _overrides(url, self.timeout)
         full_url = request_url(url, method, params)
         signed_params: Mapping[str, str] = params if method == "POST" else {}
         headers = {
@@ -175,12 +179,10 @@ class Webhooks:
         delivery = Delivery(purpose, method, full_url, dict(params), headers)
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self.timeout):
+            async with asyncio.timeout(total):
                 raw = await self._exchange(delivery, (connect, read), urlencode(params).encode())
         except TimeoutError:
-            delivery.fail(
-                11200, f"HTTP retrieval failure: no complete answer within {self.timeout:g} s"
-            )
+            delivery.fail(11200, f"HTTP retrieval failure: no complete answer within {total:g} s")
             raw = b""
         delivery.duration_ms = (time.perf_counter() - started) * 1000
         delivery.body = raw.decode("utf-8", errors="replace")
