@@ -115,3 +115,19 @@ def test_unrequested_encoding_is_refused(
     [request] = trace["requests"]
     assert request["error_code"] == 11200, request
     assert "Content-Encoding" in request["error_message"], request
+
+
+def test_odd_connection_overrides_are_ignored_not_a_500(
+    module_server: Server, hostile: Hostile, http: httpx.Client
+) -> None:
+    """Twilio's connection overrides come from the URL's fragment, which the owner of the
+    URL writes: digits Python calls digits and `int` refuses ("²", percent-encoded) were a
+    500 with a traceback for the simulated call (and a failing job for a callback). They are
+    ignored, as any other value that is not a number of milliseconds."""
+    url = hostile.answer("/odd", TWIML, Content_Type="text/xml") + "#rt=%C2%B2&ct=%D9%A3"
+    trace = place_call(http, module_server, number_for(module_server, url))
+
+    assert trace["status"] == "completed", trace
+    [request] = trace["requests"]
+    assert request["status_code"] == 200 and "#" not in request["url"], request
+    assert hostile.count("/odd") == 1

@@ -189,6 +189,9 @@ def test_the_total_time_override_shortens_the_whole_request() -> None:
         ("#ct=1&rt=1&tt=1", ("http://h/x", 0.1, 0.1, 0.1)),  # Twilio's least: 100 ms
         ("#ct=99999&rt=99999&tt=99999", ("http://h/x", 10.0, 15.0, 10.0)),  # tt: the server's
         ("#tt=-5&rt=x&e=ie1&sni=y", ("http://h/x", 5.0, 10.0, 10.0)),  # not numbers: ignored
+        # Digits that are not ASCII ones (Python's isdigit takes them; int refuses "²" and
+        # reads "٣" as 3), and more digits than int reads: ignored, never an error.
+        ("#rt=%C2%B2&ct=%D9%A3&tt=" + "9" * 5000, ("http://h/x", 5.0, 10.0, 10.0)),
     ],
 )
 def test_connection_overrides_are_read_from_the_fragment_and_clamped(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -79,6 +80,9 @@ class Delivery:
         }
 
 
+_MILLISECONDS = re.compile(r"[0-9]{1,9}")
+
+
 def _overrides(url: str, default_timeout: float) -> tuple[str, float, float, float]:
     """Strip the fragment; read Twilio's `ct`/`rt`/`tt` connection overrides from it, each
     clamped to Twilio's range (ms). The URL, the connect timeout, the read timeout, and the
@@ -88,7 +92,9 @@ def _overrides(url: str, default_timeout: float) -> tuple[str, float, float, flo
     read = total = default_timeout
     if parts.fragment:
         for key, value in parse_qsl(parts.fragment):
-            if value.isdigit():
+            # ASCII digits only, and few of them: `str.isdigit` also takes "²" and "٣", which
+            # `int` refuses or reads, and `int` refuses more than 4,300 digits.
+            if _MILLISECONDS.fullmatch(value):
                 if key == "ct":
                     connect = min(max(int(value), 100), 10_000) / 1000
                 elif key == "rt":
