@@ -17,7 +17,7 @@ import httpx
 import pytest
 from conftest import Server
 from hostile import TWIML, Hostile, gzip_bomb, gzipped
-from inbound import new_number, place_call
+from inbound import new_number, place_call, send_sms
 from procfs import memory_kib
 from twilio.rest import Client
 
@@ -131,3 +131,44 @@ def test_odd_connection_overrides_are_ignored_not_a_500(
     [request] = trace["requests"]
     assert request["status_code"] == 200 and "#" not in request["url"], request
     assert hostile.count("/odd") == 1
+
+
+# URLs our HTTP client cannot use, from a stored URL or from the TwiML, fail the one request,
+# never the call or the message: each was a 500 with a traceback.
+UNUSABLE = [
+    "http://[1::2::3]/x",  # a bracketed host that is no IPv6 address: urljoin refuses it
+    "http://xn--ab.com/x",  # an A-label that decodes to nothing IDNA allows: httpx refuses it
+    "http://127.0.0.1:99999/x",  # a port past 65535: the connect refuses it
+    "http://" + "a" * 64 + ".example/x",  # a label over 63 characters: IDNA refuses it
+]
+
+
+@pytest.mark.parametrize("url", UNUSABLE)
+def test_an_unusable_url_in_the_twiml_fails_its_request_not_the_call(
+    url: str, module_server: Server, hostile: Hostile, http: httpx.Client
+) -> None:
+    twiml = f"<Response><Redirect>{url}</Redirect></Response>".encode()
+    first = hostile.answer("/first", twiml, Content_Type="text/xml")
+    client: Client = module_server.client()
+    number = new_number()
+    client.incoming_phone_numbers.create(phone_number=number, voice_url=first, sms_url=first)
+
+    call = place_call(http, module_server, number)
+    assert call["status"] == "failed", call
+    ok, redirect = call["requests"]
+    assert ok["status_code"] == 200 and redirect["purpose"] == "redirect", call
+    assert redirect["error_code"] == 11205 and redirect["url"] == url, redirect
+
+    message = send_sms(http, module_server, number)
+    assert [r["error_code"] for r in message["requests"]] == [None, 11205], message
+
+
+def test_a_stored_url_httpx_cannot_decode_fails_its_request_not_the_call(
+    module_server: Server, http: httpx.Client
+) -> None:
+    """`xn--ab.com` passes the API's URL check (letters, digits, hyphens) but decodes to
+    nothing IDNA allows; the call to its number fails its request, 11205."""
+    trace = place_call(http, module_server, number_for(module_server, "http://xn--ab.com/x"))
+    assert trace["status"] == "failed", trace
+    [request] = trace["requests"]
+    assert request["error_code"] == 11205, request

@@ -110,3 +110,16 @@ def test_equivalents() -> None:
     assert equivalents(ip("::1")) == {ip("::1")}  # loopback, not IPv4-compatible 0.0.0.1
     assert equivalents(ip("8.8.8.8")) == {ip("8.8.8.8")}
     assert equivalents(ip("2001:db8::1")) == {ip("2001:db8::1")}
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [
+        ("[1::2::3]", "cannot be parsed"),  # urlsplit refuses the bracketed host
+        ("a" * 64 + ".example", "could not be resolved"),  # IDNA refuses it before any lookup
+        ("a..b", "could not be resolved"),
+    ],
+)
+def test_a_host_that_cannot_be_checked_is_refused_not_an_error(host: str, why: str) -> None:
+    result = refusal(TargetPolicy(deny_private=True), host)
+    assert result is not None and why in result, result

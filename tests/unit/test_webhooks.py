@@ -33,6 +33,8 @@ from switchboard.traffic.webhooks import (
     _header_pairs,
     _overrides,
     idempotency_token,
+    join,
+    request_url,
 )
 from switchboard.twilio.signature import compute_signature
 
@@ -261,6 +263,20 @@ def test_only_plain_http_takes_the_lean_path() -> None:
     assert plain_target("/relative") is None
     with pytest.raises(httpx.InvalidURL):
         plain_target("http://example.com:x/")
+    for undecodable in ("http://xn--ab.com/", "http://[1::2::3]/"):  # ValueErrors, from httpx
+        with pytest.raises(httpx.InvalidURL):
+            plain_target(undecodable)
+
+
+def test_a_url_urlsplit_refuses_is_joined_and_extended_as_written() -> None:
+    """`urljoin` and `urlsplit` raise on a malformed bracketed host; the URL is then kept as
+    written (its request fails as an invalid URL, 11205)."""
+    assert join("http://a/b/c", "d?e=1") == "http://a/b/d?e=1"
+    assert join("http://a/b/c", "http://[1::2::3]/x") == "http://[1::2::3]/x"
+    assert join("http://[1::2::3]/b", "d") == "d"
+    assert request_url("http://[1::2::3]/x?q=1", "GET", {"A": "b"}) == "http://[1::2::3]/x?q=1&A=b"
+    assert request_url("http://[1::2::3]/x", "GET", {"A": "b"}) == "http://[1::2::3]/x?A=b"
+    assert _overrides("http://[1::2::3]/x#rt=100", 10.0) == ("http://[1::2::3]/x", 5.0, 10.0, 10.0)
 
 
 async def _capture(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any, NamedTuple, Protocol
-from urllib.parse import urljoin
 
 from switchboard.traffic import clients, timing, twiml
 from switchboard.traffic.call_params import (
@@ -29,6 +28,7 @@ from switchboard.traffic.caller import DTMF_KEYS, Input, Script
 from switchboard.traffic.documents import Requester, WebhookClient, method_of
 from switchboard.traffic.plans import Plan
 from switchboard.traffic.trace import Trace
+from switchboard.traffic.webhooks import join
 from switchboard.twilio.dates import rfc2822
 
 MAX_TWIML_REDIRECTS = 10  # `<Redirect>`s in a row (HTTP 3xx within a request: webhooks.py)
@@ -568,7 +568,7 @@ class CallRun:
             await self.requester.send(
                 "recording_status_callback",
                 method_of(attrs.get("recordingStatusCallbackMethod")),
-                urljoin(self.doc_url, url),
+                join(self.doc_url, url),
                 params,
             )
 
@@ -748,7 +748,7 @@ class CallRun:
         """The noun's `url` document, run on the dialled leg before the parties are bridged;
         True when it ends without `<Hangup>`/`<Reject>` (the call is then bridged). `side`: who
         answers on that leg (a device), when not the caller's own script."""
-        url = urljoin(self.doc_url, str(noun["attributes"]["url"]))
+        url = join(self.doc_url, str(noun["attributes"]["url"]))
         plan = Plan(
             None,
             self.plan.api_version,
@@ -799,7 +799,7 @@ class CallRun:
         if self.redirects > MAX_TWIML_REDIRECTS:
             self.trace.fail(11215, f"More than {MAX_TWIML_REDIRECTS} <Redirect>s in a row")
             self._end("failed")
-        target = urljoin(self.doc_url, verb.get("text", ""))
+        target = join(self.doc_url, verb.get("text", ""))
         params = {**self.call.params, "CallStatus": "in-progress"}
         method = method_of(verb["attributes"].get("method"))
         return await self._fetch("redirect", method, target, params)
@@ -810,7 +810,7 @@ class CallRun:
         """Request the verb's `action` (default: this document's URL) with the call's parameters
         and `extra`; its TwiML continues the call (ignored when the caller has hung up)."""
         attrs = verb["attributes"]
-        url = urljoin(self.doc_url, str(attrs.get("action") or self.doc_url))
+        url = join(self.doc_url, str(attrs.get("action") or self.doc_url))
         status = "completed" if hung_up else "in-progress"
         params = {**self.call.params, "CallStatus": status, **extra}
         method = method_of(attrs.get("method"))

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin
 
 from switchboard.traffic import twiml
 from switchboard.traffic.documents import Requester, WebhookClient, method_of
 from switchboard.traffic.engine import MAX_TWIML_REDIRECTS
 from switchboard.traffic.plans import Plan
 from switchboard.traffic.trace import Trace
+from switchboard.traffic.webhooks import join
 from switchboard.twilio import rules
 
 GEO = ("City", "State", "Zip", "Country")
@@ -101,7 +101,7 @@ class MessageRun:
                             11215, f"More than {MAX_TWIML_REDIRECTS} <Redirect>s in a row"
                         )
                         break
-                    target = urljoin(url, verb.get("text", ""))
+                    target = join(url, verb.get("text", ""))
                     first = await self._next(
                         "redirect", verb["attributes"].get("method"), target, self.params
                     )
@@ -159,7 +159,7 @@ class MessageRun:
 
         # Relative to the document that holds the <Message>, as `<Redirect>` is.
         callback = attrs.get("statusCallback")
-        callback_url = urljoin(base_url, callback) if callback else self.plan.status_callback
+        callback_url = join(base_url, callback) if callback else self.plan.status_callback
         if callback_url:
             for status in ("sent", "delivered"):
                 await self.requester.send(
@@ -168,4 +168,4 @@ class MessageRun:
         if not attrs.get("action"):
             return None
         params = {**status_params("sent"), "Body": out["body"], "NumMedia": str(len(out["media"]))}
-        return urljoin(base_url, attrs["action"]), params
+        return join(base_url, attrs["action"]), params

@@ -95,7 +95,10 @@ class TargetPolicy:
         """Why `url` may not be requested, or None when it may."""
         if not self.active:
             return None
-        host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        try:
+            host = (urlsplit(url).hostname or "").lower().rstrip(".")
+        except ValueError:  # a malformed bracketed host
+            return "the webhook URL cannot be parsed"
         allow_nets, allow_names = _split(self.allow)
         deny_nets, deny_names = _split(self.deny)
         if _name_matches(host, deny_names):
@@ -104,7 +107,7 @@ class TargetPolicy:
             infos = await asyncio.get_running_loop().getaddrinfo(
                 host, None, type=socket.SOCK_STREAM
             )
-        except OSError:
+        except (OSError, UnicodeError):  # (UnicodeError: a name IDNA cannot encode)
             # What cannot be checked is not requested: the connection might resolve otherwise.
             return f"webhook host {host} could not be resolved"
         addresses = {ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos}

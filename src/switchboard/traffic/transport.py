@@ -72,11 +72,17 @@ class Target(NamedTuple):
 def plain_target(url: str) -> Target | None:
     """Where an `http://` URL goes, as httpx parses it (so the same bytes: dot segments removed,
     percent-encoding, a default port dropped); None for any other scheme or no host. Cached: a
-    server requests the same few URLs over and over. Raises `httpx.InvalidURL`."""
-    parsed = httpx.URL(url)
-    if parsed.scheme != "http" or not parsed.host:
+    server requests the same few URLs over and over. Raises `httpx.InvalidURL`, also for what
+    httpx raises otherwise on a host it cannot decode (`xn--ab.com`: the `idna` package's
+    errors, or a malformed bracketed host's `ValueError`)."""
+    try:
+        parsed = httpx.URL(url)
+        host = parsed.host
+    except ValueError as exc:
+        raise httpx.InvalidURL(str(exc)) from None
+    if parsed.scheme != "http" or not host:
         return None
-    return Target((parsed.host, parsed.port or 80), parsed.netloc, parsed.raw_path)
+    return Target((host, parsed.port or 80), parsed.netloc, parsed.raw_path)
 
 
 class _Closed(Exception):
@@ -351,7 +357,9 @@ class Http1Transport(httpx.AsyncBaseTransport):
                 _, conn = await loop.create_connection(Connection, origin[0], origin[1])
         except TimeoutError:
             raise httpx.ConnectTimeout("no connection within the connect timeout") from None
-        except OSError as exc:
+        except (OSError, ValueError, OverflowError) as exc:
+            # ValueError: a name IDNA cannot encode (a label over 63 characters, `a..b`);
+            # OverflowError: a port past 65535, which httpx's URL lets through.
             raise httpx.ConnectError(str(exc) or type(exc).__name__) from None
         return conn
 

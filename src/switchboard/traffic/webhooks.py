@@ -87,9 +87,12 @@ def _overrides(url: str, default_timeout: float) -> tuple[str, float, float, flo
     """Strip the fragment; read Twilio's `ct`/`rt`/`tt` connection overrides from it, each
     clamped to Twilio's range (ms). The URL, the connect timeout, the read timeout, and the
     total time (never over `default_timeout`, the server's bound on the whole request)."""
-    parts = urlsplit(url)
     connect = min(5.0, default_timeout)
     read = total = default_timeout
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # a malformed bracketed host: the request fails as an invalid URL
+        return url.partition("#")[0], connect, read, total
     if parts.fragment:
         for key, value in parse_qsl(parts.fragment):
             # ASCII digits only, and few of them: `str.isdigit` also takes "²" and "٣", which
@@ -134,7 +137,22 @@ def request_url(url: str, method: str, params: Mapping[str, str]) -> str:
     """The URL as requested: for GET, the parameters appended to its query string."""
     if method != "GET" or not params:
         return url
-    return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(params)}"
+    try:
+        query = urlsplit(url).query
+    except ValueError:  # a malformed bracketed host: the request fails as an invalid URL
+        query = url.partition("#")[0].partition("?")[2]
+    return f"{url}{'&' if query else '?'}{urlencode(params)}"
+
+
+def join(base: str, ref: str) -> str:
+    """`urljoin(base, ref)`: a URL of a TwiML document (`<Redirect>`, an `action`, a status
+    callback) resolved against the document's own. A reference `urljoin` refuses (a malformed
+    bracketed host, `http://[1::2::3]/`) is kept as written: requesting it fails as an invalid
+    URL (11205), where it made the whole call or message fail with a 500."""
+    try:
+        return urljoin(base, ref)
+    except ValueError:
+        return ref
 
 
 class Webhooks:
@@ -217,7 +235,7 @@ class Webhooks:
                 try:
                     location = response.headers.get("location")
                     if response.is_redirect and location:
-                        url = urljoin(url, location)
+                        url = join(url, location)
                         if response.status_code in (301, 302, 303) and method == "POST":
                             method, content = "GET", None
                         continue
@@ -253,11 +271,16 @@ class Webhooks:
             return await lean.exchange(
                 method.encode("ascii"), target, pairs, content or b"", connect, read
             )
-        request = httpx.Request(
-            method,
-            url,
-            headers=headers,
-            content=content,
-            extensions={"timeout": {"connect": connect, "read": read, "write": read, "pool": read}},
-        )
+        try:
+            request = httpx.Request(
+                method,
+                url,
+                headers=headers,
+                content=content,
+                extensions={
+                    "timeout": {"connect": connect, "read": read, "write": read, "pool": read}
+                },
+            )
+        except ValueError as exc:  # what httpx's URL parsing raises besides InvalidURL (IDNA)
+            raise httpx.InvalidURL(str(exc)) from None
         return await self.transport.handle_async_request(request)
