@@ -19,7 +19,6 @@ gets Twilio's default reply.
 from __future__ import annotations
 
 import dataclasses
-import re
 from typing import Any
 
 from switchboard.api import render
@@ -31,6 +30,7 @@ from switchboard.store.base import Handset, MessageFilter
 from switchboard.traffic.simulate import ERROR_MESSAGES, Input
 from switchboard.twilio import errors, rules
 from switchboard.twilio.dates import rfc2822
+from switchboard.twilio.params import WHOLE_NUMBER
 from switchboard.twilio.resources import EXTENSION_ROOT, MESSAGE, Record
 
 MESSAGE_OUTCOMES = ("delivered", "undelivered", "failed")
@@ -47,7 +47,6 @@ ANSWERED_BY = (
 MAX_CALL_DURATION = 14_400  # seconds: Twilio's longest call
 MAX_INPUTS = 100
 SENT_DIRECTIONS = ("outbound-api", "outbound-reply", "outbound-call")
-_WHOLE = re.compile(r"^[0-9]{1,9}\Z")
 
 
 def _number(req: ApiRequest) -> str:
@@ -114,7 +113,7 @@ async def put(req: ApiRequest) -> Reply:
     if raw_code is not None:
         if raw_code == "":
             code = None
-        elif not _WHOLE.match(raw_code) or int(raw_code) not in ERROR_MESSAGES:
+        elif not WHOLE_NUMBER.match(raw_code) or int(raw_code) not in ERROR_MESSAGES:
             raise errors.invalid_parameter(
                 "MessageErrorCode must be one of "
                 f"{', '.join(map(str, ERROR_MESSAGES))}, not {raw_code[:20]!r}"
@@ -124,7 +123,7 @@ async def put(req: ApiRequest) -> Reply:
     duration = old.call_duration
     raw_duration = params.get("CallDuration")
     if raw_duration is not None:
-        if not _WHOLE.match(raw_duration) or int(raw_duration) > MAX_CALL_DURATION:
+        if not WHOLE_NUMBER.match(raw_duration) or int(raw_duration) > MAX_CALL_DURATION:
             raise errors.invalid_parameter(
                 f"CallDuration must be 0 to {MAX_CALL_DURATION} seconds, not {raw_duration[:20]!r}"
             )

@@ -24,11 +24,10 @@ from switchboard.store.base import MessageFilter
 from switchboard.traffic.simulate import LEGACY_PURPOSE, STATUS_PURPOSE, Outgoing
 from switchboard.twilio import errors, rules
 from switchboard.twilio.dates import rfc2822
-from switchboard.twilio.params import valid_url
+from switchboard.twilio.params import WHOLE_NUMBER, valid_url
 from switchboard.twilio.resources import MEDIA, MESSAGE, Record
 from switchboard.twilio.sids import is_sid
 
-_WHOLE = re.compile(r"^[0-9]{1,9}\Z")
 _PRICE = re.compile(r"^[0-9]{1,6}(\.[0-9]{1,5})?\Z")
 PENDING = frozenset({"queued", "sending", "accepted", "scheduled", "receiving"})
 MAX_VALIDITY = 36_000  # seconds (Twilio: 1 to 36000, 10 hours)
@@ -69,7 +68,7 @@ async def _outgoing(req: ApiRequest, purpose: str) -> Outgoing:
         raise errors.invalid_status_callback(callback)
     validity = params.get("ValidityPeriod")
     if validity is not None and (
-        not _WHOLE.match(validity) or not 1 <= int(validity) <= MAX_VALIDITY
+        not WHOLE_NUMBER.match(validity) or not 1 <= int(validity) <= MAX_VALIDITY
     ):
         raise errors.invalid_parameter(
             f"ValidityPeriod must be 1 to {MAX_VALIDITY} seconds, not {validity[:20]!r}"

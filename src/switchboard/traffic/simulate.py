@@ -6,7 +6,6 @@ happened (traces, requests, recordings, paused calls). The engines never see the
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import urlencode
@@ -38,7 +37,7 @@ from switchboard.traffic.outbound import (
 from switchboard.traffic.plans import Plan, application_plan, sms_plan, voice_plan
 from switchboard.traffic.trace import Trace, writes
 from switchboard.twilio import calls, errors
-from switchboard.twilio.params import valid_url
+from switchboard.twilio.params import WHOLE_NUMBER, valid_url
 from switchboard.twilio.resources import CALL, CALL_ENDED, Account, Record
 from switchboard.twilio.rules import E164_RE
 
@@ -46,7 +45,6 @@ DEFAULT_INTERACTIVE_TIMEOUT = 60  # seconds a paused call waits for its next inp
 MAX_INTERACTIVE_TIMEOUT = 3600
 LEASE = 300_000_000  # µs a continuation holds a paused call (longer than any continuation)
 SWEEP_BATCH = 20
-_WHOLE = re.compile(r"^[0-9]{1,9}\Z")
 
 
 class TraceView(NamedTuple):
@@ -78,7 +76,7 @@ def _interactive(form: Form) -> tuple[bool, int]:
     timeout = form.get("InteractiveTimeout")
     if timeout is None:
         return raw == "true", DEFAULT_INTERACTIVE_TIMEOUT
-    if not _WHOLE.match(timeout) or not 1 <= int(timeout) <= MAX_INTERACTIVE_TIMEOUT:
+    if not WHOLE_NUMBER.match(timeout) or not 1 <= int(timeout) <= MAX_INTERACTIVE_TIMEOUT:
         raise errors.invalid_parameter(
             f"InteractiveTimeout must be 1 to {MAX_INTERACTIVE_TIMEOUT} seconds, not {timeout!r}"
         )

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from switchboard.traffic import answer
 from switchboard.traffic.targets import TargetPolicy
 from switchboard.traffic.transport import Http1Transport, plain_target
 from switchboard.twilio.forms import urlencode
+from switchboard.twilio.params import WHOLE_NUMBER
 from switchboard.twilio.signature import compute_signature
 
 USER_AGENT = "TwilioProxy/1.1"
@@ -80,7 +80,8 @@ class Delivery:
         }
 
 
-_MILLISECONDS = re.compile(r"[0-9]{1,9}")
+# Twilio's ranges (ms) of the connection overrides read here.
+_OVERRIDE_RANGES = {"ct": (100, 10_000), "rt": (100, 15_000), "tt": (100, 15_000)}
 
 
 def _overrides(url: str, default_timeout: float) -> tuple[str, float, float, float]:
@@ -95,15 +96,16 @@ def _overrides(url: str, default_timeout: float) -> tuple[str, float, float, flo
         return url.partition("#")[0], connect, read, total
     if parts.fragment:
         for key, value in parse_qsl(parts.fragment):
-            # ASCII digits only, and few of them: `str.isdigit` also takes "²" and "٣", which
-            # `int` refuses or reads, and `int` refuses more than 4,300 digits.
-            if _MILLISECONDS.fullmatch(value):
-                if key == "ct":
-                    connect = min(max(int(value), 100), 10_000) / 1000
-                elif key == "rt":
-                    read = min(max(int(value), 100), 15_000) / 1000
-                elif key == "tt":
-                    total = min(min(max(int(value), 100), 15_000) / 1000, default_timeout)
+            bounds = _OVERRIDE_RANGES.get(key)
+            if bounds is None or not WHOLE_NUMBER.match(value):
+                continue  # not an override read here, or not a number of milliseconds
+            seconds = min(max(int(value), bounds[0]), bounds[1]) / 1000
+            if key == "ct":
+                connect = seconds
+            elif key == "rt":
+                read = seconds
+            else:
+                total = min(seconds, default_timeout)
         url = urlunsplit(parts._replace(fragment=""))
     return url, connect, read, total
 

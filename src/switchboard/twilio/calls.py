@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from switchboard.twilio import errors
 from switchboard.twilio.errors import TwilioError
-from switchboard.twilio.params import METHODS, parse_bool, valid_url
+from switchboard.twilio.params import METHODS, WHOLE_NUMBER, parse_bool, valid_url
 from switchboard.twilio.rules import E164_RE
 
 CLIENT = "client:"
@@ -34,7 +34,6 @@ MAX_TWIML = 4000  # characters of a `Twiml` parameter (Twilio's documented limit
 MAX_SEND_DIGITS = 32
 MAX_IDENTITY = 256
 _SEND_DIGITS = re.compile(r"^[0-9*#wW]+\Z")
-_WHOLE = re.compile(r"^[0-9]{1,9}\Z")
 _APP_SID = re.compile(r"^AP[0-9a-fA-F]{32}\Z")
 
 # The test credentials' magic numbers (https://www.twilio.com/docs/iam/test-credentials).
@@ -137,7 +136,7 @@ def _seconds(params: Form, name: str, default: int, hi: int) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
-    if not _WHOLE.match(raw) or not 1 <= int(raw) <= hi:
+    if not WHOLE_NUMBER.match(raw) or not 1 <= int(raw) <= hi:
         raise errors.invalid_parameter(
             f"{name} must be a whole number of seconds from 1 to {hi}, not {raw[:40]!r}"
         )

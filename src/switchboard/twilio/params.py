@@ -25,6 +25,9 @@ _HOST_RE = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?)*\.?)\Z"
 )
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}\Z")
+# A whole number as a parameter gives it: 1 to 9 ASCII digits (`str.isdigit` also takes "²" and
+# "٣", which `int` refuses or reads, and `int` refuses more than 4,300 digits).
+WHOLE_NUMBER = re.compile(r"^[0-9]{1,9}\Z")
 # RFC 3986's characters, `%` only in an escape: the spec's `format: uri`, which the URL fields we
 # answer with must pass. (Anything else, e.g. a non-ASCII character, must be sent escaped.)
 _URI = re.compile(r"^(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*\Z")
